@@ -1,0 +1,98 @@
+"""The Flask shell shared by every surface. create_app() is the one composition point."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+from core.clock import Clock, SystemClock
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    overrides: dict[str, Any] | None = None,
+    *,
+    clock: Clock | None = None,
+    publisher: Any = None,
+) -> Flask:
+    """Build the app: config, database, clock, publisher, printing, blueprints."""
+    from lobby import config, errors
+    from lobby.extensions import babel, csrf, db, limiter, migrate, socketio
+    from lobby.realtime import SocketPublisher
+    from lobby.services import LobbyContext
+    from lobby.tx import configure_engine
+
+    instance = os.environ.get("LOBBY_INSTANCE_PATH") or str(REPO / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/static",
+    )
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(REPO / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    def _locale() -> str:
+        return request.accept_languages.best_match(["vi", "en"]) or "vi"
+
+    babel.init_app(
+        app, locale_selector=_locale, default_translation_directories=str(REPO / "translations")
+    )
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+        ping_interval=20,
+        ping_timeout=20,
+    )
+    with app.app_context():
+        configure_engine(db.engine)
+
+    tz = app.config["LOBBY_TIMEZONE"]
+    app.extensions["lobby"] = LobbyContext(
+        clock=clock or SystemClock(tz),
+        publisher=publisher or SocketPublisher(),
+        open_always=bool(app.config["LOBBY_OPEN_ALWAYS"]),
+        public_base_url=app.config["PUBLIC_BASE_URL"],
+        speech_settings=app.config.get("LOBBY_SPEECH", {}),
+    )
+
+    errors.register(app)
+    _register_blueprints(app)
+
+    from lobby import cli
+
+    cli.register(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    from lobby import realtime, web  # noqa: F401  (realtime registers its socket handlers)
+
+    app.register_blueprint(web.bp)
+    for surface in ("api", "kiosk", "display", "counter", "phone", "admin"):
+        try:
+            module = importlib.import_module(f"{surface}.views")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{surface}.views":
+                raise
+            continue
+        app.register_blueprint(module.bp)

@@ -1,0 +1,274 @@
+"""The JSON API, version 1 (API.md). Thin views over lobby.services."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.openapi import openapi_document
+from core.errors import InvalidRequest
+from lobby import services
+from lobby.auth import current_principal, require_device, require_staff
+from lobby.extensions import csrf, db, limiter
+from lobby.models import IdempotencyRecord
+from lobby.tx import transaction
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # CSRF is checked in lobby.auth for cookie-authenticated writes only
+
+
+class BadRequest(InvalidRequest):
+    code = "bad_request"
+    status = 400
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; an empty body counts as {}."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("Nội dung phải là một đối tượng JSON.")
+    return data
+
+
+def idempotent(view: Callable[..., tuple[dict[str, Any], int]]) -> Callable[..., Response]:
+    """The same Idempotency-Key and body within 24 h returns the first response, not a new act.
+
+    The key is stored in the same transaction as the act: a double tap racing on two
+    connections commits once; the loser rolls back and replays the winner's response.
+    """
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            body, status = view(*args, **kwargs)
+            return _json(body, status)
+        if len(key) > 255:
+            raise InvalidRequest("Idempotency-Key quá dài (tối đa 255 ký tự).")
+        scope = current_principal().scope
+        digest = hashlib.sha256(
+            request.method.encode() + request.path.encode() + b"\0" + request.get_data()
+        ).hexdigest()
+        for _attempt in range(3):
+            replay = _replay(scope, key, digest)
+            if replay is not None:
+                return replay
+            try:
+                with transaction():
+                    record = IdempotencyRecord(
+                        scope=scope,
+                        key=key,
+                        request_hash=digest,
+                        created_at=services.ctx().clock.now(),
+                    )
+                    db.session.add(record)
+                    db.session.flush()  # claims the key first: a concurrent twin waits here
+                    body, status = view(*args, **kwargs)
+                    record.status_code = status
+                    record.body = json.dumps(body, ensure_ascii=False)
+                return _json(body, status)
+            except IntegrityError:
+                db.session.rollback()
+        raise InvalidRequest("Không xử lý được Idempotency-Key, vui lòng thử lại.")
+
+    return wrapped
+
+
+def _replay(scope: str, key: str, digest: str) -> Response | None:
+    rec = db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+        )
+    )
+    db.session.rollback()
+    if rec is None:
+        return None
+    if rec.request_hash != digest:
+        raise _KeyReused()
+    resp = Response(rec.body, status=rec.status_code, mimetype="application/json")
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+class _KeyReused(InvalidRequest):
+    code = "conflict"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("Idempotency-Key này đã được dùng cho một yêu cầu khác.")
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    resp = jsonify(body)
+    resp.status_code = status
+    return resp
+
+
+def _staff() -> Any:
+    user = current_principal().user
+    assert user is not None
+    return user
+
+
+def _public_limit() -> str:
+    return str(current_app.config["RATELIMIT_PUBLIC"])
+
+
+def _issue_limit() -> str:
+    return str(current_app.config["RATELIMIT_ISSUE"])
+
+
+# --- kiosk and public ---------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/services")
+def list_services() -> Response:
+    return jsonify(services.services_list())
+
+
+@bp.get("/counters")
+def list_counters() -> Response:
+    return jsonify(services.counters_list())
+
+
+@bp.get("/procedures")
+def list_procedures() -> Response:
+    return jsonify(services.procedures_list(request.args.get("service")))
+
+
+@bp.post("/tickets")
+@limiter.limit(_issue_limit)
+@require_device("kiosk")
+@idempotent
+def issue_ticket() -> tuple[dict[str, Any], int]:
+    body = json_body()
+    device = current_principal().device
+    return services.issue_ticket(body.get("service"), body.get("priority"), device=device), 201
+
+
+@bp.get("/tickets/<token>")
+@limiter.limit(_public_limit)
+def public_ticket(token: str) -> Response:
+    t = services.ticket_by_token(token)
+    if t is None:
+        from core.errors import NotFound
+
+        raise NotFound("Không tìm thấy phiếu. Phiếu có thể đã hết hạn.")
+    return jsonify(services.public_ticket_view(t))
+
+
+@bp.get("/board")
+@limiter.limit(_public_limit)
+def board() -> Response:
+    device = None
+    board_id = request.args.get("board")
+    if board_id is not None:
+        from core.errors import NotFound
+        from lobby.models import Device
+
+        try:
+            device = db.session.get(Device, int(board_id))
+        except ValueError:
+            device = None
+        if device is None or device.kind != "board":
+            raise NotFound("Không có màn hình này.")
+    return jsonify(services.board_snapshot(device))
+
+
+# --- counter ------------------------------------------------------------------------------
+
+
+@bp.get("/counters/<int:n>/queue")
+@require_staff()
+def counter_queue(n: int) -> Response:
+    return jsonify(services.counter_queue(n, _staff()))
+
+
+@bp.post("/counters/<int:n>/call-next")
+@require_staff()
+@idempotent
+def call_next(n: int) -> tuple[dict[str, Any], int]:
+    json_body()
+    return services.call_next(n, _staff()), 200
+
+
+@bp.post("/counters/<int:n>/call")
+@require_staff()
+@idempotent
+def call_number(n: int) -> tuple[dict[str, Any], int]:
+    return services.call_number(n, json_body().get("number"), _staff()), 200
+
+
+@bp.post("/counters/<int:n>/open")
+@require_staff()
+@idempotent
+def open_counter(n: int) -> tuple[dict[str, Any], int]:
+    force = bool(json_body().get("force", False))
+    return services.set_counter_state(n, _staff(), "open", force=force), 200
+
+
+@bp.post("/counters/<int:n>/close")
+@require_staff()
+@idempotent
+def close_counter(n: int) -> tuple[dict[str, Any], int]:
+    json_body()
+    return services.set_counter_state(n, _staff(), "closed"), 200
+
+
+@bp.post("/counters/<int:n>/pause")
+@require_staff()
+@idempotent
+def pause_counter(n: int) -> tuple[dict[str, Any], int]:
+    reason = json_body().get("reason", "")
+    if not isinstance(reason, str):
+        raise InvalidRequest("Lý do tạm nghỉ (reason) phải là chuỗi.", field="reason")
+    return services.set_counter_state(n, _staff(), "paused", reason=reason), 200
+
+
+@bp.post("/counters/<int:n>/resume")
+@require_staff()
+@idempotent
+def resume_counter(n: int) -> tuple[dict[str, Any], int]:
+    json_body()
+    return services.set_counter_state(n, _staff(), "open"), 200
+
+
+def _ticket_action(name: str) -> Callable[[int], tuple[dict[str, Any], int]]:
+    action = getattr(services, name.replace("-", "_"))
+
+    def view(ticket_id: int) -> tuple[dict[str, Any], int]:
+        body = json_body()
+        if name == "finish":
+            return services.finish(ticket_id, body.get("outcome"), _staff()), 200
+        if name == "transfer":
+            return services.transfer(ticket_id, body, _staff()), 200
+        return action(ticket_id, _staff()), 200
+
+    view.__name__ = f"ticket_{name.replace('-', '_')}"
+    return view
+
+
+for _name in ("recall", "start", "finish", "no-show", "requeue", "transfer"):
+    bp.add_url_rule(
+        f"/tickets/<int:ticket_id>/{_name}",
+        view_func=require_staff()(idempotent(_ticket_action(_name))),
+        methods=["POST"],
+    )

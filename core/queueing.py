@@ -1,0 +1,84 @@
+"""Queue order for "Gọi số tiếp theo" (DOMAIN.md §7, product rule).
+
+The caller gathers the candidates (today's WAITING tickets of the counter's fields plus tickets
+transferred to it) and stores each counter's `normals_since_priority`; this module only decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+# A counter starts each service day "eligible": its stored normals_since_priority is at least
+# any interleave N, so a waiting priority ticket is called first. The value fits a 32-bit
+# integer column, and normals_after_call never grows past it.
+FRESH_COUNTER_NORMALS = 10**9
+
+DEFAULT_INTERLEAVE_N = 2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A waiting ticket as the queue rule sees it; transfers keep their original issued_at."""
+
+    id: int
+    priority: bool
+    issued_at: datetime
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class CounterPolicy:
+    """How one counter picks: priority counter or "1 priority per N normal" (N = 0: strict)."""
+
+    is_priority_counter: bool = False
+    interleave_n: int = DEFAULT_INTERLEAVE_N
+    priority_counter_serves_normal: bool = True
+
+    def __post_init__(self) -> None:
+        if self.interleave_n < 0:
+            raise ValueError(f"interleave_n must be >= 0, got {self.interleave_n}")
+
+
+def order_key(candidate: Candidate) -> tuple[datetime, int, int]:
+    """Older first: by issue time, then sequence number, then id."""
+    return (candidate.issued_at, candidate.seq, candidate.id)
+
+
+def _oldest(candidates: Iterable[Candidate]) -> Candidate | None:
+    return min(candidates, key=order_key, default=None)
+
+
+def choose_next(
+    candidates: Iterable[Candidate], policy: CounterPolicy, normals_since_priority: int
+) -> Candidate | None:
+    """The next ticket to call by DOMAIN §7, or None when nothing may be called.
+
+    Priority counter: the oldest priority ticket, else the oldest normal one if the policy
+    allows. Normal counter: the oldest priority ticket when one waits and (the counter has
+    called at least N normal tickets since its last priority call, or no normal ticket
+    waits); otherwise the oldest normal ticket.
+    """
+    pool = list(candidates)
+    oldest_priority = _oldest(c for c in pool if c.priority)
+    oldest_normal = _oldest(c for c in pool if not c.priority)
+
+    if policy.is_priority_counter:
+        if oldest_priority is not None:
+            return oldest_priority
+        return oldest_normal if policy.priority_counter_serves_normal else None
+
+    if oldest_priority is None:
+        return oldest_normal
+    if oldest_normal is None or normals_since_priority >= policy.interleave_n:
+        return oldest_priority
+    return oldest_normal
+
+
+def normals_after_call(chosen: Candidate, normals_since_priority: int) -> int:
+    """A priority call resets the counter's count to 0; a normal call adds 1 (capped)."""
+    if chosen.priority:
+        return 0
+    # Cap so the stored value never overflows an integer column; any value >= N acts the same.
+    return min(normals_since_priority + 1, FRESH_COUNTER_NORMALS)

@@ -1,0 +1,184 @@
+"""Who is asking: staff (session or API token), a device (token or pairing cookie), or the public."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request, session
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.errors import DomainError, Forbidden
+from lobby.extensions import db
+from lobby.models import ApiToken, Device, StaffUser
+
+DEVICE_COOKIE = "lobby_device"
+DEVICE_TOKEN_PREFIX = "dv_"
+USER_TOKEN_PREFIX = "st_"
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    status = 401
+
+
+def new_token(prefix: str = "") -> str:
+    """A URL-safe token with 192 bits of randomness (the rule asks for at least 128)."""
+    return prefix + secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    # Tokens carry 192 random bits, so a fast hash is enough; only the hash is stored.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    from flask import current_app
+
+    # scrypt by default; tests choose a cheaper method through LOBBY_PASSWORD_METHOD.
+    return generate_password_hash(
+        password, method=current_app.config.get("LOBBY_PASSWORD_METHOD", "scrypt")
+    )
+
+
+def password_matches(user: StaffUser, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request or a socket connection."""
+
+    user: StaffUser | None = None
+    device: Device | None = None
+    via: str | None = None  # session | bearer | cookie
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user is not None
+
+    @property
+    def scope(self) -> str:
+        if self.user is not None:
+            return f"user:{self.user.id}"
+        if self.device is not None:
+            return f"device:{self.device.id}"
+        return f"addr:{request.remote_addr}"
+
+
+ANONYMOUS = Principal()
+
+
+def principal_from_token(token: str | None) -> Principal | None:
+    """A device or a staff API token, by its hash; None for an unknown token."""
+    if not token:
+        return None
+    digest = token_hash(token)
+    if token.startswith(USER_TOKEN_PREFIX):
+        api = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        if api is not None and api.user.active:
+            return Principal(user=api.user, via="bearer")
+        return None
+    device = db.session.scalar(select(Device).where(Device.token_hash == digest))
+    if device is not None and device.active:
+        return Principal(device=device, via="bearer")
+    return None
+
+
+def principal_from_session() -> Principal | None:
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not user.active:
+        return None
+    return Principal(user=user, via="session")
+
+
+def current_principal() -> Principal:
+    """Resolve the caller once per request: bearer header, then staff session, then device cookie."""
+    if "principal" in g:
+        return g.principal  # type: ignore[no-any-return]
+    principal: Principal | None = None
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        principal = principal_from_token(header[7:].strip())
+        if principal is None:
+            raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.")
+    if principal is None:
+        principal = principal_from_session()
+    if principal is None:
+        cookie = principal_from_token(request.cookies.get(DEVICE_COOKIE))
+        if cookie is not None:
+            principal = Principal(device=cookie.device, via="cookie")
+    g.principal = principal or ANONYMOUS
+    return g.principal  # type: ignore[no-any-return]
+
+
+def _check_csrf(principal: Principal) -> None:
+    """Cookie-authenticated writes must carry the page's CSRF token; bearer calls need none."""
+    if request.method not in MUTATING or principal.via not in {"session", "cookie"}:
+        return
+    token = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
+    try:
+        validate_csrf(token)
+    except Exception as exc:  # ValidationError from wtforms
+        raise CSRFError("Phiên làm việc đã hết hạn, vui lòng tải lại trang.") from exc
+
+
+def require_staff(*roles: str) -> Callable[[F], F]:
+    """Only signed-in staff (with one of `roles`, if given) may call the view."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if principal.user is None:
+                raise Unauthorized("Vui lòng đăng nhập.")
+            if roles and principal.user.role not in roles:
+                raise Forbidden("Tài khoản không có quyền thực hiện thao tác này.")
+            _check_csrf(principal)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def require_device(*kinds: str) -> Callable[[F], F]:
+    """Only a paired device of one of `kinds` may call the view."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if principal.device is None:
+                raise Unauthorized("Thiết bị chưa được ghép nối.")
+            if kinds and principal.device.kind not in kinds:
+                raise Forbidden("Thiết bị này không được phép thực hiện thao tác này.")
+            _check_csrf(principal)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def rate_limit_key() -> str:
+    """Rate limits count per device when a device asks, else per client address."""
+    try:
+        principal = current_principal()
+    except Unauthorized:
+        return f"addr:{request.remote_addr}"
+    if principal.device is not None:
+        return f"device:{principal.device.id}"
+    return f"addr:{request.remote_addr}"

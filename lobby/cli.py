@@ -1,0 +1,175 @@
+"""`flask --app server ...` commands (API.md "Command line")."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from lobby.auth import DEVICE_TOKEN_PREFIX, USER_TOKEN_PREFIX, hash_password, new_token, token_hash
+from lobby.extensions import db
+from lobby.models import ApiToken, Counter, Device, StaffUser
+
+
+def pairing_url(token: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/pair/{token}"
+
+
+def _emit(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        for line in lines:
+            click.echo(line)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("demo")
+    @click.option("--json", "as_json", is_flag=True, help="Print users and devices as JSON.")
+    def demo(as_json: bool) -> None:
+        """Load the demo office into an empty database."""
+        from lobby.demo import load_demo
+
+        try:
+            data = load_demo()
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
+        for d in data["devices"]:
+            d["pairing_url"] = pairing_url(d["token"])
+        lines = [f"Demo office: {data['office']['name']} (sample data)"]
+        lines += [
+            f"  user {u['username']:<8} password {u['password']}  role {u['role']}"
+            + (f"  counter {u['counter']}" if u["counter"] else "")
+            for u in data["users"]
+        ]
+        lines += [f"  {d['kind']:<6} {d['name']}: {d['pairing_url']}" for d in data["devices"]]
+        _emit(data, as_json, lines)
+
+    @app.cli.group("users")
+    def users() -> None:
+        """Staff accounts."""
+
+    @users.command("create")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(["admin", "leader", "officer"]), required=True)
+    @click.option("--counter", type=int, default=None)
+    @click.option("--password", default=None)
+    @click.option("--name", "full_name", default="")
+    @click.option("--json", "as_json", is_flag=True)
+    def users_create(
+        username: str,
+        role: str,
+        counter: int | None,
+        password: str | None,
+        full_name: str,
+        as_json: bool,
+    ) -> None:
+        """Create a staff user; prints a generated password unless --password is given."""
+        from lobby.services import office
+
+        if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
+            raise click.ClickException(f"user {username!r} already exists")
+        o = office()
+        counter_id = None
+        if counter is not None:
+            c = db.session.scalar(
+                select(Counter).where(Counter.office_id == o.id, Counter.number == counter)
+            )
+            if c is None:
+                raise click.ClickException(f"no counter {counter}")
+            counter_id = c.id
+        generated = password is None
+        password = password or secrets.token_urlsafe(9)
+        db.session.add(
+            StaffUser(
+                office_id=o.id,
+                username=username,
+                full_name=full_name or username,
+                password_hash=hash_password(password),
+                role=role,
+                counter_id=counter_id,
+            )
+        )
+        db.session.commit()
+        data = {
+            "username": username,
+            "role": role,
+            "counter": counter,
+            "password": password if generated else None,
+        }
+        _emit(
+            data,
+            as_json,
+            [f"created {username} ({role})"] + ([f"password: {password}"] if generated else []),
+        )
+
+    @users.command("token")
+    @click.argument("username")
+    @click.option("--json", "as_json", is_flag=True)
+    def users_token(username: str, as_json: bool) -> None:
+        """Print a new API token for that user (integrations such as a counter keypad)."""
+        from lobby.services import ctx
+
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        token = new_token(USER_TOKEN_PREFIX)
+        db.session.add(
+            ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=ctx().clock.now())
+        )
+        db.session.commit()
+        _emit({"username": username, "token": token}, as_json, [token])
+
+    @app.cli.group("devices")
+    def devices() -> None:
+        """Kiosks, boards and counter tablets."""
+
+    @devices.command("create")
+    @click.argument("kind", type=click.Choice(["kiosk", "board", "tablet"]))
+    @click.argument("name")
+    @click.option("--printer", default=None, help="Printer URL, e.g. network://192.168.1.50:9100")
+    @click.option("--counter", type=int, default=None, help="For a tablet: its counter number.")
+    @click.option("--json", "as_json", is_flag=True)
+    def devices_create(
+        kind: str, name: str, printer: str | None, counter: int | None, as_json: bool
+    ) -> None:
+        """Print the device token and its pairing link."""
+        from lobby.services import ctx, office
+
+        if printer:
+            try:
+                from printers.backends import validate_printer_url
+
+                printer = validate_printer_url(printer)
+            except ImportError:
+                pass
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from None
+        o = office()
+        token = new_token(DEVICE_TOKEN_PREFIX)
+        settings: dict[str, Any] = {"counter": counter} if counter else {}
+        db.session.add(
+            Device(
+                office_id=o.id,
+                kind=kind,
+                name=name,
+                token_hash=token_hash(token),
+                printer_url=printer,
+                settings=settings,
+                created_at=ctx().clock.now(),
+            )
+        )
+        db.session.commit()
+        data = {"kind": kind, "name": name, "token": token, "pairing_url": pairing_url(token)}
+        _emit(data, as_json, [f"token: {token}", f"pairing link: {data['pairing_url']}"])
+
+    @app.cli.command("expire")
+    def expire() -> None:
+        """Close tickets left open from earlier service days."""
+        from lobby.services import expire_stale_tickets
+
+        click.echo(f"expired {expire_stale_tickets()} tickets")

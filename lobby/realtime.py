@@ -1,0 +1,170 @@
+"""The one Socket.IO module: room names, event names, who may join what, the publisher.
+
+HTTP carries commands; this module only pushes facts after they are committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from flask import current_app, request, session
+from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
+
+from lobby.extensions import db, socketio
+
+log = logging.getLogger(__name__)
+
+# Event names (snake_case facts).
+TICKET_ISSUED = "ticket_issued"
+TICKET_CALLED = "ticket_called"
+TICKET_RECALLED = "ticket_recalled"
+TICKET_UPDATED = "ticket_updated"
+QUEUE_CHANGED = "queue_changed"
+DOSSIER_UPDATED = "dossier_updated"
+COUNTER_CHANGED = "counter_changed"
+PRINTER_STATUS = "printer_status"
+SNAPSHOT = "snapshot"
+
+LOBBY_ROOM = "lobby"  # every board and counter of the office
+STAFF_ROOM = "staff"  # signed-in staff: printer status and other operational notices
+
+
+def service_room(code: str) -> str:
+    return f"service:{code}"
+
+
+def counter_room(number: int) -> str:
+    return f"counter:{number}"
+
+
+def ticket_room(token: str) -> str:
+    return f"ticket:{token}"
+
+
+def display_room(device_id: int) -> str:
+    return f"display:{device_id}"
+
+
+def kiosk_room(device_id: int) -> str:
+    return f"kiosk:{device_id}"
+
+
+class Publisher(Protocol):
+    def publish(self, event: str, payload: dict[str, Any], rooms: list[str]) -> None: ...
+
+
+class SocketPublisher:
+    """Publishes to Socket.IO rooms (through the Redis queue when several processes share it)."""
+
+    def publish(self, event: str, payload: dict[str, Any], rooms: list[str]) -> None:
+        # One emit to a list of rooms: a client in several of them receives the event once.
+        socketio.emit(event, payload, to=list(dict.fromkeys(rooms)))
+
+
+@dataclass
+class RecordingPublisher:
+    """A fake for tests: remembers what would have been published."""
+
+    events: list[tuple[str, dict[str, Any], list[str]]] = field(default_factory=list)
+
+    def publish(self, event: str, payload: dict[str, Any], rooms: list[str]) -> None:
+        self.events.append((event, payload, list(rooms)))
+
+    def named(self, event: str) -> list[tuple[dict[str, Any], list[str]]]:
+        return [(p, r) for e, p, r in self.events if e == event]
+
+
+def publisher() -> Publisher:
+    return current_app.extensions["lobby"].publisher  # type: ignore[no-any-return]
+
+
+# --- connections -----------------------------------------------------------------------------
+
+
+def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, Any]:
+    """The rooms a new connection joins and what its snapshot is; refuses unknown credentials."""
+    from lobby import services
+    from lobby.auth import Principal, principal_from_session, principal_from_token
+
+    auth = auth if isinstance(auth, dict) else {}
+    if auth.get("ticket"):
+        ticket = services.ticket_by_token(str(auth["ticket"]))
+        if ticket is None:
+            raise ConnectionRefusedError({"error": "not_found", "message": "Không tìm thấy phiếu."})
+        return [ticket_room(ticket.public_token)], "ticket", ticket.public_token
+
+    principal: Principal | None = None
+    token = auth.get("device_token") or auth.get("token")
+    if token:
+        principal = principal_from_token(str(token))
+        if principal is None:
+            raise ConnectionRefusedError(
+                {"error": "unauthorized", "message": "Mã thiết bị không hợp lệ."}
+            )
+    if principal is None:
+        principal = principal_from_session()
+    if principal is None:
+        from lobby.auth import DEVICE_COOKIE
+
+        principal = principal_from_token(request.cookies.get(DEVICE_COOKIE))
+    if principal is None:
+        raise ConnectionRefusedError({"error": "unauthorized", "message": "Vui lòng đăng nhập."})
+
+    if principal.device is not None:
+        device = principal.device
+        codes = services.board_field_codes(device)
+        rooms = [service_room(c) for c in codes] + [LOBBY_ROOM]
+        if device.kind == "board":
+            return [*rooms, display_room(device.id)], "board", device.id
+        if device.kind == "kiosk":
+            return [*rooms, kiosk_room(device.id)], "kiosk", device.id
+        counter = (device.settings or {}).get("counter")
+        extra = [counter_room(int(counter))] if counter else []
+        return [*rooms, *extra], "tablet", device.id
+
+    assert principal.user is not None
+    rooms = [LOBBY_ROOM, STAFF_ROOM]
+    wanted = auth.get("counter")
+    if wanted is not None:
+        counter = services.counter_for_staff(principal.user, int(wanted))
+        rooms += [counter_room(counter.number)] + [service_room(f.code) for f in counter.fields]
+        return rooms, "counter", counter.number
+    return rooms, "staff", None
+
+
+@socketio.on("connect")
+def _on_connect(auth: dict[str, Any] | None = None) -> None:
+    from core.errors import DomainError
+    from lobby import services
+
+    try:
+        rooms, kind, ref = _rooms_for_connection(auth)
+        snapshot = services.snapshot_for(kind, ref)
+    except DomainError as exc:
+        raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
+    finally:
+        db.session.remove()  # never hold a database transaction across socket I/O
+    for room in rooms:
+        join_room(room)
+    session["socket_rooms"] = rooms
+    emit(SNAPSHOT, snapshot)
+
+
+@socketio.on("join")
+def _on_join(data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Clients may only join rooms their credentials allowed on connect (e.g. after a leave)."""
+    room = (data or {}).get("room")
+    if room not in session.get("socket_rooms", []):
+        return {"ok": False, "error": "forbidden"}
+    join_room(room)
+    return {"ok": True}
+
+
+@socketio.on("leave")
+def _on_leave(data: dict[str, Any] | None = None) -> dict[str, Any]:
+    room = (data or {}).get("room")
+    if isinstance(room, str):
+        leave_room(room)
+    return {"ok": True}

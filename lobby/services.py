@@ -1,0 +1,1065 @@
+"""Use cases. Each is one transaction; its events are published after the commit."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core import queueing
+from core.clock import Clock, session_of
+from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound, QueueEmpty
+from core.estimate import average_service_seconds, estimate_wait_minutes
+from core.numbering import WorkingWindow as WindowRule
+from core.numbering import check_daily_limit, display_number, ensure_open, is_open, parse_number
+from core.tickets import (
+    OPEN_STATUSES,
+    PRIORITY_GROUPS,
+    Action,
+    Outcome,
+    TicketStatus,
+    next_status,
+)
+from lobby import realtime
+from lobby.extensions import db
+from lobby.models import (
+    CalendarDay,
+    Counter,
+    Device,
+    Field,
+    Office,
+    Procedure,
+    StaffUser,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+    WorkingWindow,
+)
+from lobby.tx import transaction
+
+RECENT_CALLS = 10
+
+
+@dataclass
+class LobbyContext:
+    """What create_app() chose: the clock, the publisher and the settings the rules need."""
+
+    clock: Clock
+    publisher: realtime.Publisher
+    open_always: bool
+    public_base_url: str
+    printing: Any = None
+    speech_settings: dict[str, Any] = field(default_factory=dict)
+
+
+def ctx() -> LobbyContext:
+    return current_app.extensions["lobby"]  # type: ignore[no-any-return]
+
+
+# --- office, calendar, lookups --------------------------------------------------------------
+
+
+def office() -> Office:
+    """The office this installation serves (one per installation)."""
+    found = db.session.scalar(select(Office).order_by(Office.id).limit(1))
+    if found is None:
+        raise NotFound("Chưa cấu hình đơn vị. Hãy chạy: flask --app server demo")
+    return found
+
+
+def office_tz(o: Office) -> ZoneInfo:
+    return ZoneInfo(o.timezone)
+
+
+def local_now(o: Office) -> datetime:
+    return ctx().clock.now().astimezone(office_tz(o))
+
+
+def today(o: Office) -> date:
+    return local_now(o).date()
+
+
+def windows(o: Office, purpose: str = "ticketing") -> list[WindowRule]:
+    rows = db.session.scalars(
+        select(WorkingWindow)
+        .where(WorkingWindow.office_id == o.id, WorkingWindow.purpose == purpose)
+        .order_by(WorkingWindow.weekday, WorkingWindow.start)
+    )
+    return [WindowRule(w.weekday, w.start, w.end, w.purpose) for w in rows]
+
+
+def is_day_off(o: Office, day: date) -> bool:
+    """A holiday or closure of the calendar table, unless the same day is a make-up working day."""
+    kinds = set(
+        db.session.scalars(
+            select(CalendarDay.kind).where(
+                CalendarDay.day == day,
+                or_(CalendarDay.office_id == o.id, CalendarDay.office_id.is_(None)),
+            )
+        )
+    )
+    if "swap_workday" in kinds:
+        return False
+    return bool(kinds & {"holiday", "compensatory_off", "swap_off", "local_closure"})
+
+
+def is_issuing_now(o: Office) -> bool:
+    if ctx().open_always:
+        return True
+    now = local_now(o)
+    return is_open(windows(o), now, day_off=is_day_off(o, now.date()))
+
+
+def field_by_code(o: Office, code: Any) -> Field:
+    if not isinstance(code, str) or not code:
+        raise InvalidRequest("Thiếu lĩnh vực (service).", field="service")
+    found = db.session.scalar(select(Field).where(Field.office_id == o.id, Field.code == code))
+    if found is None or not found.active:
+        raise NotFound("Không có lĩnh vực này.", field="service")
+    return found
+
+
+def counter_by_number(o: Office, number: Any, *, lock: bool = False) -> Counter:
+    try:
+        n = int(number)
+    except (TypeError, ValueError):
+        raise InvalidRequest("Số quầy không hợp lệ.", field="counter") from None
+    stmt = select(Counter).where(Counter.office_id == o.id, Counter.number == n)
+    if lock:
+        stmt = stmt.with_for_update()
+    found = db.session.scalar(stmt)
+    if found is None or not found.active:
+        raise NotFound(f"Không có quầy số {n}.")
+    return found
+
+
+def ticket_by_id(ticket_id: int, *, lock: bool = False) -> Ticket:
+    stmt = select(Ticket).where(Ticket.id == ticket_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Ticket)
+    found = db.session.scalar(stmt)
+    if found is None:
+        raise NotFound("Không tìm thấy phiếu.")
+    return found
+
+
+def ticket_by_token(token: str) -> Ticket | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Ticket).where(Ticket.public_token == token))
+
+
+def board_field_codes(device: Device | None) -> list[str]:
+    """The fields a board (or kiosk) shows: its configured ones, else every active field."""
+    o = office()
+    codes = list(
+        db.session.scalars(
+            select(Field.code)
+            .where(Field.office_id == o.id, Field.active)
+            .order_by(Field.sort_order)
+        )
+    )
+    wanted = (device.settings or {}).get("fields") if device is not None else None
+    return [c for c in codes if c in wanted] if wanted else codes
+
+
+# --- counts and estimates -------------------------------------------------------------------
+
+
+def waiting_counts(o: Office, day: date) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Ticket.field_id, func.count())
+        .where(Ticket.office_id == o.id, Ticket.service_day == day, Ticket.status == "waiting")
+        .group_by(Ticket.field_id)
+    )
+    return {fid: n for fid, n in rows}
+
+
+def _ahead(t: Ticket) -> int:
+    """People before this ticket in its field's line (priority tickets only count priority)."""
+    if t.status != TicketStatus.WAITING:
+        return 0
+    stmt = select(func.count()).where(
+        Ticket.office_id == t.office_id,
+        Ticket.service_day == t.service_day,
+        Ticket.field_id == t.field_id,
+        Ticket.status == "waiting",
+        or_(Ticket.issued_at < t.issued_at, (Ticket.issued_at == t.issued_at) & (Ticket.id < t.id)),
+    )
+    if t.is_priority:
+        stmt = stmt.where(Ticket.is_priority)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def _avg_service_seconds(field_id: int) -> float:
+    rows = db.session.execute(
+        select(Ticket.serving_started_at, Ticket.finished_at)
+        .where(
+            Ticket.field_id == field_id,
+            Ticket.status == "done",
+            Ticket.serving_started_at.is_not(None),
+        )
+        .order_by(Ticket.finished_at.desc())
+        .limit(20)
+    )
+    durations = [(end - start).total_seconds() for start, end in rows if start and end]
+    return average_service_seconds(durations)
+
+
+def _open_counters_for(field_id: int) -> int:
+    from lobby.models import counter_fields
+
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Counter)
+            .join(counter_fields, counter_fields.c.counter_id == Counter.id)
+            .where(counter_fields.c.field_id == field_id, Counter.state == "open", Counter.active)
+        )
+        or 0
+    )
+
+
+def eta_minutes(field_id: int, ahead: int) -> int:
+    if ahead <= 0:
+        return 0
+    return estimate_wait_minutes(
+        ahead, _open_counters_for(field_id), _avg_service_seconds(field_id)
+    )
+
+
+# --- views (plain dicts: the API's shapes) ---------------------------------------------------
+
+
+def iso(dt: datetime | None, o: Office | None = None) -> str | None:
+    if dt is None:
+        return None
+    tz = office_tz(o) if o is not None else ZoneInfo("Asia/Ho_Chi_Minh")
+    return dt.astimezone(tz).isoformat(timespec="seconds")
+
+
+def counter_ref(c: Counter | None) -> dict[str, Any] | None:
+    return None if c is None else {"number": c.number, "name": c.name}
+
+
+def ticket_url(t: Ticket) -> str:
+    return f"{ctx().public_base_url.rstrip('/')}/t/{t.public_token}"
+
+
+def staff_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
+    o = o or office()
+    return {
+        "id": t.id,
+        "number": t.number,
+        "service": t.field.code,
+        "service_name": t.field.name_vi,
+        "status": t.status,
+        "priority": t.is_priority,
+        "issued_at": iso(t.issued_at, o),
+        "called_at": iso(t.called_at, o),
+        "serving_started_at": iso(t.serving_started_at, o),
+        "counter": counter_ref(t.counter),
+        "recall_count": t.recall_count,
+        "outcome": t.outcome,
+    }
+
+
+def public_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
+    """What a phone may see of a ticket: no personal data, no priority reason."""
+    o = o or office()
+    ahead = _ahead(t)
+    return {
+        "number": t.number,
+        "service": t.field.code,
+        "service_name": t.field.name_vi,
+        "status": t.status,
+        "ahead": ahead,
+        "eta_minutes": eta_minutes(t.field_id, ahead) if t.status == "waiting" else 0,
+        "counter": counter_ref(t.counter) if t.status in ("called", "serving", "no_show") else None,
+        "called_at": iso(t.called_at, o),
+        "issued_at": iso(t.issued_at, o),
+        "service_day": t.service_day.isoformat(),
+        "dossier": None,
+    }
+
+
+def _update_payload(t: Ticket, o: Office) -> dict[str, Any]:
+    view = public_ticket_view(t, o)
+    return {k: view[k] for k in ("number", "status", "ahead", "eta_minutes", "counter")}
+
+
+# --- issuing ----------------------------------------------------------------------------------
+
+
+def _take_seq(office_id: int, field_id: int, day: date) -> int:
+    """The next number of the (office, field, day) series, by one atomic upsert."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(TicketSequence)
+        .values(office_id=office_id, field_id=field_id, service_day=day, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=["office_id", "field_id", "service_day"],
+            set_={"last_seq": TicketSequence.last_seq + 1},
+        )
+        .returning(TicketSequence.last_seq)
+    )
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def _record(
+    t: Ticket,
+    action: str,
+    before: str | None,
+    *,
+    staff: StaffUser | None = None,
+    counter: Counter | None = None,
+    device: Device | None = None,
+    **detail: Any,
+) -> None:
+    db.session.add(
+        TicketEvent(
+            ticket_id=t.id,
+            at=ctx().clock.now(),
+            action=action,
+            from_status=before,
+            to_status=t.status,
+            counter_id=counter.id if counter else None,
+            staff_id=staff.id if staff else None,
+            device_id=device.id if device else None,
+            detail=detail,
+        )
+    )
+
+
+def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -> dict[str, Any]:
+    """Take the next number of the field for today, unless outside hours or over the daily limit."""
+    if priority is not None and priority not in PRIORITY_GROUPS:
+        raise InvalidRequest(
+            "Nhóm ưu tiên không hợp lệ.", field="priority", allowed=list(PRIORITY_GROUPS)
+        )
+    with transaction() as tx:
+        o = office()
+        f = field_by_code(o, service)
+        now_local = local_now(o)
+        day = now_local.date()
+        ensure_open(
+            windows(o), now_local, day_off=is_day_off(o, day), open_always=ctx().open_always
+        )
+        seq = _take_seq(o.id, f.id, day)
+        check_daily_limit(seq - 1, f.daily_ticket_limit)
+        t = Ticket(
+            office_id=o.id,
+            service_day=day,
+            issue_field_id=f.id,
+            field_id=f.id,
+            seq=seq,
+            number=display_number(f.ticket_prefix, seq, o.number_format),
+            session=session_of(now_local),
+            is_priority=priority is not None,
+            priority_group=priority,
+            status=TicketStatus.WAITING.value,
+            public_token=secrets.token_urlsafe(18),
+            issued_at=ctx().clock.now(),
+            device_id=device.id if device else None,
+        )
+        db.session.add(t)
+        db.session.flush()
+        _record(t, "issue", None, device=device)
+        ahead = _ahead(t)
+        waiting = waiting_counts(o, day).get(f.id, 0)
+        result = {
+            "id": t.id,
+            "number": t.number,
+            "token": t.public_token,
+            "url": ticket_url(t),
+            "service": f.code,
+            "service_name": f.name_vi,
+            "priority": t.is_priority,
+            "issued_at": iso(t.issued_at, o),
+            "session": t.session,
+            "ahead": ahead,
+            "eta_minutes": eta_minutes(f.id, ahead),
+            "print": {"status": "none"},
+        }
+        rooms = [realtime.service_room(f.code)]
+        pub = ctx().publisher
+        tx.after_commit(
+            lambda: pub.publish(
+                realtime.TICKET_ISSUED,
+                {"number": result["number"], "service": f.code, "waiting": waiting},
+                rooms,
+            )
+        )
+        tx.after_commit(
+            lambda: pub.publish(
+                realtime.QUEUE_CHANGED, {"service": f.code, "waiting": waiting}, rooms
+            )
+        )
+        printing = ctx().printing
+        if printing is not None and device is not None and device.printer_url:
+            result["print"] = printing.enqueue_ticket(t, f, o, device)
+    return result
+
+
+# --- counters -------------------------------------------------------------------------------
+
+
+def may_operate(user: StaffUser, c: Counter) -> bool:
+    """Leaders and admins may act at any counter; an officer at their own or the one they hold."""
+    return user.role in ("admin", "leader") or c.id in (user.counter_id,) or c.staff_id == user.id
+
+
+def counter_for_staff(user: StaffUser, number: int, *, lock: bool = False) -> Counter:
+    c = counter_by_number(office(), number, lock=lock)
+    if not may_operate(user, c):
+        raise Forbidden(f"Tài khoản này không được phân công tại quầy số {c.number}.")
+    return c
+
+
+def _current_ticket(c: Counter, day: date) -> Ticket | None:
+    return db.session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.counter_id == c.id,
+            Ticket.service_day == day,
+            Ticket.status.in_(["called", "serving"]),
+        )
+        .order_by(Ticket.called_at.desc())
+        .limit(1)
+    )
+
+
+def _candidates_stmt(c: Counter, o: Office, day: date) -> Any:
+    field_ids = [f.id for f in c.fields]
+    return select(Ticket).where(
+        Ticket.office_id == o.id,
+        Ticket.service_day == day,
+        Ticket.status == "waiting",
+        or_(
+            (Ticket.field_id.in_(field_ids)) & (Ticket.target_counter_id.is_(None)),
+            Ticket.target_counter_id == c.id,
+        ),
+    )
+
+
+def _heads(c: Counter, o: Office, day: date) -> list[Ticket]:
+    """The oldest waiting ticket of each class: all the queue rule needs to choose."""
+    base = _candidates_stmt(c, o, day).order_by(Ticket.issued_at, Ticket.seq, Ticket.id).limit(1)
+    heads = []
+    for flag in (True, False):
+        head = db.session.scalar(base.where(Ticket.is_priority.is_(flag)))
+        if head is not None:
+            heads.append(head)
+    return heads
+
+
+def _counter_normals(c: Counter, day: date) -> int:
+    return c.normals_since_priority if c.interleave_day == day else queueing.FRESH_COUNTER_NORMALS
+
+
+def _publish_called(t: Ticket, c: Counter, o: Office, *, recall: bool) -> None:
+    from lobby.announce import announcement_payload
+
+    payload = {
+        "number": t.number,
+        "service": t.field.code,
+        "counter": counter_ref(c),
+        "called_at": iso(t.called_at, o),
+        "recall": recall,
+        "announcement": announcement_payload(t.number, c.number),
+    }
+    event = realtime.TICKET_RECALLED if recall else realtime.TICKET_CALLED
+    rooms = [
+        realtime.service_room(t.field.code),
+        realtime.counter_room(c.number),
+        realtime.ticket_room(t.public_token),
+    ]
+    tx_hooks_publish(event, payload, rooms)
+
+
+def tx_hooks_publish(event: str, payload: dict[str, Any], rooms: list[str]) -> None:
+    """Publish after the current use case commits."""
+    from lobby.tx import current_tx
+
+    pub = ctx().publisher
+    tx = current_tx()
+    assert tx is not None, "publish only inside a use case"
+    tx.after_commit(lambda: pub.publish(event, payload, rooms))
+
+
+def _publish_positions(field_ids: set[int], o: Office, day: date) -> None:
+    """Everyone still waiting in these fields moved up: tell their phones and the counters."""
+    if not field_ids:
+        return
+    counts = waiting_counts(o, day)
+    for fid in field_ids:
+        f = db.session.get(Field, fid)
+        if f is None:
+            continue
+        tx_hooks_publish(
+            realtime.QUEUE_CHANGED,
+            {"service": f.code, "waiting": counts.get(fid, 0)},
+            [realtime.service_room(f.code)],
+        )
+    waiting = db.session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.office_id == o.id,
+            Ticket.service_day == day,
+            Ticket.status == "waiting",
+            Ticket.field_id.in_(field_ids),
+        )
+        .order_by(Ticket.field_id, Ticket.issued_at, Ticket.id)
+    ).all()
+    seen_all: dict[int, int] = {}
+    seen_priority: dict[int, int] = {}
+    eta_cache: dict[tuple[int, int], int] = {}
+    for t in waiting:
+        ahead = seen_priority.get(t.field_id, 0) if t.is_priority else seen_all.get(t.field_id, 0)
+        seen_all[t.field_id] = seen_all.get(t.field_id, 0) + 1
+        if t.is_priority:
+            seen_priority[t.field_id] = seen_priority.get(t.field_id, 0) + 1
+        key = (t.field_id, ahead)
+        if key not in eta_cache:
+            eta_cache[key] = eta_minutes(t.field_id, ahead)
+        tx_hooks_publish(
+            realtime.TICKET_UPDATED,
+            {
+                "number": t.number,
+                "status": t.status,
+                "ahead": ahead,
+                "eta_minutes": eta_cache[key],
+                "counter": None,
+            },
+            [realtime.ticket_room(t.public_token)],
+        )
+
+
+def _publish_updated(t: Ticket, o: Office) -> None:
+    rooms = [realtime.ticket_room(t.public_token)]
+    if t.counter is not None:
+        rooms.append(realtime.counter_room(t.counter.number))
+    tx_hooks_publish(realtime.TICKET_UPDATED, _update_payload(t, o), rooms)
+
+
+def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, how: str) -> None:
+    before = t.status
+    next_status(TicketStatus(t.status), Action.CALL)
+    # A conditional update: if another counter took this ticket first, nothing changes here.
+    done = db.session.execute(
+        update(Ticket)
+        .where(Ticket.id == t.id, Ticket.status == "waiting")
+        .values(
+            status="called",
+            counter_id=c.id,
+            staff_id=user.id if user else None,
+            called_at=ctx().clock.now(),
+            target_counter_id=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _Raced()
+    db.session.refresh(t)
+    c.normals_since_priority = queueing.normals_after_call(
+        queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq), _counter_normals(c, day)
+    )
+    c.interleave_day = day
+    _record(t, how, before, staff=user, counter=c)
+    _publish_called(t, c, o, recall=False)
+    _publish_updated(t, o)
+    _publish_positions({t.field_id}, o, day)
+
+
+class _Raced(Exception):
+    """Another counter called the chosen ticket between our read and our update."""
+
+
+def _ensure_counter_free(c: Counter, day: date) -> None:
+    current = _current_ticket(c, day)
+    if current is not None:
+        raise IllegalTransition(
+            f"Quầy {c.number} đang giữ số {current.number}. "
+            "Hãy hoàn thành, đánh dấu vắng mặt hoặc chuyển quầy trước khi gọi số mới.",
+            ticket=current.number,
+        )
+
+
+def call_next(counter_number: int, user: StaffUser) -> dict[str, Any]:
+    """Call the next ticket by the queue-order rule; one ticket never goes to two counters."""
+    for _attempt in range(8):
+        try:
+            with transaction():
+                o = office()
+                day = today(o)
+                c = counter_for_staff(user, counter_number, lock=True)
+                _ensure_counter_free(c, day)
+                heads = _heads(c, o, day)
+                policy = queueing.CounterPolicy(
+                    is_priority_counter=c.is_priority,
+                    interleave_n=o.interleave_n,
+                    priority_counter_serves_normal=o.priority_counter_serves_normal,
+                )
+                chosen = queueing.choose_next(
+                    [queueing.Candidate(h.id, h.is_priority, h.issued_at, h.seq) for h in heads],
+                    policy,
+                    _counter_normals(c, day),
+                )
+                if chosen is None:
+                    raise QueueEmpty("Không còn số nào đang chờ tại quầy này.")
+                t = next(h for h in heads if h.id == chosen.id)
+                _call(t, c, user, o, day, "call")
+                return {"ticket": staff_ticket_view(t, o)}
+        except _Raced:
+            continue
+    raise IllegalTransition("Quầy khác vừa gọi số này, vui lòng thử lại.")
+
+
+def call_number(counter_number: int, number: Any, user: StaffUser) -> dict[str, Any]:
+    """Call one waiting ticket by its number (logged as a manual call)."""
+    if not isinstance(number, str):
+        raise InvalidRequest("Thiếu số cần gọi (number).", field="number")
+    parse_number(number)
+    with transaction():
+        o = office()
+        day = today(o)
+        c = counter_for_staff(user, counter_number, lock=True)
+        _ensure_counter_free(c, day)
+        normalized = number.replace("-", "").upper()
+        candidates = db.session.scalars(
+            select(Ticket).where(Ticket.office_id == o.id, Ticket.service_day == day)
+        ).all()
+        t = next((x for x in candidates if x.number.replace("-", "").upper() == normalized), None)
+        if t is None:
+            raise NotFound(f"Không có số {number} trong ngày hôm nay.")
+        if t.status != "waiting":
+            next_status(TicketStatus(t.status), Action.CALL)
+        try:
+            _call(t, c, user, o, day, "call_specific")
+        except _Raced:
+            raise IllegalTransition(f"Số {t.number} vừa được quầy khác gọi.") from None
+        return {"ticket": staff_ticket_view(t, o)}
+
+
+def _ticket_at_counter(ticket_id: int, user: StaffUser) -> tuple[Ticket, Counter | None, Office]:
+    o = office()
+    t = ticket_by_id(ticket_id, lock=True)
+    if t.office_id != o.id:
+        raise NotFound("Không tìm thấy phiếu.")
+    c = t.counter
+    if c is not None:
+        if not may_operate(user, c):
+            raise Forbidden(f"Số {t.number} đang ở quầy {c.number}, không thuộc tài khoản này.")
+    elif user.role not in ("admin", "leader") and user.counter_id is None:
+        raise Forbidden("Tài khoản này chưa được phân công quầy.")
+    return t, c, o
+
+
+def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str, Any]:
+    with transaction():
+        t, c, o = _ticket_at_counter(ticket_id, user)
+        before = t.status
+        outcome = kw.get("outcome")
+        new = next_status(TicketStatus(t.status), action, outcome=outcome)
+        now = ctx().clock.now()
+        t.status = new.value
+        day = t.service_day
+        if action is Action.RECALL:
+            t.recall_count += 1
+            t.called_at = now
+        elif action is Action.START:
+            t.serving_started_at = now
+        elif action is Action.FINISH:
+            t.outcome = outcome.value if outcome else None
+            t.finished_at = now
+        elif action is Action.NO_SHOW:
+            t.finished_at = now
+        elif action is Action.REQUEUE:
+            t.finished_at = None
+            t.called_at = None
+            t.counter_id = None
+            t.target_counter_id = c.id if c is not None else None
+        elif action is Action.CANCEL:
+            t.finished_at = now
+        _record(t, action.value, before, staff=user, counter=c, **kw.get("detail", {}))
+        db.session.flush()
+        if action is Action.RECALL and c is not None:
+            _publish_called(t, c, o, recall=True)
+        _publish_updated(t, o)
+        if action in (Action.REQUEUE,):
+            _publish_positions({t.field_id}, o, day)
+        if c is not None and action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL):
+            tx_hooks_publish(
+                realtime.COUNTER_CHANGED,
+                counter_view(c, o, day),
+                [realtime.LOBBY_ROOM, realtime.counter_room(c.number)],
+            )
+        return {"ticket": staff_ticket_view(t, o)}
+
+
+def recall(ticket_id: int, user: StaffUser) -> dict[str, Any]:
+    return _act(ticket_id, user, Action.RECALL)
+
+
+def start(ticket_id: int, user: StaffUser) -> dict[str, Any]:
+    return _act(ticket_id, user, Action.START)
+
+
+def finish(ticket_id: int, outcome: Any, user: StaffUser) -> dict[str, Any]:
+    try:
+        value = Outcome(outcome)
+    except ValueError:
+        raise InvalidRequest(
+            "Kết quả phục vụ (outcome) không hợp lệ.",
+            field="outcome",
+            allowed=[o.value for o in Outcome],
+        ) from None
+    return _act(ticket_id, user, Action.FINISH, outcome=value, detail={"outcome": value.value})
+
+
+def no_show(ticket_id: int, user: StaffUser) -> dict[str, Any]:
+    return _act(ticket_id, user, Action.NO_SHOW)
+
+
+def requeue(ticket_id: int, user: StaffUser) -> dict[str, Any]:
+    return _act(ticket_id, user, Action.REQUEUE)
+
+
+def cancel(ticket_id: int, user: StaffUser) -> dict[str, Any]:
+    return _act(ticket_id, user, Action.CANCEL)
+
+
+def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
+    """Back to waiting for another field or counter, keeping the number and the issue time."""
+    service, counter = body.get("service"), body.get("counter")
+    if (service is None) == (counter is None):
+        raise InvalidRequest(
+            "Chọn đúng một nơi chuyển đến: lĩnh vực (service) hoặc quầy (counter)."
+        )
+    with transaction():
+        t, c, o = _ticket_at_counter(ticket_id, user)
+        before = t.status
+        t.status = next_status(TicketStatus(t.status), Action.TRANSFER).value
+        old_field = t.field_id
+        detail: dict[str, Any] = {}
+        if service is not None:
+            f = field_by_code(o, service)
+            t.field_id = f.id
+            t.target_counter_id = None
+            detail["to_service"] = f.code
+        else:
+            target = counter_by_number(o, counter)
+            if c is not None and target.id == c.id:
+                raise InvalidRequest("Không thể chuyển về chính quầy đang phục vụ.")
+            t.target_counter_id = target.id
+            detail["to_counter"] = target.number
+        t.counter_id = None
+        t.called_at = None
+        t.serving_started_at = None
+        _record(t, "transfer", before, staff=user, counter=c, **detail)
+        db.session.flush()
+        db.session.refresh(t)
+        _publish_updated(t, o)
+        _publish_positions({old_field, t.field_id}, o, t.service_day)
+        if c is not None:
+            tx_hooks_publish(
+                realtime.COUNTER_CHANGED,
+                counter_view(c, o, t.service_day),
+                [realtime.LOBBY_ROOM, realtime.counter_room(c.number)],
+            )
+        return {"ticket": staff_ticket_view(t, o)}
+
+
+def set_counter_state(
+    counter_number: int, user: StaffUser, state: str, *, reason: str = "", force: bool = False
+) -> dict[str, Any]:
+    """Open (take), pause, resume or close a counter; taking one held by another needs force."""
+    with transaction():
+        o = office()
+        c = counter_by_number(o, counter_number, lock=True)
+        if state == "open" and c.staff_id not in (None, user.id) and c.state != "closed":
+            holder = db.session.get(StaffUser, c.staff_id)
+            if not force:
+                raise IllegalTransition(
+                    f"Quầy {c.number} đang được {holder.full_name if holder else 'cán bộ khác'} sử dụng.",
+                    held_by=holder.username if holder else None,
+                )
+        if state == "open":
+            if user.role == "officer" and user.counter_id not in (None, c.id) and not force:
+                raise Forbidden(
+                    f"Tài khoản này được phân công quầy khác, không phải quầy {c.number}."
+                )
+            c.staff_id = user.id
+        elif not may_operate(user, c):
+            raise Forbidden(f"Tài khoản này không được phân công tại quầy số {c.number}.")
+        if state == "paused":
+            c.pause_reason = reason[:255]
+        elif state in ("open", "closed"):
+            c.pause_reason = ""
+        if state == "closed":
+            c.staff_id = None
+        c.state = state
+        day = today(o)
+        view = counter_view(c, o, day)
+        tx_hooks_publish(
+            realtime.COUNTER_CHANGED, view, [realtime.LOBBY_ROOM, realtime.counter_room(c.number)]
+        )
+        return {"counter": view}
+
+
+def counter_view(c: Counter, o: Office, day: date) -> dict[str, Any]:
+    current = _current_ticket(c, day)
+    return {
+        "counter": c.number,
+        "number": c.number,
+        "name": c.name,
+        "services": [f.code for f in c.fields],
+        "priority": c.is_priority,
+        "state": c.state,
+        "pause_reason": c.pause_reason if c.state == "paused" else "",
+        "current": current.number if current else None,
+    }
+
+
+def counters_list() -> dict[str, Any]:
+    o = office()
+    day = today(o)
+    rows = db.session.scalars(
+        select(Counter).where(Counter.office_id == o.id, Counter.active).order_by(Counter.number)
+    ).all()
+    return {"counters": [counter_view(c, o, day) for c in rows]}
+
+
+def counter_queue(counter_number: int, user: StaffUser | None) -> dict[str, Any]:
+    """The counter console's snapshot: its current ticket and the lines it serves."""
+    o = office()
+    day = today(o)
+    c = counter_for_staff(user, counter_number) if user else counter_by_number(o, counter_number)
+    current = _current_ticket(c, day)
+    waiting = db.session.scalars(
+        _candidates_stmt(c, o, day).order_by(Ticket.issued_at, Ticket.id).limit(50)
+    ).all()
+    total = db.session.scalar(
+        select(func.count()).select_from(_candidates_stmt(c, o, day).subquery())
+    )
+    no_shows = db.session.scalars(
+        select(Ticket)
+        .where(Ticket.counter_id == c.id, Ticket.service_day == day, Ticket.status == "no_show")
+        .order_by(Ticket.finished_at.desc())
+        .limit(10)
+    ).all()
+    return {
+        "counter": counter_view(c, o, day),
+        "current": staff_ticket_view(current, o) if current else None,
+        "waiting_total": int(total or 0),
+        "waiting": [staff_ticket_view(t, o) for t in waiting],
+        "no_show": [staff_ticket_view(t, o) for t in no_shows],
+        "services": [
+            {"code": f.code, "name": f.name_vi, "prefix": f.ticket_prefix} for f in c.fields
+        ],
+    }
+
+
+# --- public lists and the board -------------------------------------------------------------
+
+
+def services_list() -> dict[str, Any]:
+    o = office()
+    day = today(o)
+    counts = waiting_counts(o, day)
+    open_now = is_issuing_now(o)
+    issued = dict(
+        db.session.execute(
+            select(TicketSequence.field_id, TicketSequence.last_seq).where(
+                TicketSequence.office_id == o.id, TicketSequence.service_day == day
+            )
+        ).all()
+    )
+    fields = db.session.scalars(
+        select(Field).where(Field.office_id == o.id, Field.active).order_by(Field.sort_order)
+    ).all()
+    out = []
+    for f in fields:
+        left = None
+        if f.daily_ticket_limit is not None:
+            left = max(0, f.daily_ticket_limit - issued.get(f.id, 0))
+        out.append(
+            {
+                "code": f.code,
+                "prefix": f.ticket_prefix,
+                "name": f.name_vi,
+                "name_en": f.name_en,
+                "color": f.color,
+                "waiting": counts.get(f.id, 0),
+                "open": open_now and left != 0,
+                "daily_limit_left": left,
+            }
+        )
+    return {"services": out}
+
+
+def procedures_list(service: str | None) -> dict[str, Any]:
+    o = office()
+    stmt = select(Procedure).where(Procedure.office_id == o.id, Procedure.active)
+    if service:
+        f = field_by_code(o, service)
+        stmt = stmt.where(Procedure.field_id == f.id)
+    rows = db.session.scalars(stmt.order_by(Procedure.id)).all()
+    return {
+        "procedures": [
+            {
+                "code": p.code,
+                "national_code": p.national_code,
+                "name": p.name_vi,
+                "service": p.field.code,
+                "deadline": {"value": p.deadline_value, "unit": p.deadline_unit},
+                "fee": p.fee_text,
+                "components": p.components or [],
+            }
+            for p in rows
+        ]
+    }
+
+
+def board_snapshot(device: Device | None = None) -> dict[str, Any]:
+    """What a board renders: now serving, recent calls, people waiting, counters."""
+    from core.numbering import hours_text
+
+    o = office()
+    day = today(o)
+    codes = board_field_codes(device)
+    settings = (device.settings or {}) if device is not None else {}
+    only_counters = set(settings.get("counters") or [])
+    fields = db.session.scalars(select(Field).where(Field.office_id == o.id)).all()
+    by_id = {f.id: f for f in fields}
+    wanted_ids = {f.id for f in fields if f.code in codes}
+    counts = waiting_counts(o, day)
+    counters = db.session.scalars(
+        select(Counter).where(Counter.office_id == o.id, Counter.active).order_by(Counter.number)
+    ).all()
+    counters = [
+        c
+        for c in counters
+        if (not only_counters or c.number in only_counters)
+        and (not wanted_ids or any(f.id in wanted_ids for f in c.fields))
+    ]
+    open_tickets = db.session.scalars(
+        select(Ticket).where(
+            Ticket.office_id == o.id,
+            Ticket.service_day == day,
+            Ticket.status.in_(["called", "serving"]),
+        )
+    ).all()
+    current = {
+        t.counter_id: t for t in sorted(open_tickets, key=lambda t: t.called_at or t.issued_at)
+    }
+    recent = db.session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.office_id == o.id,
+            Ticket.service_day == day,
+            Ticket.called_at.is_not(None),
+            Ticket.field_id.in_(wanted_ids) if wanted_ids else True,
+        )
+        .order_by(Ticket.called_at.desc())
+        .limit(RECENT_CALLS)
+    ).all()
+    return {
+        "office": {
+            "name": o.name,
+            "parent_authority": o.parent_authority,
+            "hotline": o.hotline,
+            "hours": hours_text(windows(o, "reception")) or hours_text(windows(o)),
+        },
+        "service_day": day.isoformat(),
+        "now": iso(ctx().clock.now(), o),
+        "now_serving": [
+            {
+                "counter": counter_ref(c),
+                "number": current[c.id].number,
+                "service": current[c.id].field.code,
+                "status": current[c.id].status,
+                "called_at": iso(current[c.id].called_at, o),
+            }
+            for c in counters
+            if c.id in current
+        ],
+        "recent": [
+            {
+                "number": t.number,
+                "service": t.field.code,
+                "counter": counter_ref(t.counter),
+                "called_at": iso(t.called_at, o),
+            }
+            for t in recent
+        ],
+        "waiting": {by_id[fid].code: counts.get(fid, 0) for fid in sorted(wanted_ids)},
+        "services": [
+            {"code": f.code, "name": f.name_vi, "prefix": f.ticket_prefix, "color": f.color}
+            for f in sorted(fields, key=lambda f: f.sort_order)
+            if f.id in wanted_ids and f.active
+        ],
+        "counters": [counter_view(c, o, day) for c in counters],
+    }
+
+
+def snapshot_for(kind: str, ref: Any) -> dict[str, Any]:
+    """The snapshot a connecting socket client renders from."""
+    if kind == "ticket":
+        t = ticket_by_token(ref)
+        if t is None:
+            raise NotFound("Không tìm thấy phiếu.")
+        return public_ticket_view(t)
+    if kind in ("board", "kiosk", "tablet"):
+        device = db.session.get(Device, ref)
+        snap = board_snapshot(device)
+        if kind == "kiosk":
+            snap["services_list"] = services_list()["services"]
+        return snap
+    if kind == "counter":
+        return counter_queue(ref, None)
+    return {"counters": counters_list()["counters"]}
+
+
+# --- end of day -----------------------------------------------------------------------------
+
+
+def expire_stale_tickets() -> int:
+    """Tickets still open after their service day close as expired."""
+    with transaction():
+        o = office()
+        day = today(o)
+        stale = db.session.scalars(
+            select(Ticket).where(
+                Ticket.office_id == o.id,
+                Ticket.service_day < day,
+                Ticket.status.in_([s.value for s in OPEN_STATUSES] + ["no_show"]),
+            )
+        ).all()
+        for t in stale:
+            before = t.status
+            t.status = next_status(TicketStatus(t.status), Action.EXPIRE).value
+            t.finished_at = ctx().clock.now()
+            _record(t, "expire", before)
+        return len(stale)
+
+
+def prune_idempotency(max_age: timedelta = timedelta(hours=24)) -> int:
+    from sqlalchemy import delete
+
+    from lobby.models import IdempotencyRecord
+
+    with transaction():
+        cutoff = ctx().clock.now() - max_age
+        result = db.session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

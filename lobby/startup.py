@@ -1,0 +1,83 @@
+"""What `python server.py` does before serving: migrate, load the demo office, print addresses."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from lobby.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def prepare(app: Flask) -> None:
+    with app.app_context():
+        upgrade()
+        from lobby.models import Office
+
+        empty = db.session.scalar(select(Office).limit(1)) is None
+        demo_flag = app.config.get("LOBBY_DEMO")
+        want_demo = demo_flag == "1" or (
+            demo_flag is None and app.config["LOBBY_ENV"] == "development"
+        )
+        base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+        if empty and want_demo:
+            from lobby.cli import pairing_url
+            from lobby.demo import load_demo
+
+            data = load_demo()
+            click.echo(f"Đã nạp đơn vị mẫu: {data['office']['name']} (dữ liệu mẫu)")
+            click.echo("Tài khoản cán bộ (ghi lại, mật khẩu chỉ in một lần):")
+            for u in data["users"]:
+                extra = f", quầy {u['counter']}" if u["counter"] else ""
+                click.echo(f"  {u['username']:<8} mật khẩu {u['password']}  ({u['role']}{extra})")
+            click.echo("Ghép nối thiết bị (mở một lần trên thiết bị đó):")
+            for d in data["devices"]:
+                click.echo(f"  {d['kind']:<6} {d['name']}: {pairing_url(d['token'])}")
+            _write_demo_file(app, data)
+        elif empty:
+            click.echo("Cơ sở dữ liệu trống. Nạp đơn vị mẫu: flask --app server demo")
+        click.echo("Các màn hình:")
+        for label, path in (
+            ("Máy lấy số (kiosk)", "/kiosk"),
+            ("Màn hình gọi số", "/display"),
+            ("Quầy cán bộ", "/counter"),
+            ("Quản trị, báo cáo", "/admin"),
+            ("API", "/api/v1/openapi.json"),
+        ):
+            click.echo(f"  {label:<20} {base}{path}")
+        db.session.remove()
+
+
+def _write_demo_file(app: Flask, data: dict) -> None:
+    """Keep the demo's credentials in the instance folder so the operator can find them again."""
+    import json
+
+    path = os.path.join(app.instance_path, "demo-credentials.json")
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2)
+    os.chmod(path, 0o600)
+    click.echo(f"(đã lưu vào {path})")
+
+
+def run_background_jobs(app: Flask, interval: float = 60.0) -> None:
+    """Every minute: close tickets of past days, forget idempotency keys older than 24 h."""
+    from lobby.extensions import socketio
+    from lobby.services import expire_stale_tickets, prune_idempotency
+
+    while True:
+        try:
+            with app.app_context():
+                expire_stale_tickets()
+                prune_idempotency()
+                db.session.remove()
+        except Exception:
+            log.exception("background job failed")
+        socketio.sleep(interval)
+        time.sleep(0)

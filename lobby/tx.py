@@ -1,0 +1,90 @@
+"""One use case, one transaction: commit, then run what must happen after the commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lobby.extensions import db
+
+log = logging.getLogger(__name__)
+
+_current: ContextVar[Tx | None] = ContextVar("lobby_tx", default=None)
+# On SQLite a write transaction takes the write lock at BEGIN (IMMEDIATE), so two writers
+# queue on the busy timeout instead of failing when a reader upgrades to a writer.
+_immediate: ContextVar[bool] = ContextVar("lobby_tx_immediate", default=False)
+
+
+class Tx:
+    """The open transaction of one use case, with the hooks to run after its commit."""
+
+    def __init__(self) -> None:
+        self._after_commit: list[Callable[[], Any]] = []
+
+    def after_commit(self, fn: Callable[[], Any]) -> None:
+        self._after_commit.append(fn)
+
+    def _run_hooks(self) -> None:
+        for fn in self._after_commit:
+            try:
+                fn()
+            except Exception:  # a failed publish must not undo a committed fact
+                log.exception("after-commit hook failed")
+
+
+def current_tx() -> Tx | None:
+    return _current.get()
+
+
+@contextmanager
+def transaction() -> Iterator[Tx]:
+    """Join the open use-case transaction, or open one that commits (or rolls back) at exit."""
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    session = db.session()  # the request's Session behind the scoped proxy
+    if session.in_transaction():
+        session.commit()  # end a read-only transaction begun by auth or a lookup
+    tx = Tx()
+    token = _current.set(tx)
+    imm = _immediate.set(True)
+    try:
+        session.connection()  # BEGIN now, IMMEDIATE on SQLite
+        _immediate.reset(imm)
+        yield tx
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _current.reset(token)
+    tx._run_hooks()
+
+
+def configure_engine(engine: Engine) -> None:
+    """SQLite: WAL, foreign keys, busy timeout, explicit BEGIN. Others: nothing to do."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")

@@ -1,0 +1,163 @@
+"""Routes every surface shares: sign-in, device pairing, health, voice clips and fonts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select, text
+
+from lobby import REPO
+from lobby.auth import DEVICE_COOKIE, password_matches, principal_from_token
+from lobby.extensions import db, limiter
+from lobby.models import StaffUser
+
+bp = Blueprint("web", __name__)
+
+VOICE_PACK = REPO / "display" / "static" / "voice"
+FONT_DIR = REPO / "printers" / "fonts" / "web"
+DEVICE_HOME = {"kiosk": "/kiosk", "board": "/display", "tablet": "/rate"}
+TEN_YEARS = 10 * 365 * 24 * 3600
+
+
+@bp.get("/")
+def home() -> Any:
+    return render_template("home.html")
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:
+        database = "unreachable"
+    finally:
+        db.session.rollback()
+    status = 200 if database == "ok" else 503
+    body = {"status": "ok" if status == 200 else "degraded", "database": database}
+    return jsonify(body), status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a login to another host."""
+    if not target:
+        return "/counter"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/"):
+        return "/counter"
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except Exception:
+            error = _("Phiên làm việc đã hết hạn, vui lòng thử lại.")
+        else:
+            username = (request.form.get("username") or "").strip()
+            password = request.form.get("password") or ""
+            user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+            if user is not None and user.active and password_matches(user, password):
+                csrf_raw = session.get("csrf_token")
+                session.clear()
+                if csrf_raw:  # keep the page's CSRF token valid across sign-in
+                    session["csrf_token"] = csrf_raw
+                session["user_id"] = user.id
+                session.permanent = True
+                return redirect(_safe_next(request.args.get("next")))
+            error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/pair/<token>")
+def pair(token: str) -> Any:
+    """Opening a device's pairing link once keeps it signed in with a long-lived cookie."""
+    principal = principal_from_token(token)
+    if principal is None or principal.device is None:
+        return render_template(
+            "error.html",
+            status=404,
+            code="not_found",
+            message=_("Liên kết ghép nối không hợp lệ hoặc đã bị thu hồi."),
+        ), 404
+    resp = redirect(DEVICE_HOME.get(principal.device.kind, "/"))
+    resp.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=TEN_YEARS,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+    return resp
+
+
+def _voice_dirs(lang: str) -> list[Path]:
+    """An office's own recordings (instance/voice/<lang>) win over the bundled pack."""
+    return [Path(current_app.instance_path) / "voice" / lang, VOICE_PACK / lang]
+
+
+def _manifest(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads((folder / "manifest.json").read_text("utf-8"))
+        return dict(data.get("clips", {}))
+    except (OSError, ValueError):
+        return {}
+
+
+@bp.get("/voice/<lang>/<clip>")
+def voice(lang: str, clip: str) -> Any:
+    if lang not in {"vi", "en"}:
+        abort(404)
+    for folder in _voice_dirs(lang):
+        if not folder.is_dir():
+            continue
+        name = _manifest(folder).get(clip)
+        if name is None:
+            # Dropped-in recordings need no manifest: <clip>.ogg / .mp3 / .wav
+            name = next(
+                (
+                    f"{clip}{ext}"
+                    for ext in (".ogg", ".mp3", ".wav")
+                    if (folder / f"{clip}{ext}").is_file()
+                ),
+                None,
+            )
+        if name and (folder / name).is_file():
+            resp = send_from_directory(folder, name, max_age=86400)
+            return resp
+    abort(404)
+
+
+@bp.get("/fonts/<path:name>")
+def fonts(name: str) -> Any:
+    return send_from_directory(FONT_DIR, name, max_age=30 * 86400)

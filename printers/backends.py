@@ -1,0 +1,397 @@
+"""Printers chosen by URL, opened through python-escpos.
+
+    network://192.168.1.50:9100        Ethernet/Wi-Fi printer, raw port (default 9100)
+    usb://0x04b8:0x0202                USB by vendor:product id (needs pyusb)
+    serial:///dev/ttyUSB0?baudrate=19200   serial or USB-serial (needs pyserial)
+    file:///dev/usb/lp0                a device file (Linux usblp)
+    cups://NAME                        a raw CUPS queue (needs pycups)
+    memory://NAME                      in-process, keeps the bytes (tests and demo)
+
+Every URL takes `?width=576` (80 mm, the default) or `?width=384` (58 mm) and optionally
+`?profile=TM-T20II` (a python-escpos printer profile).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from escpos import printer as escpos_printer
+from escpos.capabilities import CAPABILITIES
+from escpos.constants import RT_STATUS_PAPER
+from escpos.exceptions import DeviceNotFoundError
+from escpos.exceptions import Error as EscposError
+
+from printers.escpos_out import set_paper_width
+
+PrinterState = Literal["ok", "paper_low", "paper_out", "offline", "unknown"]
+PRINTER_STATES: tuple[PrinterState, ...] = ("ok", "paper_low", "paper_out", "offline", "unknown")
+
+DEFAULT_WIDTH = 576
+DEFAULT_PORT = 9100
+SCHEMES = ("network", "usb", "serial", "file", "cups", "memory")
+_COMMON_OPTIONS = {"width", "profile"}
+_OPTIONS: dict[str, set[str]] = {
+    "network": _COMMON_OPTIONS,
+    "usb": _COMMON_OPTIONS | {"in_ep", "out_ep"},
+    "serial": _COMMON_OPTIONS | {"baudrate", "bytesize", "parity", "stopbits", "dsrdtr", "xonxoff"},
+    "file": _COMMON_OPTIONS,
+    "cups": _COMMON_OPTIONS | {"host", "port"},
+    "memory": _COMMON_OPTIONS,
+}
+# Which pip package brings the driver python-escpos needs for a scheme.
+DRIVER_PACKAGES = {"usb": "pyusb", "serial": "pyserial", "cups": "pycups"}
+_DRIVER_CLASSES = {
+    "usb": escpos_printer.Usb,
+    "serial": escpos_printer.Serial,
+    "cups": escpos_printer.CupsPrinter,
+}
+# DLE EOT 4 answer bits (Epson): 0x0C roll paper near its end, 0x60 roll paper out.
+_PAPER_NEAR_END = 0x0C
+_PAPER_OUT = 0x60
+_STATUS_FIXED_MASK = 0x93  # bits that are fixed 0/1 in a real DLE EOT answer
+_STATUS_FIXED_VALUE = 0x12
+
+
+class PrinterError(Exception):
+    """Base class of the printer errors."""
+
+
+class PrinterConfigError(PrinterError, ValueError):
+    """A printer URL that cannot work, found at configuration time."""
+
+
+class PrinterDriverMissing(PrinterError):
+    """The Python package a transport needs is not installed."""
+
+
+class PrinterOffline(PrinterError):
+    """The printer could not be reached or the bytes could not be written."""
+
+
+@dataclass(frozen=True)
+class PrinterTarget:
+    """A parsed printer URL."""
+
+    url: str
+    scheme: str
+    address: str  # host, device path, "vid:pid", CUPS queue or memory name
+    port: int | None = None
+    width_dots: int = DEFAULT_WIDTH
+    profile: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """A stable name for the physical printer (the URL without its query)."""
+        port = f":{self.port}" if self.port is not None else ""
+        return f"{self.scheme}://{self.address}{port}"
+
+
+def _fail(url: str, why: str) -> PrinterConfigError:
+    return PrinterConfigError(f"printer URL {url!r}: {why}")
+
+
+def _hex_id(url: str, text: str, what: str) -> int:
+    try:
+        value = int(text, 16)
+    except ValueError:
+        raise _fail(url, f"{what} {text!r} is not a hexadecimal USB id like 0x04b8") from None
+    if not 0 < value <= 0xFFFF:
+        raise _fail(url, f"{what} {text!r} is out of range (0x0001-0xffff)")
+    return value
+
+
+def _int_option(url: str, options: dict[str, str], name: str) -> int | None:
+    if name not in options:
+        return None
+    try:
+        return int(options[name], 0)
+    except ValueError:
+        raise _fail(url, f"{name}={options[name]!r} is not a number") from None
+
+
+def parse_printer_url(url: str) -> PrinterTarget:
+    """Parse and check a printer URL; raise PrinterConfigError saying what is wrong."""
+    if not isinstance(url, str) or not url.strip():
+        raise PrinterConfigError(
+            "printer URL is empty; use e.g. network://192.168.1.50:9100 or usb://0x04b8:0x0202"
+        )
+    url = url.strip()
+    if "://" not in url:
+        raise _fail(url, f"missing scheme; expected one of {', '.join(s + '://' for s in SCHEMES)}")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise _fail(url, f"unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
+    try:
+        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise _fail(url, f"cannot read the options {parts.query!r}") from None
+    options = dict(pairs)
+    unknown = sorted(set(options) - _OPTIONS[scheme])
+    if unknown:
+        allowed = ", ".join(sorted(_OPTIONS[scheme]))
+        raise _fail(
+            url, f"unknown option {', '.join(unknown)} for {scheme}:// (allowed: {allowed})"
+        )
+
+    width = _int_option(url, options, "width") or DEFAULT_WIDTH
+    if width < 256 or width > 832 or width % 8:
+        raise _fail(
+            url, f"width={width} is not a paper width in dots; use 576 (80 mm) or 384 (58 mm)"
+        )
+    profile = options.get("profile") or None
+    if profile is not None and profile not in CAPABILITIES["profiles"]:
+        raise _fail(url, f"unknown python-escpos profile {profile!r} (e.g. TM-T20II, default)")
+
+    port: int | None = None
+    if scheme == "network":
+        host = parts.hostname
+        if not host:
+            raise _fail(url, "no host; use network://HOST:9100")
+        try:
+            port = parts.port or DEFAULT_PORT
+        except ValueError:
+            raise _fail(url, "the port must be a number between 1 and 65535") from None
+        if parts.path not in ("", "/"):
+            raise _fail(url, f"unexpected path {parts.path!r}; use network://HOST:PORT")
+        address = f"[{host}]" if ":" in host else host
+    elif scheme == "usb":
+        vid, sep, pid = parts.netloc.partition(":")
+        if not sep or not vid or not pid:
+            raise _fail(url, "use usb://VENDOR:PRODUCT in hexadecimal, e.g. usb://0x04b8:0x0202")
+        address = f"0x{_hex_id(url, vid, 'vendor id'):04x}:0x{_hex_id(url, pid, 'product id'):04x}"
+        for endpoint in ("in_ep", "out_ep"):
+            _int_option(url, options, endpoint)
+    elif scheme in ("serial", "file"):
+        # serial:///dev/ttyUSB0 or serial://COM3 (Windows)
+        address = parts.path if not parts.netloc else parts.netloc + parts.path
+        if not address or address == "/":
+            raise _fail(url, f"no device; use {scheme}:///dev/...")
+        if scheme == "serial":
+            for number in ("baudrate", "bytesize", "stopbits"):
+                _int_option(url, options, number)
+    elif scheme == "cups":
+        address = parts.netloc or parts.path.strip("/")
+        if not address:
+            raise _fail(url, "no queue name; use cups://QUEUE_NAME (see lpstat -p)")
+        _int_option(url, options, "port")
+    else:  # memory
+        address = parts.netloc or "default"
+
+    return PrinterTarget(
+        url=url,
+        scheme=scheme,
+        address=address,
+        port=port,
+        width_dots=width,
+        profile=profile,
+        options={k: v for k, v in options.items() if k not in _COMMON_OPTIONS},
+    )
+
+
+def validate_printer_url(url: str) -> str:
+    """Return the URL, trimmed, if it names a usable printer; else raise PrinterConfigError."""
+    return parse_printer_url(url).url
+
+
+def printer_key(url: str) -> str:
+    """Return the name of the physical printer a URL points at (options dropped)."""
+    return parse_printer_url(url).key
+
+
+def width_dots(url: str) -> int:
+    """Return the paper width in dots a printer URL asks for (576 when not given)."""
+    return parse_printer_url(url).width_dots
+
+
+def require_driver(url: str) -> None:
+    """Raise PrinterDriverMissing naming the pip package if the URL's transport lacks its driver."""
+    target = parse_printer_url(url)
+    driver = _DRIVER_CLASSES.get(target.scheme)
+    if driver is not None and not driver.is_usable():
+        package = DRIVER_PACKAGES[target.scheme]
+        raise PrinterDriverMissing(
+            f"printing to {target.scheme}:// needs the Python package {package!r}, which is not"
+            f" installed: pip install {package}"
+        )
+
+
+# --- the in-memory printer -------------------------------------------------------------------
+
+
+class MemoryPrinter(escpos_printer.Dummy):  # type: ignore[misc]
+    """A Dummy printer whose jobs stay readable in a process-wide registry, by name."""
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = name
+
+    def close(self) -> None:
+        """Hand the bytes written since open() to the registry as one job."""
+        data = self.output
+        if data:
+            _memory(self.name).add(data)
+        self.clear()
+
+
+@dataclass
+class MemoryDevice:
+    """What a memory:// printer has received, and the state tests make it report."""
+
+    jobs: list[bytes] = field(default_factory=list)
+    state: PrinterState = "ok"
+    online: bool = True
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, data: bytes) -> None:
+        with self.lock:
+            self.jobs.append(data)
+
+
+_MEMORY: dict[str, MemoryDevice] = {}
+_MEMORY_LOCK = threading.Lock()
+
+
+def _memory(name: str) -> MemoryDevice:
+    with _MEMORY_LOCK:
+        return _MEMORY.setdefault(name or "default", MemoryDevice())
+
+
+def memory_device(name: str = "default") -> MemoryDevice:
+    """Return the registry entry of memory://name (jobs, state, online), creating it."""
+    return _memory(name)
+
+
+def memory_output(name: str = "default") -> bytes:
+    """Return every byte memory://name has received so far."""
+    device = _memory(name)
+    with device.lock:
+        return b"".join(device.jobs)
+
+
+def reset_memory_printers() -> None:
+    """Forget every memory:// printer (between tests)."""
+    with _MEMORY_LOCK:
+        _MEMORY.clear()
+
+
+# --- opening, sending, status ----------------------------------------------------------------
+
+
+def open_printer(url: str, *, profile: Any = None, timeout: float = 5.0) -> Any:
+    """Return an unopened python-escpos printer for the URL, with its paper width set."""
+    target = parse_printer_url(url)
+    require_driver(url)
+    prof = profile if profile is not None else target.profile
+    opts = target.options
+    printer: Any
+    if target.scheme == "network":
+        host = target.address.strip("[]")
+        printer = escpos_printer.Network(host, target.port, timeout=timeout, profile=prof)
+    elif target.scheme == "usb":
+        vid, pid = (int(part, 16) for part in target.address.split(":"))
+        extra = {k: int(opts[k], 0) for k in ("in_ep", "out_ep") if k in opts}
+        printer = escpos_printer.Usb(vid, pid, timeout=int(timeout * 1000), profile=prof, **extra)
+    elif target.scheme == "serial":
+        kwargs: dict[str, Any] = {"timeout": timeout}
+        for number in ("baudrate", "bytesize", "stopbits"):
+            if number in opts:
+                kwargs[number] = int(opts[number], 0)
+        if "parity" in opts:
+            kwargs["parity"] = opts["parity"]
+        for flag in ("dsrdtr", "xonxoff"):
+            if flag in opts:
+                kwargs[flag] = opts[flag].lower() in ("1", "true", "yes", "on")
+        printer = escpos_printer.Serial(target.address, profile=prof, **kwargs)
+    elif target.scheme == "file":
+        printer = escpos_printer.File(target.address, profile=prof)
+    elif target.scheme == "cups":
+        kwargs = {k: opts[k] for k in ("host",) if k in opts}
+        if "port" in opts:
+            kwargs["port"] = int(opts["port"])
+        printer = escpos_printer.CupsPrinter(target.address, profile=prof, **kwargs)
+    else:
+        printer = MemoryPrinter(target.address, profile=prof)
+    set_paper_width(printer, target.width_dots)
+    return printer
+
+
+def _connect(url: str, timeout: float) -> Any:
+    target = parse_printer_url(url)
+    if target.scheme == "memory" and not _memory(target.address).online:
+        raise PrinterOffline(f"{target.key} is offline")
+    printer = open_printer(url, timeout=timeout)
+    try:
+        printer.open()
+    except (DeviceNotFoundError, OSError) as exc:
+        raise PrinterOffline(f"{target.key} is unreachable: {exc}") from exc
+    return printer
+
+
+def _close(printer: Any) -> None:
+    with contextlib.suppress(OSError, EscposError):
+        printer.close()
+
+
+def send(url: str, data: bytes, timeout: float = 5.0) -> None:
+    """Write raw ESC/POS bytes to the printer and close; raise PrinterOffline if it fails."""
+    printer = _connect(url, timeout)
+    try:
+        printer._raw(data)
+    except (OSError, EscposError) as exc:
+        # socket errors, pyusb's USBError and pyserial's SerialException are all OSErrors.
+        _close(printer)
+        raise PrinterOffline(f"{printer_key(url)}: writing failed: {exc}") from exc
+    try:
+        printer.close()
+    except (OSError, EscposError) as exc:
+        raise PrinterOffline(f"{printer_key(url)}: closing failed: {exc}") from exc
+
+
+def paper_state(answer: bytes) -> PrinterState:
+    """Read a DLE EOT 4 (paper sensor) answer: ok, paper_low, paper_out or unknown."""
+    if not answer:
+        return "unknown"
+    byte = answer[-1]
+    if byte & _STATUS_FIXED_MASK != _STATUS_FIXED_VALUE:
+        return "unknown"  # not a status byte (some printers echo, others answer garbage)
+    if byte & _PAPER_OUT:
+        return "paper_out"
+    if byte & _PAPER_NEAR_END:
+        return "paper_low"
+    return "ok"
+
+
+def read_status(url: str, timeout: float = 2.0) -> PrinterState:
+    """Ask the printer for its paper sensor (network, USB, serial); offline if unreachable.
+
+    File and CUPS printers cannot answer ("unknown"); memory printers report what tests set.
+    """
+    target = parse_printer_url(url)
+    if target.scheme == "memory":
+        device = _memory(target.address)
+        return device.state if device.online else "offline"
+    if target.scheme not in ("network", "usb", "serial"):
+        return "unknown"
+    try:
+        printer = _connect(url, timeout)
+    except PrinterOffline:
+        return "offline"
+    try:
+        answer = bytes(printer.query_status(RT_STATUS_PAPER))
+    except OSError as exc:
+        # A read timeout (socket.timeout, pyusb's USBTimeoutError) means the printer is there
+        # but does not answer real-time status; any other error means it went away.
+        if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__:
+            return "unknown"
+        return "offline"
+    except EscposError:
+        return "offline"
+    finally:
+        _close(printer)
+    return paper_state(answer)

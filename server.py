@@ -1,0 +1,43 @@
+"""Thin entry point. `python server.py` runs the lobby server; `flask --app server ...` the CLI.
+
+The server is Flask-SocketIO on gevent's WSGI server with gevent-websocket: one process holds
+many open websockets cheaply (see docs/deployment.md for why).
+"""
+
+if __name__ == "__main__":
+    # Before anything else imports socket or threading: make blocking I/O cooperative.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import os
+
+from lobby import create_app
+
+# Under `python server.py` gevent serves; under `flask --app server` (CLI, tests) threads do.
+app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"} if __name__ == "__main__" else None)
+
+
+def main() -> None:
+    from lobby.extensions import socketio
+    from lobby.startup import prepare, run_background_jobs
+
+    prepare(app)
+    socketio.start_background_task(run_background_jobs, app)
+    import signal
+
+    # SIGTERM (service managers) ends the server as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        socketio.run(
+            app,
+            host=app.config["HOST"],
+            port=app.config["PORT"],
+            log_output=os.environ.get("LOBBY_ACCESS_LOG", "0") == "1",
+        )
+    except KeyboardInterrupt:
+        print("Đã dừng máy chủ.")
+
+
+if __name__ == "__main__":
+    main()

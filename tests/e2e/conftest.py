@@ -1,0 +1,181 @@
+"""Real server processes (python server.py) and headless Chromium for end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LOBBY_CHROMIUM", "/usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """One `python server.py` process on a free port, with its own instance folder."""
+
+    instance: Path
+    port: int
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes] | None = None
+    credentials: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> LiveServer:
+        log = open(self.instance / "server.log", "ab")  # noqa: SIM115 (kept open for the process)
+        self.proc = subprocess.Popen(
+            [sys.executable, "server.py"], cwd=REPO, env=self.env, stdout=log, stderr=log
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"server exited: {(self.instance / 'server.log').read_text()[-3000:]}"
+                )
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not answer /healthz in time")
+        creds = self.instance / "demo-credentials.json"
+        if creds.exists() and not self.credentials:
+            self.credentials = json.loads(creds.read_text("utf-8"))
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def user(self, username: str) -> dict[str, Any]:
+        return next(u for u in self.credentials["users"] if u["username"] == username)
+
+    def device(self, kind: str) -> dict[str, Any]:
+        return next(d for d in self.credentials["devices"] if d["kind"] == kind)
+
+    def log_text(self) -> str:
+        return (self.instance / "server.log").read_text("utf-8", errors="replace")
+
+
+def make_server(tmp: Path, *, port: int | None = None, **env: str) -> LiveServer:
+    tmp.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    full_env = {
+        **os.environ,
+        "LOBBY_INSTANCE_PATH": str(tmp),
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "LOBBY_OPEN_ALWAYS": "1",
+        "LOBBY_RATE_LIMITS": "0",
+        "LOBBY_DEMO": "1",
+        **env,
+    }
+    return LiveServer(instance=tmp, port=port, env=full_env)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A fresh server with the demo office on embedded SQLite."""
+    server = make_server(tmp_path / "instance").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+        pytest.skip(
+            f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def screenshots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where browser tests save screenshots (LOBBY_SCREENSHOTS overrides, e.g. docs/screenshots)."""
+    target = os.environ.get("LOBBY_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def api_login(server: LiveServer, username: str) -> requests.Session:
+    """A requests session signed in as a demo user, with the CSRF header set."""
+    import re
+
+    s = requests.Session()
+    page = s.get(server.url + "/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token, "login page has a CSRF token"
+    r = s.post(
+        server.url + "/login",
+        data={
+            "username": username,
+            "password": server.user(username)["password"],
+            "csrf_token": token.group(1),
+        },
+        allow_redirects=False,
+    )
+    assert r.status_code == 302, r.text
+    s.headers["X-CSRF-Token"] = token.group(1)
+    return s
+
+
+def _cleanup(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
