@@ -1,0 +1,216 @@
+"""Counter routes: the ticket state machine over HTTP, queue order, authorization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.helpers import Staff, issue
+
+
+def test_an_officer_calls_serves_and_finishes_the_next_ticket(app: Any, published: Any) -> None:
+    client = app.test_client()
+    t = issue(client, app)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    called = officer.call_next(1)
+    assert called.status_code == 200
+    ticket = called.get_json()["ticket"]
+    assert ticket["number"] == t["number"] and ticket["status"] == "called"
+    assert ticket["counter"]["number"] == 1 and ticket["called_at"]
+    tid = ticket["id"]
+    assert officer.post(f"/api/v1/tickets/{tid}/recall").get_json()["ticket"]["recall_count"] == 1
+    assert officer.post(f"/api/v1/tickets/{tid}/start").get_json()["ticket"]["status"] == "serving"
+    done = officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": "guided_only"}).get_json()[
+        "ticket"
+    ]
+    assert done["status"] == "done" and done["outcome"] == "guided_only"
+    public = client.get(f"/api/v1/tickets/{t['token']}").get_json()
+    assert public["status"] == "done"
+    called_events = published.named("ticket_called")
+    assert len(called_events) == 1
+    payload, rooms = called_events[0]
+    assert payload["announcement"]["text"].startswith("Xin mời công dân có số thứ tự A001")
+    assert payload["announcement"]["audio"][0].endswith("/chime")
+    assert set(rooms) == {"service:ho_tich", "counter:1", f"ticket:{t['token']}"}
+    assert len(published.named("ticket_recalled")) == 1
+
+
+def test_illegal_transitions_answer_409_and_change_nothing(app: Any) -> None:
+    client = app.test_client()
+    issue(client, app)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    tid = officer.call_next(1).get_json()["ticket"]["id"]
+    finish_early = officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": "guided_only"})
+    assert finish_early.status_code == 409 and finish_early.get_json()["error"] == "conflict"
+    requeue_called = officer.post(f"/api/v1/tickets/{tid}/requeue")
+    assert requeue_called.status_code == 409
+    queue = officer.get("/api/v1/counters/1/queue").get_json()
+    assert queue["current"]["status"] == "called" and queue["current"]["id"] == tid
+    bad_outcome = officer.post(f"/api/v1/tickets/{tid}/start")
+    assert bad_outcome.status_code == 200
+    r = officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": "maybe"})
+    assert r.status_code == 422 and r.get_json()["error"] == "invalid_request"
+
+
+def test_a_counter_holds_one_ticket_at_a_time(app: Any) -> None:
+    client = app.test_client()
+    issue(client, app)
+    issue(client, app)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    assert officer.call_next(1).status_code == 200
+    again = officer.call_next(1)
+    assert again.status_code == 409 and again.get_json()["error"] == "conflict"
+    assert "A001" in again.get_json()["message"]
+
+
+def test_call_next_on_an_empty_queue_says_queue_empty(app: Any) -> None:
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    r = officer.call_next(1)
+    assert r.status_code == 409 and r.get_json()["error"] == "queue_empty"
+
+
+def test_priority_goes_first_then_one_priority_per_two_normals(app: Any) -> None:
+    client = app.test_client()
+    for _ in range(4):
+        issue(client, app)  # A001..A004 normal
+    issue(client, app, priority="elderly")  # A005
+    issue(client, app, priority="pregnant")  # A006
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    order = []
+    for _ in range(6):
+        t = officer.call_next(1).get_json()["ticket"]
+        order.append(t["number"])
+        officer.post(f"/api/v1/tickets/{t['id']}/no-show")
+    # Fresh counter: priority first; then N=2 normals before the next priority.
+    assert order == ["A005", "A001", "A002", "A006", "A003", "A004"]
+
+
+def test_no_show_then_requeue_keeps_the_number_and_returns_to_the_same_counter(app: Any) -> None:
+    client = app.test_client()
+    t = issue(client, app)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    tid = officer.call_next(1).get_json()["ticket"]["id"]
+    assert (
+        officer.post(f"/api/v1/tickets/{tid}/no-show").get_json()["ticket"]["status"] == "no_show"
+    )
+    assert client.get(f"/api/v1/tickets/{t['token']}").get_json()["status"] == "no_show"
+    back = officer.post(f"/api/v1/tickets/{tid}/requeue").get_json()["ticket"]
+    assert back["status"] == "waiting" and back["number"] == t["number"]
+    again = officer.call_next(1).get_json()["ticket"]
+    assert again["id"] == tid
+
+
+def test_transfer_to_another_field_keeps_number_and_issue_time(app: Any) -> None:
+    client = app.test_client()
+    t = issue(client, app, "ho_tich")
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    tid = officer.call_next(1).get_json()["ticket"]["id"]
+    moved = officer.post(f"/api/v1/tickets/{tid}/transfer", {"service": "dat_dai"}).get_json()[
+        "ticket"
+    ]
+    assert (
+        moved["status"] == "waiting" and moved["number"] == "A001" and moved["service"] == "dat_dai"
+    )
+    assert moved["issued_at"] == t["issued_at"]
+    land = Staff(app, "canbo2")
+    land.open_counter(2)
+    assert land.call_next(2).get_json()["ticket"]["number"] == "A001"
+
+
+def test_transfer_to_a_counter_sends_the_ticket_only_there(app: Any) -> None:
+    client = app.test_client()
+    issue(client, app, "ho_tich")
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    tid = officer.call_next(1).get_json()["ticket"]["id"]
+    r = officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4})
+    assert r.status_code == 200
+    assert officer.call_next(1).get_json()["error"] == "queue_empty"
+    returns = Staff(app, "canbo4")
+    returns.open_counter(4)
+    assert returns.call_next(4).get_json()["ticket"]["id"] == tid
+    bad = officer.post(f"/api/v1/tickets/{tid}/transfer", {"service": "ho_tich", "counter": 2})
+    assert bad.status_code == 422
+
+
+def test_call_a_specific_number(app: Any) -> None:
+    client = app.test_client()
+    issue(client, app)
+    issue(client, app)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    r = officer.post("/api/v1/counters/1/call", {"number": "A002"})
+    assert r.status_code == 200 and r.get_json()["ticket"]["number"] == "A002"
+    assert officer.post("/api/v1/counters/1/call", {"number": "Z999"}).status_code in (404, 409)
+    assert officer.post("/api/v1/counters/1/call", {}).status_code == 422
+
+
+def test_pause_and_resume_show_on_the_counter_list(app: Any, published: Any) -> None:
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    r = officer.post("/api/v1/counters/1/pause", {"reason": "Họp giao ban"})
+    assert r.get_json()["counter"]["state"] == "paused"
+    counters = app.test_client().get("/api/v1/counters").get_json()["counters"]
+    assert counters[0]["state"] == "paused" and counters[0]["pause_reason"] == "Họp giao ban"
+    assert officer.post("/api/v1/counters/1/resume").get_json()["counter"]["state"] == "open"
+    states = [p["state"] for p, _ in published.named("counter_changed")]
+    assert states == ["open", "paused", "open"]
+
+
+def test_officers_act_only_at_their_counter_and_a_taken_counter_needs_force(app: Any) -> None:
+    client = app.test_client()
+    issue(client, app)
+    one, two = Staff(app, "canbo1"), Staff(app, "canbo2")
+    one.open_counter(1)
+    assert two.call_next(1).status_code == 403
+    assert two.post("/api/v1/counters/1/open").status_code in (403, 409)
+    leader = Staff(app, "lanhdao")
+    taken = leader.post("/api/v1/counters/1/open")
+    assert taken.status_code == 409 and taken.get_json()["error"] == "conflict"
+    forced = leader.post("/api/v1/counters/1/open", {"force": True})
+    assert forced.status_code == 200
+    tid = leader.call_next(1).get_json()["ticket"]["id"]
+    assert two.post(f"/api/v1/tickets/{tid}/start").status_code == 403
+
+
+def test_staff_routes_need_sign_in_and_csrf(app: Any) -> None:
+    client = app.test_client()
+    assert client.post("/api/v1/counters/1/call-next").status_code == 401
+    officer = Staff(app, "canbo1")
+    no_csrf = officer.client.post("/api/v1/counters/1/open", json={})
+    assert no_csrf.status_code == 403 and no_csrf.get_json()["error"] == "forbidden"
+
+
+def test_an_api_token_acts_for_its_user_without_csrf(app: Any) -> None:
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["users", "token", "canbo1", "--json"])
+    assert out.exit_code == 0, out.output
+    import json
+
+    token = json.loads(out.output)["token"]
+    client = app.test_client()
+    h = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/counters/1/open", json={}, headers=h).status_code == 200
+    assert (
+        client.post("/api/v1/counters/1/call-next", json={}, headers=h).get_json()["error"]
+        == "queue_empty"
+    )
+
+
+def test_counter_call_next_is_idempotent_with_a_key(app: Any) -> None:
+    client = app.test_client()
+    issue(client, app)
+    issue(client, app)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    a = officer.post("/api/v1/counters/1/call-next", **{"Idempotency-Key": "press-1"})
+    b = officer.post("/api/v1/counters/1/call-next", **{"Idempotency-Key": "press-1"})
+    assert a.get_json() == b.get_json() and a.status_code == b.status_code == 200
+    queue = officer.get("/api/v1/counters/1/queue").get_json()
+    assert queue["waiting_total"] == 1
