@@ -1,0 +1,93 @@
+"""The OpenAPI document describes every /api/v1 route, and real answers match it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.integration.helpers import Staff, issue, kiosk_headers
+
+
+def _doc(app: Any) -> dict[str, Any]:
+    return app.test_client().get("/api/v1/openapi.json").get_json()  # type: ignore[no-any-return]
+
+
+def _template(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_api_route_is_documented_with_its_methods(app: Any) -> None:
+    doc = _doc(app)
+    jsonschema.Draft202012Validator.check_schema({"$defs": doc["components"]["schemas"]})
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        path = _template(rule.rule)
+        assert path in doc["paths"], f"{path} is not in openapi.json"
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in doc["paths"][path], f"{method} {path} is not documented"
+    documented = {p for p in doc["paths"] if p.startswith("/api/v1")}
+    served = {_template(r.rule) for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
+    assert documented == served
+
+
+class Checker:
+    """Validates each response against the document's schema for its path, method and status."""
+
+    def __init__(self, app: Any) -> None:
+        self.doc = _doc(app)
+        self.seen: set[tuple[str, str, int]] = set()
+
+    def check(self, method: str, path: str, response: Any) -> Any:
+        op = self.doc["paths"][path][method]
+        status = str(response.status_code)
+        assert status in op["responses"], f"{method} {path} answered undocumented {status}"
+        content = op["responses"][status].get("content")
+        body = response.get_json()
+        if content:
+            schema = {**content["application/json"]["schema"], "components": self.doc["components"]}
+            jsonschema.validate(body, schema, cls=jsonschema.Draft202012Validator)
+        self.seen.add((method, path, response.status_code))
+        return body
+
+
+def test_real_answers_match_the_documented_schemas(app: Any) -> None:
+    c = Checker(app)
+    client = app.test_client()
+    c.check("get", "/api/v1/services", client.get("/api/v1/services"))
+    c.check("get", "/api/v1/counters", client.get("/api/v1/counters"))
+    c.check("get", "/api/v1/procedures", client.get("/api/v1/procedures"))
+    c.check("get", "/healthz", client.get("/healthz"))
+    t = c.check(
+        "post", "/api/v1/tickets",
+        client.post("/api/v1/tickets", json={"service": "ho_tich", "priority": None}, headers=kiosk_headers(app)),
+    )
+    c.check("post", "/api/v1/tickets", client.post("/api/v1/tickets", json={"service": 1}, headers=kiosk_headers(app)))
+    c.check("get", "/api/v1/tickets/{token}", client.get(f"/api/v1/tickets/{t['token']}"))
+    c.check("get", "/api/v1/tickets/{token}", client.get("/api/v1/tickets/zzz"))
+    officer = Staff(app, "canbo1")
+    c.check("post", "/api/v1/counters/{n}/open", officer.post("/api/v1/counters/1/open"))
+    c.check("get", "/api/v1/counters/{n}/queue", officer.get("/api/v1/counters/1/queue"))
+    tid = c.check("post", "/api/v1/counters/{n}/call-next", officer.call_next(1))["ticket"]["id"]
+    c.check("post", "/api/v1/counters/{n}/call-next", officer.call_next(1))
+    c.check("get", "/api/v1/board", client.get("/api/v1/board"))
+    c.check("post", "/api/v1/tickets/{ticket_id}/recall", officer.post(f"/api/v1/tickets/{tid}/recall"))
+    c.check("post", "/api/v1/tickets/{ticket_id}/no-show", officer.post(f"/api/v1/tickets/{tid}/no-show"))
+    c.check("post", "/api/v1/tickets/{ticket_id}/requeue", officer.post(f"/api/v1/tickets/{tid}/requeue"))
+    c.check("post", "/api/v1/counters/{n}/call", officer.post("/api/v1/counters/1/call", {"number": "A001"}))
+    c.check("post", "/api/v1/tickets/{ticket_id}/start", officer.post(f"/api/v1/tickets/{tid}/start"))
+    c.check("post", "/api/v1/tickets/{ticket_id}/transfer", officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 2}))
+    issue(client, app)
+    tid2 = officer.call_next(1).get_json()["ticket"]["id"]
+    officer.post(f"/api/v1/tickets/{tid2}/start")
+    c.check("post", "/api/v1/tickets/{ticket_id}/finish", officer.post(f"/api/v1/tickets/{tid2}/finish", {"outcome": "guided_only"}))
+    c.check("post", "/api/v1/tickets/{ticket_id}/finish", officer.post(f"/api/v1/tickets/{tid2}/finish", {"outcome": "guided_only"}))
+    c.check("post", "/api/v1/counters/{n}/pause", officer.post("/api/v1/counters/1/pause", {"reason": "x"}))
+    c.check("post", "/api/v1/counters/{n}/resume", officer.post("/api/v1/counters/1/resume"))
+    c.check("post", "/api/v1/counters/{n}/close", officer.post("/api/v1/counters/1/close"))
+    c.check("post", "/api/v1/counters/{n}/call-next", client.post("/api/v1/counters/1/call-next"))
+    assert len(c.seen) >= 25

@@ -1,0 +1,106 @@
+"""Socket.IO rooms: who may connect, what snapshot they get, which events reach them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lobby.extensions import socketio
+from tests.integration.helpers import Staff, device_token, issue
+
+
+def _events(client: Any, name: str) -> list[Any]:
+    return [e["args"][0] for e in client.get_received() if e["name"] == name]
+
+
+def test_a_board_connects_with_its_token_and_gets_a_snapshot_then_calls(app: Any) -> None:
+    board = socketio.test_client(app, auth={"device_token": device_token(app, "board")})
+    assert board.is_connected()
+    received = board.get_received()
+    assert received[0]["name"] == "snapshot"
+    snap = received[0]["args"][0]
+    assert snap["now_serving"] == [] and [c["number"] for c in snap["counters"]] == [1, 2, 3, 4, 5]
+    client = app.test_client()
+    issue(client, app)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    officer.call_next(1)
+    called = _events(board, "ticket_called")
+    assert [c["number"] for c in called] == ["A001"]
+    assert called[0]["counter"] == {"number": 1, "name": "Quầy 1 – Hộ tịch, Chứng thực"}
+    assert called[0]["recall"] is False
+
+
+def test_a_phone_joins_only_its_own_ticket(app: Any) -> None:
+    client = app.test_client()
+    mine = issue(client, app)
+    other = issue(client, app)
+    phone = socketio.test_client(app, auth={"ticket": mine["token"]})
+    snap = _events(phone, "snapshot")[0]
+    assert snap["number"] == mine["number"] and snap["status"] == "waiting"
+    assert phone.emit("join", {"room": f"ticket:{other['token']}"}, callback=True) == {
+        "ok": False,
+        "error": "forbidden",
+    }
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    officer.call_next(1)  # calls mine (A001)
+    assert [e["number"] for e in _events(phone, "ticket_called")] == [mine["number"]]
+    other_phone = socketio.test_client(app, auth={"ticket": other["token"]})
+    other_phone.get_received()
+    officer.post("/api/v1/tickets/1/recall")  # mine again: the other phone hears nothing
+    assert _events(other_phone, "ticket_recalled") == []
+    assert [e["number"] for e in _events(phone, "ticket_recalled")] == [mine["number"]]
+
+
+def test_waiting_phones_learn_they_moved_up(app: Any) -> None:
+    client = app.test_client()
+    issue(client, app)
+    second = issue(client, app)
+    phone = socketio.test_client(app, auth={"ticket": second["token"]})
+    assert _events(phone, "snapshot")[0]["ahead"] == 1
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    officer.call_next(1)
+    updates = _events(phone, "ticket_updated")
+    assert updates and updates[-1]["ahead"] == 0 and updates[-1]["number"] == second["number"]
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [None, {}, {"device_token": "dv_not-a-token"}, {"ticket": "nope"}, {"token": "st_forged"}],
+)
+def test_unknown_credentials_are_refused_on_connect(app: Any, auth: Any) -> None:
+    client = socketio.test_client(app, auth=auth)
+    assert not client.is_connected()
+
+
+def test_a_counter_console_connects_with_the_staff_session(app: Any) -> None:
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    console = socketio.test_client(app, flask_test_client=officer.client, auth={"counter": 1})
+    assert console.is_connected()
+    snap = _events(console, "snapshot")[0]
+    assert snap["counter"]["number"] == 1 and snap["current"] is None
+    issue(app.test_client(), app)
+    assert [e["number"] for e in _events(console, "ticket_issued")] == ["A001"]
+    refused = socketio.test_client(app, flask_test_client=officer.client, auth={"counter": 2})
+    assert not refused.is_connected()
+
+
+def test_a_board_limited_to_some_fields_hears_only_those(app: Any) -> None:
+    from lobby.extensions import db
+    from lobby.models import Device
+
+    with app.app_context():
+        board = db.session.scalar(db.select(Device).where(Device.kind == "board"))
+        board.settings = {"fields": ["dat_dai"]}
+        db.session.commit()
+    client = socketio.test_client(app, auth={"device_token": device_token(app, "board")})
+    snap = _events(client, "snapshot")[0]
+    assert list(snap["waiting"]) == ["dat_dai"]
+    assert {c["number"] for c in snap["counters"]} == {2, 5}
+    issue(app.test_client(), app, "ho_tich")
+    issue(app.test_client(), app, "dat_dai")
+    assert [e["number"] for e in _events(client, "ticket_issued")] == ["C001"]
