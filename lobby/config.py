@@ -53,6 +53,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "LOBBY_DEMO": os.environ.get("LOBBY_DEMO"),
         "LOBBY_TIMEZONE": os.environ.get("LOBBY_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "lobby"),
         "LOBBY_OPEN_ALWAYS": _flag("LOBBY_OPEN_ALWAYS", "0"),
         "RATELIMIT_ENABLED": _flag("LOBBY_RATE_LIMITS", "1"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")

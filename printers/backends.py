@@ -7,8 +7,9 @@
     cups://NAME                        a raw CUPS queue (needs pycups)
     memory://NAME                      in-process, keeps the bytes (tests and demo)
 
-Every URL takes `?width=576` (80 mm, the default) or `?width=384` (58 mm) and optionally
-`?profile=TM-T20II` (a python-escpos printer profile).
+Every URL takes `?width=576` (80 mm, the default) or `?width=384` (58 mm), optionally
+`?profile=TM-T20II` (a python-escpos printer profile) and `?status=off` (never ask the printer
+for its paper state, for printers that do not answer real-time status).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ PRINTER_STATES: tuple[PrinterState, ...] = ("ok", "paper_low", "paper_out", "off
 DEFAULT_WIDTH = 576
 DEFAULT_PORT = 9100
 SCHEMES = ("network", "usb", "serial", "file", "cups", "memory")
-_COMMON_OPTIONS = {"width", "profile"}
+_COMMON_OPTIONS = {"width", "profile", "status"}
 _OPTIONS: dict[str, set[str]] = {
     "network": _COMMON_OPTIONS,
     "usb": _COMMON_OPTIONS | {"in_ep", "out_ep"},
@@ -83,6 +84,7 @@ class PrinterTarget:
     width_dots: int = DEFAULT_WIDTH
     profile: str | None = None
     options: dict[str, str] = field(default_factory=dict)
+    status_queries: bool = True  # False with ?status=off
 
     @property
     def key(self) -> str:
@@ -144,6 +146,10 @@ def parse_printer_url(url: str) -> PrinterTarget:
         raise _fail(
             url, f"width={width} is not a paper width in dots; use 576 (80 mm) or 384 (58 mm)"
         )
+    if options.get("status", "on").lower() not in ("on", "off"):
+        raise _fail(
+            url, f"status={options['status']!r}: use status=off for printers that never answer"
+        )
     profile = options.get("profile") or None
     if profile is not None and profile not in CAPABILITIES["profiles"]:
         raise _fail(url, f"unknown python-escpos profile {profile!r} (e.g. TM-T20II, default)")
@@ -191,6 +197,7 @@ def parse_printer_url(url: str) -> PrinterTarget:
         width_dots=width,
         profile=profile,
         options={k: v for k, v in options.items() if k not in _COMMON_OPTIONS},
+        status_queries=options.get("status", "on").lower() == "on",
     )
 
 
@@ -360,9 +367,10 @@ def paper_state(answer: bytes) -> PrinterState:
     byte = answer[-1]
     if byte & _STATUS_FIXED_MASK != _STATUS_FIXED_VALUE:
         return "unknown"  # not a status byte (some printers echo, others answer garbage)
-    if byte & _PAPER_OUT:
+    # Each sensor sets two bits together; one bit alone is not a reliable reading.
+    if byte & _PAPER_OUT == _PAPER_OUT:
         return "paper_out"
-    if byte & _PAPER_NEAR_END:
+    if byte & _PAPER_NEAR_END == _PAPER_NEAR_END:
         return "paper_low"
     return "ok"
 
@@ -376,7 +384,7 @@ def read_status(url: str, timeout: float = 2.0) -> PrinterState:
     if target.scheme == "memory":
         device = _memory(target.address)
         return device.state if device.online else "offline"
-    if target.scheme not in ("network", "usb", "serial"):
+    if target.scheme not in ("network", "usb", "serial") or not target.status_queries:
         return "unknown"
     try:
         printer = _connect(url, timeout)

@@ -100,8 +100,8 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[s
     return lines
 
 
-def balanced_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
-    """Wrap into as few lines as wrap_text, but as even as possible (no lone last word)."""
+def _even_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+    """Wrap into as few lines as wrap_text, at the narrowest width that still allows it."""
     lines = wrap_text(text, font, max_width)
     if len(lines) < 2:
         return lines
@@ -115,24 +115,42 @@ def balanced_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> li
     return wrap_text(text, font, high)
 
 
-def qr_image(data: str, box_size: int, border: int = 4) -> Image.Image:
-    """Return the QR of data with each module exactly box_size dots, as mode "1"."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=border)
+def balanced_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+    """Wrap into as few lines as wrap_text, as even as possible, after commas when that costs
+    no extra line (for centred text: no lone last word, no clause cut in two)."""
+    text = nfc(" ".join(text.split()))
+    fewest = len(wrap_text(text, font, max_width))
+    parts = text.split(", ")
+    if fewest > 1 and len(parts) > 1:
+        clauses = [part + "," for part in parts[:-1]] + parts[-1:]
+        by_clause = [line for clause in clauses for line in _even_wrap(clause, font, max_width)]
+        if len(by_clause) == fewest:
+            return by_clause
+    return _even_wrap(text, font, max_width)
+
+
+@lru_cache(maxsize=32)
+def qr_matrix(data: str, border: int = 4) -> tuple[tuple[bool, ...], ...]:
+    """Return the QR modules of data (True = dark), quiet zone included, error correction M."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
     qr.add_data(data)
     qr.make(fit=True)
-    matrix = qr.get_matrix()
-    n = len(matrix)
-    small = Image.new("1", (n, n), 255)
-    small.putdata([0 if dark else 255 for row in matrix for dark in row])
-    return small.resize((n * box_size, n * box_size), Image.Resampling.NEAREST)
+    return tuple(tuple(row) for row in qr.get_matrix())
 
 
 def qr_modules(data: str, border: int = 4) -> int:
     """Return how many modules wide the QR of data is, quiet zone included."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
-    qr.add_data(data)
-    qr.make(fit=True)
-    return len(qr.get_matrix())
+    return len(qr_matrix(data, border))
+
+
+def qr_image(data: str, box_size: int, border: int = 4) -> Image.Image:
+    """Return the QR of data with each module exactly box_size dots, as mode "1"."""
+    matrix = qr_matrix(data, border)
+    n = len(matrix)
+    small = Image.new("1", (n, n), 255)
+    small.putdata([0 if dark else 255 for row in matrix for dark in row])
+    # Nearest-neighbour scaling by a whole number keeps every module a sharp square.
+    return small.resize((n * box_size, n * box_size), Image.Resampling.NEAREST)
 
 
 @dataclass(frozen=True)
@@ -244,7 +262,9 @@ class _Canvas:
 
     def qr(self, data: str, target: float) -> None:
         modules = qr_modules(data)
-        box_size = max(2, min(self.inner, round(target * self.scale)) // modules)
+        # On 58 mm paper the QR shrinks less than the rest: below ~25 mm phones struggle.
+        size = min(self.inner, max(round(target * self.scale), 200))
+        box_size = max(2, size // modules)
         self.qr_box = self.paste(qr_image(data, box_size))
 
     def logo(self, logo: Image.Image, max_height: float) -> None:

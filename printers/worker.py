@@ -213,14 +213,15 @@ class PrintWorker:
         """Retry marking jobs already sent; drop them from what is still to send."""
         if not self._sent_unmarked:
             return jobs
-        for job_id in list(self._sent_unmarked):
+        already_sent = set(self._sent_unmarked)
+        for job_id in already_sent:
             try:
                 self.store.mark_printed(job_id)
             except Exception:
                 log.exception("print worker %s: cannot mark job %s", self.printer_key, job_id)
                 continue
             self._sent_unmarked.discard(job_id)
-        return [job for job in jobs if job.id not in self._sent_unmarked]
+        return [job for job in jobs if job.id not in already_sent]
 
     def _mark_printed(self, job: Job) -> None:
         try:

@@ -1,0 +1,213 @@
+"""Real server processes, real python-socketio clients, over HTTP and websockets."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import socketio
+
+from tests.e2e.conftest import LiveServer, api_login, make_server
+
+POSTGRES_URL = os.environ.get("LOBBY_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("LOBBY_TEST_REDIS_URL", "")
+pytestmark = pytest.mark.slow
+
+
+def _need(url: str, what: str) -> None:
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must set {what}")
+        pytest.skip(f"needs {what}")
+
+
+class Listener:
+    """A python-socketio client that timestamps the events it receives."""
+
+    def __init__(self, url: str, auth: dict[str, Any]) -> None:
+        self.events: list[tuple[str, Any, float]] = []
+        self.client = socketio.Client(reconnection=True)
+        self.client.on("*", self._on_any)
+        self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=10)
+
+    def _on_any(self, event: str, data: Any = None) -> None:
+        self.events.append((event, data, time.monotonic()))
+
+    def wait_for(self, event: str, pred: Any = lambda d: True, timeout: float = 5.0) -> tuple[Any, float]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, data, at in list(self.events):
+                if name == event and pred(data):
+                    return data, at
+            time.sleep(0.01)
+        raise AssertionError(f"no {event} within {timeout}s; got {[e[0] for e in self.events]}")
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def _issue(server: LiveServer, service: str = "ho_tich") -> dict[str, Any]:
+    r = requests.post(
+        server.url + "/api/v1/tickets",
+        json={"service": service},
+        headers={"Authorization": f"Bearer {server.device('kiosk')['token']}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def test_a_call_reaches_the_board_and_the_phone_within_a_second(live_server: LiveServer) -> None:
+    ticket = _issue(live_server)
+    board = Listener(live_server.url, {"device_token": live_server.device("board")["token"]})
+    phone = Listener(live_server.url, {"ticket": ticket["token"]})
+    try:
+        snap, _ = phone.wait_for("snapshot")
+        assert snap["status"] == "waiting"
+        officer = api_login(live_server, "canbo1")
+        assert officer.post(live_server.url + "/api/v1/counters/1/open", json={}).status_code == 200
+        sent = time.monotonic()
+        r = officer.post(live_server.url + "/api/v1/counters/1/call-next", json={})
+        assert r.status_code == 200 and r.json()["ticket"]["number"] == ticket["number"]
+        on_board, at_board = board.wait_for("ticket_called", lambda d: d["number"] == ticket["number"])
+        on_phone, at_phone = phone.wait_for("ticket_called")
+        assert at_board - sent < 1.0 and at_phone - sent < 1.0
+        assert on_board["counter"]["number"] == 1 and on_phone["number"] == ticket["number"]
+        assert on_board["announcement"]["audio"], "the board gets the clips to play"
+        for url in on_board["announcement"]["audio"][:3]:
+            assert requests.get(live_server.url + url, timeout=5).status_code == 200
+    finally:
+        board.close()
+        phone.close()
+
+
+def test_tickets_survive_a_server_restart_and_clients_reconnect(live_server: LiveServer) -> None:
+    ticket = _issue(live_server)
+    phone = Listener(live_server.url, {"ticket": ticket["token"]})
+    try:
+        phone.wait_for("snapshot")
+        live_server.restart()
+        assert requests.get(f"{live_server.url}/api/v1/tickets/{ticket['token']}", timeout=5).json()["number"] == ticket["number"]
+        # The client reconnects by itself and gets a fresh snapshot.
+        phone.events.clear()
+        phone.wait_for("snapshot", timeout=15)
+        officer = api_login(live_server, "canbo1")
+        officer.post(live_server.url + "/api/v1/counters/1/open", json={})
+        officer.post(live_server.url + "/api/v1/counters/1/call-next", json={})
+        phone.wait_for("ticket_called")
+    finally:
+        phone.close()
+
+
+@pytest.fixture
+def postgres_db() -> Iterator[str]:
+    _need(POSTGRES_URL, "LOBBY_TEST_POSTGRES_URL")
+    import psycopg
+
+    admin = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = f"lobby_e2e_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pair(tmp_path: Path, db_url: str, **env: str) -> tuple[LiveServer, LiveServer]:
+    shared = {"DATABASE_URL": db_url, "SECRET_KEY": "e2e-shared-secret", **env}
+    first = make_server(tmp_path / "a", **shared).start()
+    second = make_server(tmp_path / "b", **shared).start()
+    second.credentials = first.credentials
+    return first, second
+
+
+def test_two_server_processes_on_one_postgresql_never_repeat_a_number_or_a_call(
+    tmp_path: Path, postgres_db: str
+) -> None:
+    first, second = _pair(tmp_path, postgres_db)
+    try:
+        numbers: list[str] = []
+        lock = threading.Lock()
+
+        def kiosk(server: LiveServer) -> None:
+            s = requests.Session()
+            for _ in range(50):
+                got = _issue_with(s, server)
+                with lock:
+                    numbers.append(got)
+
+        threads = [threading.Thread(target=kiosk, args=(srv,)) for srv in (first, second) * 4]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert len(numbers) == 400 and len(set(numbers)) == 400
+
+        called: list[str] = []
+
+        def counter(server: LiveServer, username: str, n: int) -> None:
+            s = api_login(server, username)
+            assert s.post(f"{server.url}/api/v1/counters/{n}/open", json={"force": True}).status_code == 200
+            while True:
+                r = s.post(f"{server.url}/api/v1/counters/{n}/call-next", json={})
+                if r.status_code == 409 and r.json()["error"] == "queue_empty":
+                    return
+                assert r.status_code == 200, r.text
+                with lock:
+                    called.append(r.json()["ticket"]["number"])
+                s.post(f"{server.url}/api/v1/tickets/{r.json()['ticket']['id']}/no-show", json={})
+
+        staff = [(first, "canbo1", 1), (second, "canbo4", 4), (first, "canbo5", 5), (second, "canbo2", 2)]
+        threads = [threading.Thread(target=counter, args=s) for s in staff]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(180)
+        # Counters 1, 2, 4, 5 together serve every field the kiosk used (ho_tich).
+        assert len(called) == 400
+        assert [n for n, k in Counter(called).items() if k > 1] == []
+    finally:
+        first.stop()
+        second.stop()
+
+
+def _issue_with(session: requests.Session, server: LiveServer) -> str:
+    r = session.post(
+        server.url + "/api/v1/tickets",
+        json={"service": "ho_tich"},
+        headers={"Authorization": f"Bearer {server.device('kiosk')['token']}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["number"])
+
+
+def test_with_the_redis_queue_a_call_on_one_process_reaches_a_board_on_the_other(
+    tmp_path: Path, postgres_db: str
+) -> None:
+    _need(REDIS_URL, "LOBBY_TEST_REDIS_URL")
+    channel = f"lobby-e2e-{uuid.uuid4().hex[:8]}"
+    first, second = _pair(tmp_path, postgres_db, SOCKETIO_MESSAGE_QUEUE=REDIS_URL, SOCKETIO_CHANNEL=channel)
+    board = Listener(second.url, {"device_token": first.device("board")["token"]})
+    try:
+        board.wait_for("snapshot")
+        ticket = _issue(first)
+        board.wait_for("ticket_issued", lambda d: d["number"] == ticket["number"])
+        officer = api_login(first, "canbo1")
+        officer.post(first.url + "/api/v1/counters/1/open", json={})
+        sent = time.monotonic()
+        assert officer.post(first.url + "/api/v1/counters/1/call-next", json={}).status_code == 200
+        _, at = board.wait_for("ticket_called", lambda d: d["number"] == ticket["number"])
+        assert at - sent < 1.0
+    finally:
+        board.close()
+        first.stop()
+        second.stop()
