@@ -452,7 +452,14 @@ def _candidates_stmt(c: Counter, o: Office, day: date) -> Any:
 
 def _heads(c: Counter, o: Office, day: date) -> list[Ticket]:
     """The oldest waiting ticket of each class: all the queue rule needs to choose."""
-    base = _candidates_stmt(c, o, day).order_by(Ticket.issued_at, Ticket.seq, Ticket.id).limit(1)
+    # SKIP LOCKED (PostgreSQL): a head another counter is taking right now is skipped, so
+    # concurrent counters take consecutive tickets instead of racing for the same one.
+    base = (
+        _candidates_stmt(c, o, day)
+        .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=Ticket)
+    )
     heads = []
     for flag in (True, False):
         head = db.session.scalar(base.where(Ticket.is_priority.is_(flag)))
@@ -595,7 +602,7 @@ def _ensure_counter_free(c: Counter, day: date) -> None:
 
 def call_next(counter_number: int, user: StaffUser) -> dict[str, Any]:
     """Call the next ticket by the queue-order rule; one ticket never goes to two counters."""
-    for _attempt in range(8):
+    for _attempt in range(20):
         try:
             with transaction():
                 o = office()
