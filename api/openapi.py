@@ -415,11 +415,62 @@ def openapi_document() -> dict[str, Any]:
                 },
             )
         },
+        "/api/v1/tickets/{ticket_id}/reprint": {
+            "post": {
+                "summary": "Print the ticket again, marked IN LẠI (on its kiosk or the given one)",
+                "security": STAFF,
+                "parameters": [
+                    {
+                        "name": "ticket_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    },
+                    IDEM,
+                ],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"device": {"type": "integer"}},
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "202": {
+                        "description": "Queued for the printer (409 no_printer: the device has none)",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["print"],
+                                    "properties": {
+                                        "print": {
+                                            "type": "object",
+                                            "required": ["status"],
+                                            "properties": {
+                                                "status": {"enum": ["queued", "failed"]}
+                                            },
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_errors(400, 401, 403, 404, 409, 422),
+                },
+            }
+        },
     }
     # Ticket numbers in the kiosk table are /healthz outside /api/v1, documented for monitors.
     paths["/healthz"] = {
         "get": {"summary": "Liveness and database", "responses": {**_ok("Health"), **_errors(503)}}
     }
+    from api.dossiers import openapi_paths
+
+    paths.update(openapi_paths())
     return {
         "openapi": "3.1.0",
         "info": {

@@ -272,3 +272,12 @@ for _name in ("recall", "start", "finish", "no-show", "requeue", "transfer"):
         view_func=require_staff()(idempotent(_ticket_action(_name))),
         methods=["POST"],
     )
+
+
+@bp.post("/tickets/<int:ticket_id>/reprint")
+@require_staff()
+@idempotent
+def ticket_reprint(ticket_id: int) -> tuple[dict[str, Any], int]:
+    device = json_body().get("device")
+    printing = services.ctx().printing
+    return {"print": printing.reprint_ticket(ticket_id, device, _staff())}, 202

@@ -65,15 +65,22 @@ def create_app(
     with app.app_context():
         configure_engine(db.engine)
 
+    from lobby.printing import Printing
+
     tz = app.config["LOBBY_TIMEZONE"]
+    clock = clock or SystemClock(tz)
     app.extensions["lobby"] = LobbyContext(
-        clock=clock or SystemClock(tz),
+        clock=clock,
         publisher=publisher or SocketPublisher(),
         open_always=bool(app.config["LOBBY_OPEN_ALWAYS"]),
         public_base_url=app.config["PUBLIC_BASE_URL"],
         speech_settings=app.config.get("LOBBY_SPEECH", {}),
+        printing=Printing(app, clock=clock),
     )
 
+    from lobby import webhooks
+
+    webhooks.init_app(app)
     errors.register(app)
     _register_blueprints(app)
 

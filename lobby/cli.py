@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lobby.auth import DEVICE_TOKEN_PREFIX, USER_TOKEN_PREFIX, hash_password, new_token, token_hash
 from lobby.extensions import db
-from lobby.models import ApiToken, Counter, Device, StaffUser
+from lobby.models import ApiToken, Counter, Device, Office, StaffUser
 
 
 def pairing_url(token: str) -> str:
@@ -173,3 +173,69 @@ def register(app: Flask) -> None:
         from lobby.services import expire_stale_tickets
 
         click.echo(f"expired {expire_stale_tickets()} tickets")
+
+    @app.cli.command("print-test")
+    @click.option("--printer", "printer_url", default=None, help="Printer URL; else the kiosk's.")
+    @click.option("--out", "out", default=None, help="Write the raster as a PNG instead.")
+    def print_test(printer_url: str | None, out: str | None) -> None:
+        """Print a sample ticket (marked as a sample), or write its image with --out FILE.png."""
+        import dataclasses
+        from zoneinfo import ZoneInfo
+
+        from lobby.services import ctx
+        from printers import backends
+        from printers.escpos_out import slip_bytes
+        from printers.layout import WIDTH_80MM, render_ticket
+        from printers.sample import sample_ticket_slip, write_png
+
+        if printer_url:
+            try:
+                printer_url = backends.validate_printer_url(printer_url)
+            except backends.PrinterConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        elif out is None:
+            printer_url = _only_printer()
+        o = db.session.scalar(select(Office).order_by(Office.id).limit(1))
+        tz = ZoneInfo(o.timezone if o else current_app.config["LOBBY_TIMEZONE"])
+        slip = sample_ticket_slip(ctx().clock.now().astimezone(tz))
+        if o is not None:
+            # The office's own header, so the operator sees what its tickets will look like.
+            slip = dataclasses.replace(
+                slip, office_name=o.name, parent_authority=o.parent_authority or ""
+            )
+        width = backends.width_dots(printer_url) if printer_url else WIDTH_80MM
+        image = render_ticket(slip, width)
+        if out is not None:
+            path = write_png(image, out)
+            click.echo(f"wrote {path} ({image.width}x{image.height} dots)")
+            return
+        assert printer_url is not None
+        target = backends.parse_printer_url(printer_url)
+        try:
+            backends.require_driver(printer_url)
+            state = backends.read_status(printer_url)
+            if state in ("offline", "paper_out"):
+                raise click.ClickException(f"{target.key}: {state}")
+            backends.send(printer_url, slip_bytes(image, profile=target.profile))
+        except backends.PrinterError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"sent a sample ticket to {target.key} (paper: {state})")
+
+
+def _only_printer() -> str:
+    """The printer URL of the one active device that has a printer; else ask for --printer."""
+    urls = sorted(
+        {
+            url
+            for url in db.session.scalars(
+                select(Device.printer_url).where(Device.active, Device.printer_url.is_not(None))
+            )
+            if url
+        }
+    )
+    if len(urls) != 1:
+        found = ", ".join(urls) if urls else "none configured"
+        raise click.ClickException(
+            f"give --printer URL or --out FILE.png (device printers: {found})"
+        )
+    return urls[0]

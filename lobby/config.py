@@ -59,6 +59,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("SOCKETIO_MESSAGE_QUEUE")
         or "memory://",
+        "LOBBY_WEBHOOK_URL": os.environ.get("LOBBY_WEBHOOK_URL") or None,
+        "LOBBY_WEBHOOK_SECRET": os.environ.get("LOBBY_WEBHOOK_SECRET") or None,
+        "LOBBY_DATA_KEY": os.environ.get("LOBBY_DATA_KEY") or None,
         "HOST": os.environ.get("HOST", "0.0.0.0"),
         "PORT": port,
         "LOBBY_ENV": "production" if production else "development",
@@ -79,6 +82,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ISSUE": "20 per minute",
     "RATELIMIT_PUBLIC": "600 per minute",
     "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_LOOKUP": "10 per minute",
     "SOCKETIO_ASYNC_MODE": "threading",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
 }

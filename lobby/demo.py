@@ -76,6 +76,7 @@ PROCEDURES = [
         "working_day",
         "Theo quy định của tỉnh",
     ),
+    ("HT-DLKS", "ho_tich", "Đăng ký lại khai sinh", 5, "working_day", "Miễn lệ phí"),
     ("HT-TL", "ho_tich", "Cấp bản sao trích lục hộ tịch", 0, "same_day", "8.000 đồng/bản"),
     ("CT-BS", "chung_thuc", "Chứng thực bản sao từ bản chính", 0, "same_day", "2.000 đồng/trang"),
     ("CT-CK", "chung_thuc", "Chứng thực chữ ký", 0, "same_day", "10.000 đồng/trường hợp"),
@@ -145,13 +146,12 @@ def load_demo() -> dict[str, Any]:
     o = Office(**OFFICE, settings={"sample_data": True})
     db.session.add(o)
     db.session.flush()
-    for w in DEFAULT_WINDOWS:
-        for purpose in ("reception", "ticketing"):
-            db.session.add(
-                WorkingWindow(
-                    office_id=o.id, weekday=w.weekday, start=w.start, end=w.end, purpose=purpose
-                )
+    for w in DEFAULT_WINDOWS:  # Mon–Fri 07:00–11:30, 13:30–17:00, for reception and ticketing
+        db.session.add(
+            WorkingWindow(
+                office_id=o.id, weekday=w.weekday, start=w.start, end=w.end, purpose=w.purpose
             )
+        )
     fields: dict[str, Field] = {}
     for i, (code, prefix, name, name_en, color, sensitive) in enumerate(FIELDS):
         f = Field(

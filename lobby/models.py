@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -260,6 +261,146 @@ class TicketEvent(db.Model):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class EncryptedText(TypeDecorator[str]):
+    """Personal data encrypted at rest (Fernet); the key is the app's LOBBY_DATA_KEY."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        from lobby.crypto import encrypt
+
+        return encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        from lobby.crypto import decrypt
+
+        return decrypt(value)
+
+
+class Applicant(db.Model):
+    """The person who submits a dossier. Personal data: encrypted, never public, never logged."""
+
+    __tablename__ = "applicants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    full_name: Mapped[str] = mapped_column(EncryptedText())
+    id_number: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
+    email: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
+    address: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
+
+
+class DossierSequence(db.Model):
+    """The running number of dossiers received per office and day (the NNNN of the code)."""
+
+    __tablename__ = "dossier_sequences"
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Dossier(db.Model):
+    """A dossier (hồ sơ) accepted at a counter, followed by the citizen through a public token."""
+
+    __tablename__ = "dossiers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    public_token: Mapped[str] = mapped_column(String(64), unique=True)
+    lookup_pin_hash: Mapped[str] = mapped_column(String(255))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id"), nullable=True, index=True
+    )
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    channel: Mapped[str] = mapped_column(String(20), default="truc_tiep")
+    resolving_office: Mapped[str] = mapped_column(String(255), default="")
+    current_unit: Mapped[str] = mapped_column(String(255), default="")
+    components: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sets_count: Mapped[int] = mapped_column(Integer, default=1)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    original_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    new_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    apology: Mapped[str] = mapped_column(Text, default="")
+    status_code: Mapped[int] = mapped_column(Integer, default=2, index=True)
+    supplement_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    result_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    timeliness: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    return_place: Mapped[str] = mapped_column(String(255), default="")
+    fee_method: Mapped[str] = mapped_column(String(120), default="")
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    procedure: Mapped[Procedure] = relationship(lazy="joined")
+    applicant: Mapped[Applicant] = relationship()
+
+
+class DossierEvent(db.Model):
+    """One row of the processing control sheet (Mẫu 05): who, when, from and to which unit."""
+
+    __tablename__ = "dossier_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    to_status: Mapped[int] = mapped_column(Integer)
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="counter")  # counter | import | api
+    from_unit: Mapped[str] = mapped_column(String(255), default="")
+    to_unit: Mapped[str] = mapped_column(String(255), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    new_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    note_internal: Mapped[str] = mapped_column(Text, default="")
+
+
+class Rating(db.Model):
+    """A citizen's satisfaction answer, linked to ticket, counter, officer and field; no PII."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id"), nullable=True, unique=True
+    )
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"), nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), nullable=True)
+    channel: Mapped[str] = mapped_column(String(20))  # qr_phone | counter_tablet
+    level: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class WebhookDelivery(db.Model):
+    """An outgoing dossier change, stored with the change and retried until delivered."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class IdempotencyRecord(db.Model):
     """The first response to a mutating request, replayed for the same key within 24 h."""
 
@@ -272,3 +413,30 @@ class IdempotencyRecord(db.Model):
     status_code: Mapped[int] = mapped_column(Integer, default=0)
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PrintJob(db.Model):
+    """A slip waiting for (or sent to) one printer; stored before anything is printed."""
+
+    __tablename__ = "print_jobs"
+    __table_args__ = (Index("ix_print_jobs_queue", "printer_key", "status", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int | None] = mapped_column(
+        ForeignKey("devices.id", ondelete="SET NULL"), nullable=True
+    )
+    printer_url: Mapped[str] = mapped_column(String(255))
+    printer_key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20), default="ticket")
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True
+    )
+    # The slip's fields (datetimes as ISO strings); rendered by the worker, never in the request.
+    slip: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|printed|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reprint: Mapped[bool] = mapped_column(Boolean, default=False)

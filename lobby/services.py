@@ -30,7 +30,6 @@ from core.tickets import (
 from lobby import realtime
 from lobby.extensions import db
 from lobby.models import (
-    CalendarDay,
     Counter,
     Device,
     Field,
@@ -96,18 +95,12 @@ def windows(o: Office, purpose: str = "ticketing") -> list[WindowRule]:
 
 
 def is_day_off(o: Office, day: date) -> bool:
-    """A holiday or closure of the calendar table, unless the same day is a make-up working day."""
-    kinds = set(
-        db.session.scalars(
-            select(CalendarDay.kind).where(
-                CalendarDay.day == day,
-                or_(CalendarDay.office_id == o.id, CalendarDay.office_id.is_(None)),
-            )
-        )
-    )
-    if "swap_workday" in kinds:
-        return False
-    return bool(kinds & {"holiday", "compensatory_off", "swap_off", "local_closure"})
+    """A public holiday, compensatory or swapped day off, or a local closure (not a weekend:
+    the working windows decide those). The calendar is the national table plus the office's rows."""
+    from lobby.dossiers import working_calendar
+
+    entry = working_calendar(o).entry(day)
+    return entry is not None and entry.is_off
 
 
 def is_issuing_now(o: Office) -> bool:
@@ -286,8 +279,16 @@ def public_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
         "called_at": iso(t.called_at, o),
         "issued_at": iso(t.issued_at, o),
         "service_day": t.service_day.isoformat(),
-        "dossier": None,
+        "dossier": _public_dossier_of(t, o),
     }
+
+
+def _public_dossier_of(t: Ticket, o: Office) -> dict[str, Any] | None:
+    """Once a dossier is accepted from this ticket, the same QR shows the dossier."""
+    from lobby.dossiers import dossier_of_ticket, public_dossier_view
+
+    d = dossier_of_ticket(t)
+    return None if d is None else public_dossier_view(d, o)
 
 
 def _update_payload(t: Ticket, o: Office) -> dict[str, Any]:

@@ -53,6 +53,11 @@ def prepare(app: Flask) -> None:
         ):
             click.echo(f"  {label:<20} {base}{path}")
         db.session.remove()
+    # Jobs left by the last run print now; kiosk printers report their paper state from now on.
+    app.extensions["lobby"].printing.resume()
+    sender = app.extensions.get("lobby_webhooks")
+    if sender is not None:  # dossier changes not yet delivered go out now
+        sender.start()
 
 
 def _write_demo_file(app: Flask, data: dict) -> None:

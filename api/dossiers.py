@@ -1,0 +1,462 @@
+"""Dossier, rating, import and report routes of /api/v1 (on the api blueprint)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from api.views import _staff, bp, idempotent, json_body
+from core.dossiers import DossierAction, RatingLevel
+from core.errors import InvalidRequest, NotFound
+from lobby import dossiers, stats
+from lobby.auth import require_staff
+from lobby.extensions import limiter
+
+MAX_IMPORT_ROWS = 5000
+
+
+def _lookup_limit() -> str:
+    return str(current_app.config.get("RATELIMIT_LOOKUP", "10 per minute"))
+
+
+def _public_limit() -> str:
+    return str(current_app.config["RATELIMIT_PUBLIC"])
+
+
+@bp.post("/dossiers")
+@require_staff()
+@idempotent
+def accept_dossier() -> tuple[dict[str, Any], int]:
+    return dossiers.accept_dossier(json_body(), _staff()), 201
+
+
+@bp.get("/dossiers/due")
+@require_staff()
+def due_dossiers() -> Response:
+    return jsonify(dossiers.due_lists(_staff()))
+
+
+@bp.get("/dossiers/<code>")
+@require_staff()
+def staff_dossier(code: str) -> Response:
+    return jsonify({"dossier": dossiers.staff_dossier_view(dossiers.dossier_by_code(code))})
+
+
+@bp.post("/dossiers/<code>/events")
+@require_staff()
+@idempotent
+def dossier_event(code: str) -> tuple[dict[str, Any], int]:
+    return dossiers.apply_event(code, json_body(), _staff()), 200
+
+
+@bp.get("/dossiers/public/<token>")
+@limiter.limit(_public_limit)
+def public_dossier(token: str) -> Response:
+    d = dossiers.dossier_by_token(token)
+    if d is None:
+        raise NotFound("Không tìm thấy hồ sơ")
+    return jsonify(dossiers.public_dossier_view(d))
+
+
+@bp.post("/dossiers/lookup")
+@limiter.limit(_lookup_limit)
+def lookup_dossier() -> Response:
+    body = json_body()
+    return jsonify(dossiers.public_lookup(body.get("code"), body.get("pin")))
+
+
+@bp.post("/tickets/<token>/rating")
+@limiter.limit(_public_limit)
+def rate(token: str) -> tuple[Response, int]:
+    return jsonify(dossiers.rate_ticket(token, json_body())), 201
+
+
+def _import_rows() -> list[dict[str, Any]]:
+    """JSON lines (application/x-ndjson or .jsonl) or CSV with a header row."""
+    raw = request.get_data(as_text=True)
+    kind = (request.mimetype or "").lower()
+    rows: list[dict[str, Any]] = []
+    if kind in ("text/csv", "application/csv"):
+        reader = csv.DictReader(io.StringIO(raw.lstrip("\ufeff")))
+        rows = [{k: (v if v != "" else None) for k, v in r.items() if k} for r in reader]
+    else:
+        for n, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError:
+                item = {"__error__": f"dòng {n} không phải JSON"}
+            rows.append(
+                item
+                if isinstance(item, dict)
+                else {"__error__": f"dòng {n} không phải đối tượng JSON"}
+            )
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise InvalidRequest(f"Tối đa {MAX_IMPORT_ROWS} dòng mỗi lần nhập.")
+    return rows
+
+
+@bp.post("/dossiers/import")
+@require_staff("admin", "leader", "officer")
+def import_dossier_changes() -> Response:
+    """Apply each valid row in its own transaction; answer which rows failed and why."""
+    from core.errors import DomainError
+
+    rows = _import_rows()
+    applied = 0
+    failed = []
+    user = _staff()
+    for index, row in enumerate(rows, start=1):
+        if "__error__" in row:
+            failed.append(
+                {
+                    "row": index,
+                    "code": None,
+                    "error": "invalid_request",
+                    "message": row["__error__"],
+                }
+            )
+            continue
+        try:
+            dossiers.apply_event(row.get("code"), row, user, source="import")
+            applied += 1
+        except DomainError as exc:
+            failed.append(
+                {"row": index, "code": row.get("code"), "error": exc.code, "message": exc.message}
+            )
+    return jsonify({"received": len(rows), "applied": applied, "failed": failed})
+
+
+@bp.get("/stats")
+@require_staff("admin", "leader")
+def office_stats() -> Response:
+    start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
+    return jsonify(stats.office_stats(start, end))
+
+
+@bp.get("/stats/export")
+@require_staff("admin", "leader")
+def export_stats() -> Response:
+    start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
+    data = stats.office_stats(start, end)
+    fmt = request.args.get("format", "xlsx")
+    name = f"bao-cao-{start.isoformat()}-{end.isoformat()}"
+    if fmt == "csv":
+        resp = Response(stats.export_csv(data), mimetype="text/csv; charset=utf-8")
+        resp.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return resp
+    if fmt != "xlsx":
+        raise InvalidRequest("Định dạng xuất (format) là xlsx hoặc csv.", field="format")
+    resp = Response(
+        stats.export_xlsx(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return resp
+
+
+# --- OpenAPI description of these routes (merged into api/openapi.py's document) --------------
+
+_ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_PUBLIC_DOSSIER = {
+    "type": "object",
+    "required": [
+        "code",
+        "procedure",
+        "applicant",
+        "received_at",
+        "due_at",
+        "status",
+        "status_label",
+        "timeliness",
+        "new_due_at",
+        "collect_at",
+    ],
+    "properties": {
+        "code": {"type": "string"},
+        "procedure": {"type": "string"},
+        "applicant": {"type": ["string", "null"], "description": "masked: N*** V*** A"},
+        "received_at": {"type": "string"},
+        "due_at": {"type": "string"},
+        "status": {"type": "string"},
+        "status_code": {"type": "integer", "minimum": 1, "maximum": 10},
+        "status_label": {"type": "string"},
+        "timeliness": {
+            "type": ["string", "null"],
+            "enum": ["truoc_han", "dung_han", "qua_han", None],
+        },
+        "timeliness_label": {"type": ["string", "null"]},
+        "new_due_at": {"type": ["string", "null"]},
+        "apology": {"type": ["string", "null"]},
+        "collect_at": {"type": ["string", "null"]},
+        "collect_place": {"type": "string"},
+        "url": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+_STAFF = [{"session": []}, {"bearer": []}]
+_IDEM = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+_RANGE = [
+    {
+        "name": "from",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date"},
+    },
+    {
+        "name": "to",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "format": "date"},
+    },
+]
+
+
+def _json(schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
+    return {status: {"description": "OK", "content": {"application/json": {"schema": schema}}}}
+
+
+def _errs(*codes: int) -> dict[str, Any]:
+    return {str(c): {"description": "Error", **_ERR} for c in codes}
+
+
+def openapi_paths() -> dict[str, Any]:
+    actions = [a.value for a in DossierAction if a is not DossierAction.ACCEPT]
+    obj = {"type": "object"}
+    return {
+        "/api/v1/dossiers": {
+            "post": {
+                "summary": "Accept a dossier (usually from the ticket being served)",
+                "security": _STAFF,
+                "parameters": [_IDEM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["procedure", "applicant"],
+                                "properties": {
+                                    "ticket_id": {"type": "integer"},
+                                    "procedure": {"type": "string"},
+                                    "applicant": {
+                                        "type": "object",
+                                        "required": ["full_name"],
+                                        "properties": {
+                                            k: {"type": "string"}
+                                            for k in (
+                                                "full_name",
+                                                "id_number",
+                                                "phone",
+                                                "email",
+                                                "address",
+                                            )
+                                        },
+                                    },
+                                    "components": {"type": "array"},
+                                    "channel": {"enum": list(dossiers.CHANNELS)},
+                                    "sets_count": {"type": "integer"},
+                                    "print": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["code", "token", "url", "received_at", "due_at", "status"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "token": {"type": "string"},
+                                "url": {"type": "string"},
+                                "lookup_pin": {"type": "string"},
+                                "received_at": {"type": "string"},
+                                "due_at": {"type": "string"},
+                                "status": {"type": "string"},
+                                "status_label": {"type": "string"},
+                                "print": obj,
+                            },
+                        },
+                        "201",
+                    ),
+                    **_errs(400, 401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/api/v1/dossiers/due": {
+            "get": {
+                "summary": "Dossiers late, due within a working day, and ready to return",
+                "security": _STAFF,
+                "responses": {
+                    **_json({"type": "object", "required": ["late", "due_soon", "ready"]}),
+                    **_errs(401, 403),
+                },
+            }
+        },
+        "/api/v1/dossiers/{code}": {
+            "get": {
+                "summary": "Full staff view with the control sheet (Mẫu 05) rows",
+                "security": _STAFF,
+                "parameters": [_CODE],
+                "responses": {
+                    **_json({"type": "object", "required": ["dossier"]}),
+                    **_errs(401, 403, 404, 422),
+                },
+            }
+        },
+        "/api/v1/dossiers/{code}/events": {
+            "post": {
+                "summary": "A hand-over or a status change",
+                "security": _STAFF,
+                "parameters": [_CODE, _IDEM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["action"],
+                                "properties": {
+                                    "action": {"enum": actions},
+                                    "note": {"type": "string"},
+                                    "reason": {"type": "string"},
+                                    "to_unit": {"type": "string"},
+                                    "items": {"type": "array"},
+                                    "new_due_at": {"type": "string", "format": "date-time"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    **_json({"type": "object", "required": ["dossier"]}),
+                    **_errs(400, 401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/api/v1/dossiers/public/{token}": {
+            "get": {
+                "summary": "The public dossier view (no personal data)",
+                "parameters": [
+                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {**_json(_PUBLIC_DOSSIER), **_errs(404, 429)},
+            }
+        },
+        "/api/v1/dossiers/lookup": {
+            "post": {
+                "summary": "Look up by dossier code and the lookup secret printed on the receipt (rate-limited)",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["code", "pin"],
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "pin": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {**_json(_PUBLIC_DOSSIER), **_errs(400, 403, 404, 422, 429)},
+            }
+        },
+        "/api/v1/dossiers/import": {
+            "post": {
+                "summary": "Status changes in bulk: JSON lines or CSV (columns code, action, note, reason, to_unit, new_due_at)",
+                "security": _STAFF,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": {
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": ["received", "applied", "failed"],
+                            "properties": {
+                                "received": {"type": "integer"},
+                                "applied": {"type": "integer"},
+                                "failed": {"type": "array"},
+                            },
+                        }
+                    ),
+                    **_errs(401, 403, 422),
+                },
+            }
+        },
+        "/api/v1/tickets/{token}/rating": {
+            "post": {
+                "summary": "Rate the service, once per ticket",
+                "parameters": [
+                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["level"],
+                                "properties": {
+                                    "level": {"enum": [x.value for x in RatingLevel]},
+                                    "comment": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    **_json({"type": "object", "required": ["level", "message"]}, "201"),
+                    **_errs(400, 404, 409, 422, 429),
+                },
+            }
+        },
+        "/api/v1/stats": {
+            "get": {
+                "summary": "Dossiers early/on time/late, on-time rate, satisfaction, waits per field and counter",
+                "security": _STAFF,
+                "parameters": _RANGE,
+                "responses": {
+                    **_json(
+                        {
+                            "type": "object",
+                            "required": [
+                                "dossiers",
+                                "satisfaction",
+                                "tickets",
+                                "by_service",
+                                "by_counter",
+                            ],
+                        }
+                    ),
+                    **_errs(401, 403, 422),
+                },
+            }
+        },
+        "/api/v1/stats/export": {
+            "get": {
+                "summary": "The same figures as an Excel workbook or CSV",
+                "security": _STAFF,
+                "parameters": [
+                    *_RANGE,
+                    {"name": "format", "in": "query", "schema": {"enum": ["xlsx", "csv"]}},
+                ],
+                "responses": {"200": {"description": "A file"}, **_errs(401, 403, 422)},
+            }
+        },
+    }

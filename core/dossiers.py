@@ -1,0 +1,220 @@
+"""Dossier (hồ sơ) rules: states and their labels, allowed changes, the code, name masking,
+satisfaction levels (DOMAIN §2, §4, §6, §10). Standard library only."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import IntEnum, StrEnum
+
+from core.errors import IllegalTransition, InvalidRequest
+
+
+class DossierStatus(IntEnum):
+    """The status codes of DOMAIN §2 (practice seen in Vietnamese one-stop software)."""
+
+    SUBMITTED_ONLINE = 1
+    ACCEPTED = 2
+    REFUSED = 3
+    PROCESSING = 4
+    SUPPLEMENT_REQUESTED = 5
+    AWAITING_PAYMENT = 6
+    WITHDRAWN = 7
+    STOPPED = 8
+    RESULT_READY = 9
+    RETURNED = 10
+
+
+@dataclass(frozen=True)
+class StatusLabels:
+    system: str
+    citizen: str
+    short: str
+
+
+STATUS_LABELS: dict[DossierStatus, StatusLabels] = {
+    DossierStatus.SUBMITTED_ONLINE: StatusLabels("Mới đăng ký", "Chờ tiếp nhận", "Chờ xử lý"),
+    DossierStatus.ACCEPTED: StatusLabels("Được tiếp nhận", "Đã tiếp nhận", "Đang xử lý"),
+    DossierStatus.REFUSED: StatusLabels(
+        "Không được tiếp nhận", "Không được tiếp nhận", "Từ chối xử lý"
+    ),
+    DossierStatus.PROCESSING: StatusLabels("Đang xử lý", "Đang xử lý", "Đang xử lý"),
+    DossierStatus.SUPPLEMENT_REQUESTED: StatusLabels(
+        "Yêu cầu bổ sung giấy tờ", "Cần bổ sung giấy tờ", "Yêu cầu bổ sung giấy tờ"
+    ),
+    DossierStatus.AWAITING_PAYMENT: StatusLabels(
+        "Yêu cầu thực hiện nghĩa vụ tài chính", "Chờ nộp phí, lệ phí", "Đang xử lý"
+    ),
+    DossierStatus.WITHDRAWN: StatusLabels(
+        "Công dân yêu cầu rút hồ sơ", "Đã rút hồ sơ", "Dừng xử lý"
+    ),
+    DossierStatus.STOPPED: StatusLabels("Dừng xử lý", "Dừng xử lý", "Dừng xử lý"),
+    DossierStatus.RESULT_READY: StatusLabels(
+        "Đã xử lý xong", "Đã có kết quả – mời đến nhận", "Chờ trả kết quả"
+    ),
+    DossierStatus.RETURNED: StatusLabels("Đã trả kết quả", "Đã trả kết quả", "Đã trả kết quả"),
+}
+
+# Lowercase names for the API (API.md: enumerations are lowercase strings).
+STATUS_NAMES: dict[DossierStatus, str] = {s: s.name.lower() for s in DossierStatus}
+
+
+class DossierAction(StrEnum):
+    ACCEPT = "accept"
+    HANDOVER = "handover"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    SUPPLEMENT_RECEIVED = "supplement_received"
+    REQUEST_PAYMENT = "request_payment"
+    PAID = "paid"
+    RESULT_READY = "result_ready"
+    RETURN = "return"
+    WITHDRAW = "withdraw"
+    STOP = "stop"
+    APOLOGISE = "apologise"
+
+
+_ACTIVE = {
+    DossierStatus.ACCEPTED,
+    DossierStatus.PROCESSING,
+    DossierStatus.SUPPLEMENT_REQUESTED,
+    DossierStatus.AWAITING_PAYMENT,
+}
+TERMINAL = frozenset(
+    {DossierStatus.REFUSED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED, DossierStatus.RETURNED}
+)
+
+_MOVES: dict[DossierAction, tuple[frozenset[DossierStatus], DossierStatus | None]] = {
+    # action: (from which states, to which state; None = stays)
+    DossierAction.ACCEPT: (frozenset({DossierStatus.SUBMITTED_ONLINE}), DossierStatus.ACCEPTED),
+    DossierAction.HANDOVER: (
+        frozenset({DossierStatus.ACCEPTED, DossierStatus.PROCESSING}),
+        DossierStatus.PROCESSING,
+    ),
+    DossierAction.REQUEST_SUPPLEMENT: (
+        frozenset({DossierStatus.ACCEPTED, DossierStatus.PROCESSING}),
+        DossierStatus.SUPPLEMENT_REQUESTED,
+    ),
+    DossierAction.SUPPLEMENT_RECEIVED: (
+        frozenset({DossierStatus.SUPPLEMENT_REQUESTED}),
+        DossierStatus.PROCESSING,
+    ),
+    DossierAction.REQUEST_PAYMENT: (
+        frozenset({DossierStatus.ACCEPTED, DossierStatus.PROCESSING, DossierStatus.RESULT_READY}),
+        DossierStatus.AWAITING_PAYMENT,
+    ),
+    DossierAction.PAID: (frozenset({DossierStatus.AWAITING_PAYMENT}), DossierStatus.PROCESSING),
+    # API.md: result_ready may follow acceptance directly.
+    DossierAction.RESULT_READY: (
+        frozenset({DossierStatus.ACCEPTED, DossierStatus.PROCESSING}),
+        DossierStatus.RESULT_READY,
+    ),
+    DossierAction.RETURN: (frozenset({DossierStatus.RESULT_READY}), DossierStatus.RETURNED),
+    DossierAction.WITHDRAW: (
+        frozenset(_ACTIVE | {DossierStatus.SUBMITTED_ONLINE}),
+        DossierStatus.WITHDRAWN,
+    ),
+    DossierAction.STOP: (frozenset(_ACTIVE), DossierStatus.STOPPED),
+    DossierAction.APOLOGISE: (frozenset(_ACTIVE), None),
+}
+
+
+def parse_action(value: object) -> DossierAction:
+    try:
+        return DossierAction(str(value))
+    except ValueError:
+        raise InvalidRequest(
+            "Thao tác hồ sơ (action) không hợp lệ.",
+            field="action",
+            allowed=[a.value for a in DossierAction if a is not DossierAction.ACCEPT],
+        ) from None
+
+
+def next_dossier_status(current: DossierStatus, action: DossierAction) -> DossierStatus:
+    """The state after `action`; a change the table does not allow raises IllegalTransition."""
+    sources, target = _MOVES[action]
+    if current not in sources:
+        raise IllegalTransition(
+            f"Không thể thực hiện '{action.value}' khi hồ sơ đang ở trạng thái "
+            f"'{STATUS_LABELS[current].system}'.",
+            dossier_status=STATUS_NAMES[current],
+        )
+    return current if target is None else target
+
+
+def allowed_dossier_actions(current: DossierStatus) -> list[DossierAction]:
+    return [
+        a
+        for a, (sources, _) in _MOVES.items()
+        if current in sources and a is not DossierAction.ACCEPT
+    ]
+
+
+DEFAULT_CODE_FORMAT = "{agency}-{yymmdd}-{seq:04d}"
+
+
+def dossier_code(agency_code: str, received: date, seq: int, fmt: str = DEFAULT_CODE_FORMAT) -> str:
+    """The dossier code of Circular 01/2018: <agency code>-YYMMDD-NNNN (format configurable)."""
+    if seq < 1:
+        raise ValueError("dossier running numbers start at 1")
+    return fmt.format(agency=agency_code, yymmdd=received.strftime("%y%m%d"), seq=seq)
+
+
+def mask_name(full_name: str) -> str:
+    """'Nguyễn Văn An' → 'N*** V*** A': initials only, fixed-width stars so length does not leak."""
+    words = unicodedata.normalize("NFC", full_name).split()
+    if not words:
+        return ""
+    masked = [w[0].upper() + "***" for w in words[:-1]]
+    return " ".join([*masked, words[-1][0].upper()])
+
+
+# --- satisfaction (DOMAIN §6) ---------------------------------------------------------------
+
+
+class RatingLevel(StrEnum):
+    VERY_SATISFIED = "rat_hai_long"
+    SATISFIED = "hai_long"
+    NEUTRAL = "binh_thuong"  # optional 5-level UI
+    NOT_SATISFIED = "khong_hai_long"
+    VERY_DISSATISFIED = "rat_khong_hai_long"  # optional 5-level UI
+
+
+RATING_LABELS_VI: dict[RatingLevel, str] = {
+    RatingLevel.VERY_SATISFIED: "Rất hài lòng",
+    RatingLevel.SATISFIED: "Hài lòng",
+    RatingLevel.NEUTRAL: "Bình thường",
+    RatingLevel.NOT_SATISFIED: "Không hài lòng",
+    RatingLevel.VERY_DISSATISFIED: "Rất không hài lòng",
+}
+OFFICIAL_LEVELS = (RatingLevel.VERY_SATISFIED, RatingLevel.SATISFIED, RatingLevel.NOT_SATISFIED)
+
+
+def official_level(
+    level: RatingLevel, *, neutral_as: RatingLevel = RatingLevel.SATISFIED
+) -> RatingLevel:
+    """Map a 5-level answer onto the three official levels (the neutral mapping is a setting)."""
+    if level is RatingLevel.NEUTRAL:
+        return neutral_as
+    if level is RatingLevel.VERY_DISSATISFIED:
+        return RatingLevel.NOT_SATISFIED
+    return level
+
+
+def satisfaction_rate(
+    levels: Iterable[RatingLevel], *, neutral_as: RatingLevel = RatingLevel.SATISFIED
+) -> float | None:
+    """(rated − rated Không hài lòng) ÷ rated × 100; None when nobody rated (DOMAIN §6)."""
+    mapped = [official_level(x, neutral_as=neutral_as) for x in levels]
+    if not mapped:
+        return None
+    unhappy = sum(1 for x in mapped if x is RatingLevel.NOT_SATISFIED)
+    return (len(mapped) - unhappy) * 100.0 / len(mapped)
+
+
+def level_counts(levels: Iterable[RatingLevel]) -> Mapping[RatingLevel, int]:
+    counts = dict.fromkeys(OFFICIAL_LEVELS, 0)
+    for x in levels:
+        counts[official_level(x)] += 1
+    return counts

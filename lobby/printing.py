@@ -1,0 +1,558 @@
+"""Printing in the app: print jobs stored in the database, one worker per printer, status pushed.
+
+Issuing a ticket only inserts a PrintJob (the slip as data) in the use case's transaction; after
+the commit the printer's worker wakes, renders the slip once (cached in the job), sends it and
+marks it. Nothing here holds a database transaction while a printer is talked to.
+
+Settings (app config, else the environment of the same name):
+    LOBBY_PRINT_THREADS         run workers in background threads (default: on, off when TESTING)
+    LOBBY_PRINT_RETRY_MAX       longest wait between retries of an offline printer, s (30)
+    LOBBY_PRINT_MAX_AGE_MINUTES a job still unprinted after this long is given up (60; 0 = never)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+import zlib
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from core.clock import SESSION_LABELS, Clock
+from core.errors import DomainError, InvalidRequest, NotFound
+from lobby import realtime, services
+from lobby.extensions import db
+from lobby.models import Device, Field, Office, PrintJob, StaffUser, Ticket, TicketEvent
+from lobby.tx import current_tx, transaction
+from printers import backends
+from printers.backends import PrinterConfigError, PrinterState
+from printers.escpos_out import slip_bytes
+from printers.layout import render_ticket
+from printers.slips import DEFAULT_TICKET_FOOTER, TicketSlip
+from printers.worker import Job, JobId, PrintWorker, WorkerState
+
+log = logging.getLogger(__name__)
+
+# Jobs read, rendered and sent per drain: bounds memory when a printer was away for long.
+BATCH = 20
+STATUS_INTERVAL = 15.0  # seconds between paper-sensor reads of an idle printer
+# First key of the PostgreSQL advisory locks that make one process the owner of a printer.
+_LOCK_CLASS = 0x5052_4E54  # "PRNT"
+
+
+class NoPrinter(DomainError):
+    """The device has no printer configured, so nothing can be printed on it."""
+
+    code = "no_printer"
+    status = 409
+    default_message = "Thiết bị này chưa được cấu hình máy in."
+
+
+def _setting(app: Flask, name: str, default: Any) -> Any:
+    if app.config.get(name) is not None:
+        return app.config[name]
+    return os.environ.get(name, default)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+# --- slips as stored data ----------------------------------------------------------------------
+
+
+def ticket_slip(t: Ticket, f: Field, o: Office, *, reprint: bool = False) -> TicketSlip:
+    """The ticket's paper content: office, field, number, people ahead, time, session, QR link.
+
+    Never a name, ID number, phone or priority reason (DOMAIN.md §9).
+    """
+    footer = (o.settings or {}).get("ticket_footer") or DEFAULT_TICKET_FOOTER
+    return TicketSlip(
+        office_name=o.name,
+        parent_authority=o.parent_authority or "",
+        field_name=f.name_vi,
+        number=t.number,
+        ahead=services._ahead(t),
+        issued_at_local=t.issued_at.astimezone(ZoneInfo(o.timezone)),
+        session_label=SESSION_LABELS.get(t.session, ""),
+        qr_url=services.ticket_url(t),
+        footer=footer,
+        reprint=reprint,
+    )
+
+
+def slip_data(slip: TicketSlip) -> dict[str, Any]:
+    """A slip as JSON-safe data (datetimes as ISO strings with their offset)."""
+    data = dataclasses.asdict(slip)
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+def slip_from_data(data: dict[str, Any]) -> TicketSlip:
+    """Rebuild a stored ticket slip; unknown keys are ignored."""
+    names = {f.name for f in dataclasses.fields(TicketSlip)}
+    values = {k: v for k, v in data.items() if k in names}
+    values["issued_at_local"] = datetime.fromisoformat(values["issued_at_local"])
+    return TicketSlip(**values)
+
+
+def render_job(kind: str, data: dict[str, Any], printer_url: str) -> bytes:
+    """The ESC/POS bytes of a stored slip, drawn at the width of the printer's URL."""
+    if kind != "ticket":
+        raise ValueError(f"unknown print job kind {kind!r}")
+    target = backends.parse_printer_url(printer_url)
+    image = render_ticket(slip_from_data(data), target.width_dots)
+    return slip_bytes(image, profile=target.profile)
+
+
+# --- one owner per printer across processes ------------------------------------------------------
+
+
+class _PrinterLease:
+    """On PostgreSQL, one process at a time drains a printer (a session advisory lock per key).
+
+    Several server processes may share one database; without this two of them could send the
+    same job. The lock lives on a connection in autocommit mode: no transaction stays open.
+    """
+
+    def __init__(self) -> None:
+        self._conns: dict[str, Connection] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _ids(key: str) -> dict[str, int]:
+        return {"a": _LOCK_CLASS, "b": zlib.crc32(key.encode()) & 0x7FFF_FFFF}
+
+    def hold(self, key: str) -> bool:
+        """True if this process owns the printer now (always on databases other than PostgreSQL)."""
+        engine = db.engine
+        if engine.dialect.name != "postgresql":
+            return True
+        ids = self._ids(key)
+        with self._lock:
+            conn = self._conns.get(key)
+        if conn is not None:
+            try:
+                held = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND pid = pg_backend_pid() AND classid = :a AND objid = :b"
+                        " AND objsubid = 2"
+                    ),
+                    ids,
+                ).scalar()
+                conn.commit()
+                if held:
+                    return True
+            except DBAPIError:
+                # The connection died, and the lock with it: take it again on a fresh one.
+                self.release(key)
+                conn = None
+        if conn is None:
+            conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with self._lock:
+                self._conns[key] = conn
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"), ids).scalar()
+        conn.commit()
+        return bool(got)
+
+    def release(self, key: str) -> None:
+        """Give the printer up (and never return a connection holding the lock to the pool)."""
+        with self._lock:
+            conn = self._conns.pop(key, None)
+        if conn is None:
+            return
+        try:
+            conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            conn.commit()
+            conn.close()
+        except DBAPIError:
+            conn.invalidate()
+            conn.close()
+
+    def release_all(self) -> None:
+        with self._lock:
+            keys = list(self._conns)
+        for key in keys:
+            self.release(key)
+
+
+# --- the job store on the database ---------------------------------------------------------------
+
+
+class DbJobStore:
+    """printers.worker.JobStore on the print_jobs table; each call is its own short transaction."""
+
+    def __init__(
+        self,
+        app: Flask,
+        clock: Clock,
+        *,
+        batch: int = BATCH,
+        max_age: timedelta | None = timedelta(minutes=60),
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.batch = batch
+        self.max_age = max_age
+        self.lease = _PrinterLease()
+        self.owner: dict[str, bool] = {}
+        self.on_batch_done: Any = None  # called with the printer key when a full batch printed
+        self._batch_tail: dict[JobId, str] = {}
+        self._lock = threading.Lock()
+
+    def pending(self, printer_key: str) -> list[Job]:
+        """The printer's pending jobs, oldest first (one batch), rendered and cached on first use."""
+        with self.app.app_context():
+            if not self.lease.hold(printer_key):
+                self.owner[printer_key] = False
+                return []
+            self.owner[printer_key] = True
+            rows = db.session.execute(
+                select(
+                    PrintJob.id,
+                    PrintJob.printer_url,
+                    PrintJob.attempts,
+                    PrintJob.payload,
+                    PrintJob.slip,
+                    PrintJob.kind,
+                    PrintJob.created_at,
+                )
+                .where(PrintJob.printer_key == printer_key, PrintJob.status == "pending")
+                .order_by(PrintJob.id)
+                .limit(self.batch + 1)
+            ).all()
+            db.session.rollback()  # end the read: nothing is held while rendering or printing
+            more = len(rows) > self.batch
+            now = self.clock.now()
+            given_up: list[tuple[int, str]] = []
+            rendered: dict[int, bytes] = {}
+            jobs: list[Job] = []
+            for row in rows[: self.batch]:
+                if self.max_age and row.created_at < now - self.max_age:
+                    given_up.append((row.id, "expired: not printed in time"))
+                    continue
+                payload = row.payload
+                if payload is None:
+                    try:
+                        payload = render_job(row.kind, row.slip, row.printer_url)
+                    except Exception as exc:  # a slip that cannot be drawn must not block the rest
+                        log.exception("print job %s cannot be rendered", row.id)
+                        given_up.append((row.id, f"cannot render: {exc}"))
+                        continue
+                    rendered[row.id] = payload
+                jobs.append(Job(row.id, row.printer_url, payload, row.attempts))
+            if rendered or given_up:
+                with transaction():
+                    for job_id, payload in rendered.items():
+                        db.session.execute(
+                            update(PrintJob)
+                            .where(PrintJob.id == job_id, PrintJob.payload.is_(None))
+                            .values(payload=payload)
+                        )
+                    for job_id, error in given_up:
+                        db.session.execute(
+                            update(PrintJob)
+                            .where(PrintJob.id == job_id, PrintJob.status == "pending")
+                            .values(status="failed", last_error=error, next_try_at=None)
+                        )
+        if more:
+            if jobs:
+                with self._lock:
+                    self._batch_tail[jobs[-1].id] = printer_key
+            elif self.on_batch_done is not None:
+                self.on_batch_done(printer_key)  # all given up: the next batch is already due
+        return jobs
+
+    def mark_printed(self, job_id: JobId) -> None:
+        """Record that the job's bytes reached the printer."""
+        with self.app.app_context(), transaction():
+            db.session.execute(
+                update(PrintJob)
+                .where(PrintJob.id == job_id)
+                .values(status="printed", printed_at=self.clock.now(), next_try_at=None)
+            )
+        with self._lock:
+            key = self._batch_tail.pop(job_id, None)
+        if key is not None and self.on_batch_done is not None:
+            self.on_batch_done(key)
+
+    def mark_failed(
+        self, job_id: JobId, error: str, attempts: int, next_try_at: datetime | None
+    ) -> None:
+        """Record a failed try; next_try_at None means the job is given up."""
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_error": error[:1000],
+            "next_try_at": next_try_at,
+        }
+        if next_try_at is None:
+            values["status"] = "failed"
+        with self.app.app_context(), transaction():
+            db.session.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
+
+    def pending_count(self, printer_key: str) -> int:
+        """How many jobs wait for this printer."""
+        with self.app.app_context():
+            count = db.session.scalar(
+                select(func.count())
+                .select_from(PrintJob)
+                .where(PrintJob.printer_key == printer_key, PrintJob.status == "pending")
+            )
+            db.session.rollback()
+            return int(count or 0)
+
+
+# --- the app's printing ------------------------------------------------------------------------
+
+
+class _ServerWorker(PrintWorker):
+    """A PrintWorker whose thread hands a Ctrl-C back to the server instead of swallowing it."""
+
+    def _loop(self) -> None:
+        try:
+            super()._loop()
+        except KeyboardInterrupt:
+            # Under gevent a signal lands in whichever greenlet runs, often this one while it
+            # renders; a thread would print it and die while the server kept running.
+            _interrupt_main()
+
+
+def _interrupt_main() -> None:
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:  # pragma: no cover (gevent is a dependency)
+        return
+    if monkey.is_module_patched("threading"):
+        get_hub().parent.throw(KeyboardInterrupt)
+
+
+
+class Printing:
+    """Queues slips for kiosk printers and runs one PrintWorker per printer."""
+
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        clock: Clock,
+        threads: bool | None = None,
+        batch: int = BATCH,
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        configured = _setting(app, "LOBBY_PRINT_THREADS", None)
+        if threads is None:
+            threads = _flag(configured) if configured is not None else not app.testing
+        self.threads = threads
+        self.backoff_cap = float(_setting(app, "LOBBY_PRINT_RETRY_MAX", 30))
+        minutes = float(_setting(app, "LOBBY_PRINT_MAX_AGE_MINUTES", 60))
+        self.store = DbJobStore(
+            app, clock, batch=batch, max_age=timedelta(minutes=minutes) if minutes > 0 else None
+        )
+        self.store.on_batch_done = self._next_batch
+        self._workers: dict[str, PrintWorker] = {}
+        self._status: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    # --- queueing ------------------------------------------------------------------------------
+
+    def enqueue_ticket(
+        self, t: Ticket, f: Field, o: Office, device: Device, *, reprint: bool = False
+    ) -> dict[str, Any]:
+        """Store the ticket's print job in the current transaction; the worker prints it later."""
+        if current_tx() is None:
+            with transaction():
+                return self.enqueue_ticket(t, f, o, device, reprint=reprint)
+        tx = current_tx()
+        assert tx is not None
+        url = device.printer_url
+        if not url:
+            raise NoPrinter()
+        try:
+            key = backends.printer_key(url)
+        except PrinterConfigError:
+            # A bad URL stored before validation: the ticket is still valid, only unprintable.
+            log.exception("device %s has an unusable printer URL", device.id)
+            return {"status": "failed"}
+        db.session.add(
+            PrintJob(
+                device_id=device.id,
+                printer_url=url,
+                printer_key=key,
+                kind="ticket",
+                ticket_id=t.id,
+                slip=slip_data(ticket_slip(t, f, o, reprint=reprint)),
+                status="pending",
+                attempts=0,
+                created_at=self.clock.now(),
+                reprint=reprint,
+            )
+        )
+        tx.after_commit(lambda: self.wake(key, url))
+        return {"status": "queued"}
+
+    def reprint_ticket(self, ticket_id: int, device_id: Any, user: StaffUser) -> dict[str, Any]:
+        """Queue the ticket again, marked IN LẠI, on the given kiosk or the one that issued it."""
+        with transaction():
+            t = services.ticket_by_id(ticket_id)
+            o = services.office()
+            if device_id is None:
+                device = db.session.get(Device, t.device_id) if t.device_id else None
+            else:
+                if isinstance(device_id, bool) or not isinstance(device_id, int):
+                    raise InvalidRequest("Mã thiết bị (device) phải là số.", field="device")
+                device = db.session.get(Device, device_id)
+                if device is None or device.office_id != o.id or not device.active:
+                    raise NotFound("Không có thiết bị này.", field="device")
+            if device is None or not device.printer_url:
+                raise NoPrinter()
+            db.session.add(
+                TicketEvent(
+                    ticket_id=t.id,
+                    at=self.clock.now(),
+                    action="reprint",
+                    from_status=t.status,
+                    to_status=t.status,
+                    staff_id=user.id,
+                    device_id=device.id,
+                    detail={},
+                )
+            )
+            return self.enqueue_ticket(t, t.field, o, device, reprint=True)
+
+    # --- workers -------------------------------------------------------------------------------
+
+    def _worker(self, key: str, url: str | None = None) -> PrintWorker:
+        with self._lock:
+            worker = self._workers.get(key)
+            if worker is None:
+                worker = _ServerWorker(
+                    key,
+                    self.store,
+                    clock=self.clock.now,
+                    on_status=self._on_status,
+                    backoff_cap=self.backoff_cap,
+                    status_interval=STATUS_INTERVAL,
+                    status_url=url,
+                )
+                self._workers[key] = worker
+            return worker
+
+    def wake(self, printer_key: str, url: str | None = None) -> None:
+        """A job was queued for this printer: start its worker thread if needed and wake it."""
+        worker = self._worker(printer_key, url)
+        if self.threads:
+            with self._lock:
+                worker.start()
+        worker.notify()
+
+    def _next_batch(self, printer_key: str) -> None:
+        with self._lock:
+            worker = self._workers.get(printer_key)
+        if worker is not None:
+            worker.notify()
+
+    def run_pending(self, printer_key: str) -> WorkerState:
+        """Drain the printer now, in the caller's thread, until it prints no more (tests, CLI)."""
+        worker = self._worker(printer_key)
+        left = self.store.pending_count(printer_key)
+        while True:
+            worker.run_once()
+            now_left = self.store.pending_count(printer_key)
+            if now_left == 0 or now_left >= left:
+                return worker.state()
+            left = now_left
+
+    def pending_printers(self) -> dict[str, str]:
+        """Printer key -> URL of every printer with jobs waiting."""
+        with self.app.app_context():
+            rows = db.session.execute(
+                select(PrintJob.printer_key, func.max(PrintJob.printer_url))
+                .where(PrintJob.status == "pending")
+                .group_by(PrintJob.printer_key)
+            ).all()
+            db.session.rollback()
+        return {key: url for key, url in rows}
+
+    def device_printers(self) -> dict[str, str]:
+        """Printer key -> URL of every active device's printer (bad URLs skipped)."""
+        with self.app.app_context():
+            urls = db.session.scalars(
+                select(Device.printer_url).where(Device.active, Device.printer_url.is_not(None))
+            ).all()
+            db.session.rollback()
+        found: dict[str, str] = {}
+        for url in urls:
+            try:
+                found.setdefault(backends.printer_key(url), url)
+            except PrinterConfigError:
+                log.warning("ignoring unusable printer URL %r", url)
+        return found
+
+    def resume(self) -> list[str]:
+        """At server start: run a worker for every printer with waiting jobs or a kiosk using it."""
+        printers = {**self.device_printers(), **self.pending_printers()}
+        for key, url in printers.items():
+            self.wake(key, url)
+        return sorted(printers)
+
+    def stop_all(self, timeout: float = 10.0) -> None:
+        """Stop every worker (after the job in hand) and give up printer ownership."""
+        with self._lock:
+            workers = list(self._workers.values())
+            self._workers.clear()
+        for worker in workers:
+            worker.stop(timeout)
+        self.store.lease.release_all()
+
+    # --- status --------------------------------------------------------------------------------
+
+    def printer_states(self) -> list[dict[str, Any]]:
+        """The last printer_status payload of each printer this process drives."""
+        with self._lock:
+            return [dict(p) for p in self._status.values()]
+
+    def _on_status(self, printer_key: str, state: PrinterState, pending: int) -> None:
+        """Publish printer_status to staff and to the kiosks printing on that printer."""
+        if self.store.owner.get(printer_key) is False:
+            return  # another process drives this printer and reports for it
+        with self.app.app_context():
+            # The database count, not the worker's: a worker sees one batch at a time.
+            count = self.store.pending_count(printer_key)
+            devices = [
+                d
+                for d in db.session.scalars(
+                    select(Device).where(Device.active, Device.printer_url.is_not(None))
+                )
+                if _key_or_none(d.printer_url) == printer_key
+            ]
+            db.session.rollback()
+            pub = realtime.publisher()
+            targets = [(d.name, [realtime.STAFF_ROOM, realtime.kiosk_room(d.id)]) for d in devices]
+            for name, rooms in targets or [(printer_key, [realtime.STAFF_ROOM])]:
+                payload = {"printer": name, "state": state, "pending_jobs": count}
+                pub.publish(realtime.PRINTER_STATUS, payload, rooms)
+            with self._lock:
+                self._status[printer_key] = {
+                    "printer": printer_key,
+                    "devices": [d.name for d in devices],
+                    "state": state,
+                    "pending_jobs": count,
+                }
+
+
+def _key_or_none(url: str | None) -> str | None:
+    try:
+        return backends.printer_key(url) if url else None
+    except PrinterConfigError:
+        return None

@@ -1,0 +1,238 @@
+"""The office's own figures (DOMAIN §5, §6, §12 "Metrics"): on-time rate, satisfaction, waits."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from core.clock import day_bounds
+from core.deadlines import Timeliness, on_time_rate
+from core.dossiers import RatingLevel, level_counts, satisfaction_rate
+from core.errors import InvalidRequest
+from lobby.extensions import db
+from lobby.models import Counter, Dossier, Field, Rating, Ticket
+from lobby.services import ctx, office, office_tz
+
+MAX_DAYS = 3660
+
+
+def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both inclusive; default: this month so far."""
+    o = office()
+    today = ctx().clock.now().astimezone(office_tz(o)).date()
+    try:
+        start = date.fromisoformat(raw_from) if raw_from else today.replace(day=1)
+        end = date.fromisoformat(raw_to) if raw_to else today
+    except ValueError:
+        raise InvalidRequest("Ngày phải có dạng YYYY-MM-DD (from, to).") from None
+    if end < start:
+        raise InvalidRequest("Ngày kết thúc (to) phải sau ngày bắt đầu (from).")
+    if (end - start).days > MAX_DAYS:
+        raise InvalidRequest("Khoảng thời gian tối đa là 10 năm.")
+    return start, end
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def office_stats(start: date, end: date) -> dict[str, Any]:
+    o = office()
+    tz = office_tz(o)
+    lo, _ = day_bounds(start, tz)
+    _, hi = day_bounds(end, tz)
+    received = db.session.scalars(
+        select(Dossier).where(
+            Dossier.office_id == o.id, Dossier.received_at >= lo, Dossier.received_at < hi
+        )
+    ).all()
+    resolved = db.session.scalars(
+        select(Dossier).where(
+            Dossier.office_id == o.id,
+            Dossier.result_ready_at >= lo,
+            Dossier.result_ready_at < hi,
+            Dossier.timeliness.is_not(None),
+        )
+    ).all()
+    timeliness = {t: 0 for t in Timeliness}
+    for d in resolved:
+        timeliness[Timeliness(d.timeliness)] += 1
+    ratings = db.session.scalars(
+        select(Rating).where(
+            Rating.office_id == o.id, Rating.created_at >= lo, Rating.created_at < hi
+        )
+    ).all()
+    levels = [RatingLevel(r.level) for r in ratings]
+    unhappy_dossiers = {
+        r.dossier_id
+        for r in ratings
+        if r.dossier_id
+        and RatingLevel(r.level) in (RatingLevel.NOT_SATISFIED, RatingLevel.VERY_DISSATISFIED)
+    }
+    tickets = db.session.scalars(
+        select(Ticket).where(
+            Ticket.office_id == o.id, Ticket.service_day >= start, Ticket.service_day <= end
+        )
+    ).all()
+    fields = {f.id: f for f in db.session.scalars(select(Field).where(Field.office_id == o.id))}
+    counters = {
+        c.id: c for c in db.session.scalars(select(Counter).where(Counter.office_id == o.id))
+    }
+
+    def group(key: Any) -> dict[Any, dict[str, Any]]:
+        acc: dict[Any, dict[str, list[float] | int]] = defaultdict(
+            lambda: {"issued": 0, "served": 0, "no_show": 0, "wait": [], "service": []}
+        )
+        for t in tickets:
+            k = key(t)
+            if k is None:
+                continue
+            row = acc[k]
+            row["issued"] += 1  # type: ignore[operator]
+            if t.status == "done":
+                row["served"] += 1  # type: ignore[operator]
+            if t.status == "no_show":
+                row["no_show"] += 1  # type: ignore[operator]
+            if t.called_at:
+                row["wait"].append((t.called_at - t.issued_at).total_seconds())  # type: ignore[union-attr]
+            if t.serving_started_at and t.finished_at and t.status == "done":
+                row["service"].append((t.finished_at - t.serving_started_at).total_seconds())  # type: ignore[union-attr]
+        return acc  # type: ignore[return-value]
+
+    def rows(acc: dict[Any, dict[str, Any]], label: Any) -> list[dict[str, Any]]:
+        out = []
+        for k, r in acc.items():
+            out.append(
+                {
+                    **label(k),
+                    "issued": r["issued"],
+                    "served": r["served"],
+                    "no_show": r["no_show"],
+                    "avg_wait_seconds": _mean(r["wait"]),
+                    "avg_service_seconds": _mean(r["service"]),
+                }
+            )
+        return out
+
+    by_field = rows(
+        group(lambda t: t.issue_field_id),
+        lambda k: {"service": fields[k].code, "name": fields[k].name_vi},
+    )
+    by_counter = rows(
+        group(lambda t: t.counter_id),
+        lambda k: {"counter": counters[k].number, "name": counters[k].name},
+    )
+    all_waits = [(t.called_at - t.issued_at).total_seconds() for t in tickets if t.called_at]
+    all_service = [
+        (t.finished_at - t.serving_started_at).total_seconds()
+        for t in tickets
+        if t.serving_started_at and t.finished_at and t.status == "done"
+    ]
+    rate = on_time_rate(timeliness)
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "dossiers": {
+            "received": len(received),
+            "resolved": len(resolved),
+            "early": timeliness[Timeliness.EARLY],
+            "on_time": timeliness[Timeliness.ON_TIME],
+            "late": timeliness[Timeliness.LATE],
+            "on_time_rate": None if rate is None else round(rate, 1),
+        },
+        "satisfaction": {
+            "ratings": len(levels),
+            **{lvl.value: n for lvl, n in level_counts(levels).items()},
+            "rate": None if not levels else round(satisfaction_rate(levels) or 0.0, 1),
+            # Decision 766: (dossiers − dossiers rated Không hài lòng) ÷ dossiers.
+            "dossier_rate": None
+            if not received
+            else round(
+                (len(received) - len(unhappy_dossiers & {d.id for d in received}))
+                * 100
+                / len(received),
+                1,
+            ),
+        },
+        "tickets": {
+            "issued": len(tickets),
+            "served": sum(1 for t in tickets if t.status == "done"),
+            "no_show": sum(1 for t in tickets if t.status == "no_show"),
+            "avg_wait_seconds": _mean(all_waits),
+            "avg_service_seconds": _mean(all_service),
+        },
+        "by_service": sorted(by_field, key=lambda r: r["service"]),
+        "by_counter": sorted(by_counter, key=lambda r: r["counter"]),
+    }
+
+
+SUMMARY_ROWS = [
+    ("Hồ sơ tiếp nhận", ("dossiers", "received")),
+    ("Hồ sơ đã giải quyết", ("dossiers", "resolved")),
+    ("Trước hạn", ("dossiers", "early")),
+    ("Đúng hạn", ("dossiers", "on_time")),
+    ("Quá hạn", ("dossiers", "late")),
+    ("Tỷ lệ đúng hạn (%)", ("dossiers", "on_time_rate")),
+    ("Lượt đánh giá", ("satisfaction", "ratings")),
+    ("Rất hài lòng", ("satisfaction", "rat_hai_long")),
+    ("Hài lòng", ("satisfaction", "hai_long")),
+    ("Không hài lòng", ("satisfaction", "khong_hai_long")),
+    ("Tỷ lệ hài lòng (%)", ("satisfaction", "rate")),
+    ("Phiếu đã cấp", ("tickets", "issued")),
+    ("Đã phục vụ", ("tickets", "served")),
+    ("Vắng mặt", ("tickets", "no_show")),
+    ("Thời gian chờ trung bình (giây)", ("tickets", "avg_wait_seconds")),
+    ("Thời gian phục vụ trung bình (giây)", ("tickets", "avg_service_seconds")),
+]
+GROUP_HEADERS = ["Phiếu đã cấp", "Đã phục vụ", "Vắng mặt", "Chờ TB (giây)", "Phục vụ TB (giây)"]
+GROUP_KEYS = ["issued", "served", "no_show", "avg_wait_seconds", "avg_service_seconds"]
+
+
+def export_csv(stats: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["Báo cáo", f"{stats['from']} – {stats['to']}"])
+    for label, (a, b) in SUMMARY_ROWS:
+        w.writerow([label, stats[a][b]])
+    w.writerow([])
+    w.writerow(["Lĩnh vực", "Tên", *GROUP_HEADERS])
+    for r in stats["by_service"]:
+        w.writerow([r["service"], r["name"], *(r[k] for k in GROUP_KEYS)])
+    w.writerow([])
+    w.writerow(["Quầy", "Tên", *GROUP_HEADERS])
+    for r in stats["by_counter"]:
+        w.writerow([r["counter"], r["name"], *(r[k] for k in GROUP_KEYS)])
+    return "\ufeff" + buf.getvalue()  # BOM: Excel opens UTF-8 Vietnamese correctly
+
+
+def export_xlsx(stats: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    ws.append(["Báo cáo", f"{stats['from']} – {stats['to']}"])
+    ws["A1"].font = Font(bold=True)
+    for label, (a, b) in SUMMARY_ROWS:
+        ws.append([label, stats[a][b]])
+    ws.column_dimensions["A"].width = 38
+    for title, key, first in (
+        ("Theo lĩnh vực", "by_service", "service"),
+        ("Theo quầy", "by_counter", "counter"),
+    ):
+        sheet = wb.create_sheet(title)
+        sheet.append(["Mã" if first == "service" else "Quầy", "Tên", *GROUP_HEADERS])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for r in stats[key]:
+            sheet.append([r[first], r["name"], *(r[k] for k in GROUP_KEYS)])
+        sheet.column_dimensions["B"].width = 36
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
