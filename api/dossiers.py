@@ -13,7 +13,7 @@ from api.views import _staff, bp, idempotent, json_body
 from core.dossiers import DossierAction, RatingLevel
 from core.errors import InvalidRequest, NotFound
 from lobby import dossiers, stats
-from lobby.auth import require_staff
+from lobby.auth import require_device, require_staff
 from lobby.extensions import limiter
 
 MAX_IMPORT_ROWS = 5000
@@ -73,6 +73,32 @@ def lookup_dossier() -> Response:
 @limiter.limit(_public_limit)
 def rate(token: str) -> tuple[Response, int]:
     return jsonify(dossiers.rate_ticket(token, json_body())), 201
+
+
+def _tablet_counter() -> int:
+    from lobby.auth import current_principal
+
+    device = current_principal().device
+    counter = (device.settings or {}).get("counter") if device else None
+    if not counter:
+        raise InvalidRequest(
+            "Máy đánh giá chưa được gán quầy (devices create tablet … --counter N)."
+        )
+    return int(counter)
+
+
+@bp.get("/tablet/state")
+@require_device("tablet")
+def tablet_state() -> Response:
+    """What the counter's rating tablet shows: the counter, its officer, the ticket to rate."""
+    return jsonify(dossiers.tablet_state(_tablet_counter()))
+
+
+@bp.post("/tablet/rating")
+@require_device("tablet")
+def tablet_rating() -> tuple[Response, int]:
+    body = json_body()
+    return jsonify(dossiers.rate_at_counter(_tablet_counter(), body)), 201
 
 
 def _import_rows() -> list[dict[str, Any]]:
@@ -423,6 +449,42 @@ def openapi_paths() -> dict[str, Any]:
                 "responses": {
                     **_json({"type": "object", "required": ["level", "message"]}, "201"),
                     **_errs(400, 404, 409, 422, 429),
+                },
+            }
+        },
+        "/api/v1/tablet/state": {
+            "get": {
+                "summary": "The counter rating tablet's state",
+                "security": [{"bearer": []}, {"deviceCookie": []}],
+                "responses": {
+                    **_json({"type": "object", "required": ["counter", "ticket"]}),
+                    **_errs(401, 403, 422),
+                },
+            }
+        },
+        "/api/v1/tablet/rating": {
+            "post": {
+                "summary": "Rate the ticket just finished at the tablet's counter",
+                "security": [{"bearer": []}, {"deviceCookie": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["level"],
+                                "properties": {
+                                    "level": {"enum": [x.value for x in RatingLevel]},
+                                    "number": {"type": "string"},
+                                    "comment": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    **_json({"type": "object", "required": ["level", "message"]}, "201"),
+                    **_errs(400, 401, 403, 404, 409, 422),
                 },
             }
         },

@@ -96,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from lobby import realtime, web  # noqa: F401  (realtime registers its socket handlers)
 
     app.register_blueprint(web.bp)
-    for surface in ("api", "kiosk", "display", "counter", "phone", "admin"):
+    for surface in ("api", "kiosk", "display", "counter", "phone", "admin", "tablet"):
         try:
             module = importlib.import_module(f"{surface}.views")
         except ModuleNotFoundError as exc:

@@ -71,6 +71,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "saturday_counts": False,
     "hide_applicant_name": False,  # a small commune may hide even the masked name
     "due_soon_working_hours": 8.0,  # "Hồ sơ sắp đến hạn": due within one working day
+    "rating_levels": 3,  # the three official levels; 5 adds Bình thường, Rất không hài lòng
 }
 
 
@@ -714,3 +715,34 @@ def last_finished_ticket_at_counter(counter_number: int) -> Ticket | None:
         .order_by(func.coalesce(Ticket.finished_at, Ticket.serving_started_at).desc())
         .limit(1)
     )
+
+
+def tablet_state(counter_number: int) -> dict[str, Any]:
+    """The counter, its officer (name and title: shown by the rating rule), the ticket to rate."""
+    from lobby.services import counter_by_number, counter_ref
+
+    o = office()
+    c = counter_by_number(o, counter_number)
+    officer = db.session.get(StaffUser, c.staff_id) if c.staff_id else None
+    t = last_finished_ticket_at_counter(counter_number)
+    rated = (
+        t is not None
+        and db.session.scalar(select(Rating.id).where(Rating.ticket_id == t.id)) is not None
+    )
+    return {
+        "counter": counter_ref(c),
+        "officer": {"name": officer.full_name, "title": officer.title} if officer else None,
+        "ticket": None if t is None or rated else {"number": t.number, "status": t.status},
+        "levels": int(setting(o, "rating_levels")),
+    }
+
+
+def rate_at_counter(counter_number: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The tablet rates the ticket last served at its counter (the number it showed, if given)."""
+    t = last_finished_ticket_at_counter(counter_number)
+    if t is None:
+        raise IllegalTransition("Chưa có lượt phục vụ nào để đánh giá tại quầy này.")
+    number = body.get("number")
+    if number is not None and number != t.number:
+        raise IllegalTransition("Lượt phục vụ đã thay đổi, vui lòng đánh giá lại.")
+    return rate_ticket(t.public_token, body, channel="counter_tablet")

@@ -1,0 +1,284 @@
+"""Staff pages for dossiers and the leader's report: accept, follow, print the one-stop forms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import validate_csrf
+from markupsafe import Markup
+from sqlalchemy import select
+
+from core.deadlines import TIMELINESS_LABELS_VI, Timeliness
+from core.dossiers import STATUS_LABELS, DossierAction, DossierStatus
+from core.errors import DomainError
+from lobby import dossiers, services, stats
+from lobby.auth import current_principal
+from lobby.extensions import db
+from lobby.models import DossierEvent, Field, Procedure, StaffUser
+from lobby.qr import qr_svg
+
+bp = Blueprint(
+    "admin",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/admin/static",
+)
+
+ACTION_LABELS = {
+    "handover": "Chuyển xử lý (bàn giao)",
+    "request_supplement": "Yêu cầu bổ sung giấy tờ (Mẫu 02)",
+    "supplement_received": "Đã nhận đủ giấy tờ bổ sung",
+    "request_payment": "Yêu cầu nộp phí, lệ phí",
+    "paid": "Đã nộp phí, lệ phí",
+    "result_ready": "Đã có kết quả",
+    "return": "Trả kết quả",
+    "withdraw": "Công dân rút hồ sơ",
+    "stop": "Dừng xử lý",
+    "apologise": "Lập phiếu xin lỗi, hẹn lại (Mẫu 04)",
+}
+UNIT_LABELS = {
+    "working_day": "ngày làm việc",
+    "working_hour": "giờ làm việc",
+    "same_day": "trong ngày",
+}
+
+
+@bp.before_request
+def _staff_only() -> Any:
+    principal = current_principal()
+    if principal.user is None:
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    if request.method == "POST":
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except Exception:
+            flash("Phiên làm việc đã hết hạn, vui lòng thử lại.", "error")
+            return redirect(request.full_path.rstrip("?"))
+    return None
+
+
+def _user() -> StaffUser:
+    user = current_principal().user
+    assert user is not None
+    return user
+
+
+def _local(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@bp.app_template_filter("vn_datetime")
+def vn_datetime(value: str | datetime | None, style: str = "short") -> str:
+    """'14 giờ 05 phút, ngày 30/11/2026' (Mẫu 01 style) or '14:05 30/11/2026'."""
+    if not value:
+        return ""
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    dt = dt.astimezone(ZoneInfo(services.office().timezone))
+    if style == "form":
+        return f"{dt:%H} giờ {dt:%M} phút, ngày {dt:%d/%m/%Y}"
+    return f"{dt:%H:%M} {dt:%d/%m/%Y}"
+
+
+@bp.get("/admin")
+def dashboard() -> str:
+    start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
+    figures = stats.office_stats(start, end)
+    return render_template(
+        "admin/dashboard.html",
+        s=figures,
+        due=dossiers.due_lists(_user()),
+        user=_user(),
+        office=services.office(),
+    )
+
+
+@bp.get("/admin/dossiers")
+def dossier_list() -> Any:
+    code = (request.args.get("code") or "").strip()
+    if code:
+        return redirect(url_for("admin.dossier_detail", code=code))
+    return render_template("admin/dossiers.html", due=dossiers.due_lists(_user()), user=_user())
+
+
+def _procedures() -> list[tuple[Field, list[Procedure]]]:
+    o = services.office()
+    fields = db.session.scalars(
+        select(Field).where(Field.office_id == o.id, Field.active).order_by(Field.sort_order)
+    ).all()
+    procs = db.session.scalars(
+        select(Procedure).where(Procedure.office_id == o.id, Procedure.active)
+    ).all()
+    return [(f, [p for p in procs if p.field_id == f.id]) for f in fields]
+
+
+@bp.route("/admin/dossiers/new", methods=["GET", "POST"])
+def dossier_new() -> Any:
+    ticket_id = request.values.get("ticket", type=int)
+    ticket = services.ticket_by_id(ticket_id) if ticket_id else None
+    form = request.form
+    error = None
+    if request.method == "POST":
+        components = [
+            {"name": line.strip(), "ban_chinh": 1}
+            for line in (form.get("components") or "").splitlines()
+            if line.strip()
+        ]
+        body = {
+            "ticket_id": ticket_id,
+            "procedure": form.get("procedure"),
+            "applicant": {
+                k: form.get(k, "") for k in ("full_name", "id_number", "phone", "email", "address")
+            },
+            "components": components or None,
+            "sets_count": form.get("sets_count", type=int) or 1,
+            "fee_method": form.get("fee_method", ""),
+            "print": form.get("print") == "1",
+        }
+        try:
+            result = dossiers.accept_dossier(body, _user())
+        except DomainError as exc:
+            error = exc.message
+        else:
+            pins = session.get("receipt_pins", {})
+            pins[result["code"]] = result[
+                "lookup_pin"
+            ]  # shown on the receipt once, never stored plain
+            session["receipt_pins"] = dict(list(pins.items())[-20:])
+            flash(f"Đã tiếp nhận hồ sơ {result['code']}.", "ok")
+            return redirect(url_for("admin.dossier_detail", code=result["code"]))
+    return render_template(
+        "admin/new.html",
+        ticket=ticket,
+        groups=_procedures(),
+        error=error,
+        form=form,
+        units=UNIT_LABELS,
+        user=_user(),
+    )
+
+
+@bp.get("/admin/dossiers/<code>")
+def dossier_detail(code: str) -> Any:
+    try:
+        d = dossiers.dossier_by_code(code)
+    except DomainError as exc:
+        return render_template(
+            "error.html", status=exc.status, code=exc.code, message=exc.message
+        ), exc.status
+    view = dossiers.staff_dossier_view(d)
+    return render_template(
+        "admin/detail.html",
+        d=view,
+        actions=ACTION_LABELS,
+        user=_user(),
+        has_pin=code in session.get("receipt_pins", {}),
+    )
+
+
+@bp.post("/admin/dossiers/<code>/events")
+def dossier_event(code: str) -> Any:
+    form = request.form
+    body: dict[str, Any] = {k: form.get(k) or None for k in ("action", "note", "reason", "to_unit")}
+    if form.get("new_due_at"):
+        body["new_due_at"] = form["new_due_at"]
+    items = [line.strip() for line in (form.get("items") or "").splitlines() if line.strip()]
+    if items:
+        body["items"] = [{"name": name} for name in items]
+    try:
+        dossiers.apply_event(code, body, _user())
+        flash(f"Đã ghi nhận: {ACTION_LABELS.get(body['action'] or '', body['action'])}.", "ok")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("admin.dossier_detail", code=code))
+
+
+def _qr(url: str) -> Markup:
+    return Markup(qr_svg(url).decode("utf-8").split("?>", 1)[-1])  # inline SVG, our own markup
+
+
+@bp.get("/admin/dossiers/<code>/receipt")
+def receipt(code: str) -> str:
+    """Mẫu 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả, on A5, with the QR to the public page."""
+    d = dossiers.dossier_by_code(code)
+    view = dossiers.staff_dossier_view(d)
+    proc = d.procedure
+    deadline = (
+        "Trong ngày"
+        if proc.deadline_unit == "same_day"
+        else f"{proc.deadline_value:02d} {UNIT_LABELS[proc.deadline_unit]}"
+    )
+    officer = db.session.get(StaffUser, d.staff_id) if d.staff_id else None
+    return render_template(
+        "admin/receipt.html",
+        d=view,
+        office=services.office(),
+        qr=_qr(view["url"]),
+        deadline=deadline,
+        officer=officer,
+        pin=session.get("receipt_pins", {}).get(code),
+        fee=proc.fee_text,
+        today=services.local_now(services.office()),
+    )
+
+
+@bp.get("/admin/dossiers/<code>/notice/<kind>")
+def notice(code: str, kind: str) -> str:
+    """Mẫu 02 (supplement request) or Mẫu 04 (apology and new date), from the dossier's events."""
+    action = {"supplement": "request_supplement", "apology": "apologise"}.get(kind)
+    if action is None:
+        abort(404)
+    d = dossiers.dossier_by_code(code)
+    ev = db.session.scalar(
+        select(DossierEvent)
+        .where(DossierEvent.dossier_id == d.id, DossierEvent.action == action)
+        .order_by(DossierEvent.id.desc())
+        .limit(1)
+    )
+    if ev is None:
+        abort(404)
+    officer = db.session.get(StaffUser, ev.actor_staff_id) if ev.actor_staff_id else None
+    return render_template(
+        f"admin/notice_{kind}.html",
+        d=dossiers.staff_dossier_view(d),
+        ev=ev,
+        office=services.office(),
+        officer=officer,
+        today=services.local_now(services.office()),
+    )
+
+
+@bp.route("/admin/notices/refusal", methods=["GET", "POST"])
+def refusal() -> str:
+    """Mẫu 03: refusal at intake with specific reasons; printed from the form, nothing stored."""
+    form = request.form if request.method == "POST" else None
+    return render_template(
+        "admin/notice_refusal.html",
+        form=form,
+        office=services.office(),
+        user=_user(),
+        today=services.local_now(services.office()),
+    )
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "office": services.office(),
+        "STATUS_LABELS": {s.name.lower(): lab for s, lab in STATUS_LABELS.items()},
+        "TIMELINESS": {t.value: TIMELINESS_LABELS_VI[t] for t in Timeliness},
+        "DossierStatus": DossierStatus,
+        "DossierAction": DossierAction,
+    }

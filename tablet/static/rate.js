@@ -1,0 +1,56 @@
+// The counter's rating tablet: idle → (ticket finished at this counter) → ask → thanks → idle.
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const $ = (id) => document.getElementById(id);
+const ASK_TIMEOUT_MS = 60000;
+const THANKS_MS = 4000;
+let current = null;
+let timer = null;
+
+function show(name) {
+  for (const id of ["idle", "ask", "thanks"]) $(id).hidden = id !== name;
+  clearTimeout(timer);
+  if (name === "ask") timer = setTimeout(() => show("idle"), ASK_TIMEOUT_MS);
+  if (name === "thanks") timer = setTimeout(() => show("idle"), THANKS_MS);
+}
+
+async function refresh(ask) {
+  const r = await fetch("/api/v1/tablet/state", { credentials: "same-origin" });
+  if (!r.ok) return;
+  const s = await r.json();
+  $("counter").textContent = `Quầy ${s.counter.number}`;
+  $("officer").textContent = s.officer ? `${s.officer.title ? s.officer.title + ": " : ""}${s.officer.name}` : "";
+  document.querySelectorAll(".five").forEach((b) => (b.hidden = s.levels !== 5));
+  current = s.ticket;
+  if (ask && current && current.status === "done") {
+    $("number").textContent = current.number;
+    $("error").textContent = "";
+    show("ask");
+  }
+}
+
+document.querySelectorAll(".levels button").forEach((button) => {
+  button.addEventListener("pointerdown", () => button.classList.add("pressed"));
+  button.addEventListener("click", async () => {
+    button.classList.remove("pressed");
+    if (!current) return show("idle");
+    const r = await fetch("/api/v1/tablet/rating", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ level: button.dataset.level, number: current.number }),
+    }).catch(() => null);
+    if (r && r.status === 201) {
+      current = null;
+      return show("thanks");
+    }
+    const body = r ? await r.json().catch(() => ({})) : {};
+    $("error").textContent = body.message || "Mất kết nối tới máy chủ, vui lòng thử lại.";
+  });
+});
+
+const socket = io({ transports: ["websocket", "polling"] });
+socket.on("connect", () => { $("offline").hidden = true; refresh(false); });
+socket.on("disconnect", () => { $("offline").hidden = false; });
+socket.on("ticket_updated", (e) => { if (e.status === "done") refresh(true); });
+socket.on("counter_changed", () => refresh(false));
+refresh(false);

@@ -1,0 +1,29 @@
+"""The rating tablet at a counter (/rate): three big buttons after each service, then it times out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from lobby import services
+from lobby.auth import current_principal
+
+bp = Blueprint(
+    "tablet",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/tablet/static",
+)
+
+
+@bp.get("/rate")
+def rate() -> tuple[str, int] | str:
+    device = current_principal().device
+    if device is None or device.kind != "tablet":
+        return render_template(
+            "error.html",
+            status=401,
+            code="unauthorized",
+            message="Thiết bị chưa được ghép nối. Mở liên kết ghép nối của máy đánh giá một lần trên thiết bị này.",
+        ), 401
+    return render_template("tablet/rate.html", office=services.office(), device=device)
