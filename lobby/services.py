@@ -635,17 +635,22 @@ def call_number(counter_number: int, number: Any, user: StaffUser) -> dict[str, 
     """Call one waiting ticket by its number (logged as a manual call)."""
     if not isinstance(number, str):
         raise InvalidRequest("Thiếu số cần gọi (number).", field="number")
-    parse_number(number)
+    prefix, seq = parse_number(number)
     with transaction():
         o = office()
         day = today(o)
         c = counter_for_staff(user, counter_number, lock=True)
         _ensure_counter_free(c, day)
-        normalized = number.replace("-", "").upper()
-        candidates = db.session.scalars(
-            select(Ticket).where(Ticket.office_id == o.id, Ticket.service_day == day)
-        ).all()
-        t = next((x for x in candidates if x.number.replace("-", "").upper() == normalized), None)
+        t = db.session.scalar(
+            select(Ticket)
+            .join(Field, Field.id == Ticket.issue_field_id)
+            .where(
+                Ticket.office_id == o.id,
+                Ticket.service_day == day,
+                Field.ticket_prefix == prefix,
+                Ticket.seq == seq,
+            )
+        )
         if t is None:
             raise NotFound(f"Không có số {number} trong ngày hôm nay.")
         if t.status != "waiting":
