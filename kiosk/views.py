@@ -1,0 +1,150 @@
+"""The ticket kiosk: a paired kiosk device picks a field and a priority group and gets a number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qrcode
+import qrcode.constants
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from qrcode.image.svg import SvgPathFillImage
+
+from core.numbering import hours_text
+from core.tickets import PRIORITY_GROUPS
+from lobby import services
+from lobby.auth import Principal, Unauthorized, current_principal
+
+bp = Blueprint(
+    "kiosk",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/kiosk/static",
+)
+
+IDLE_SECONDS = 15  # DOMAIN §10: a kiosk resets after about 15 s without a tap
+CHOICE_IDLE_SECONDS = 30  # the priority question gets longer: people read it, some slowly
+
+
+def _kiosk_principal() -> Principal | None:
+    """The caller when it is a paired, active kiosk device; None for anyone else."""
+    try:
+        principal = current_principal()
+    except Unauthorized:  # a revoked or mistyped bearer token: same as not paired
+        return None
+    if principal.device is None or principal.device.kind != "kiosk":
+        return None
+    return principal
+
+
+def current_principal_kind() -> str | None:
+    """What kind of device (if any) opened the kiosk page, to explain why it is refused."""
+    try:
+        principal = current_principal()
+    except Unauthorized:
+        return None
+    return principal.device.kind if principal.device is not None else None
+
+
+def priority_choices() -> list[dict[str, str]]:
+    """The priority question's answers, in the order DOMAIN §13 lists them."""
+    labels = {
+        "elderly": _("Người cao tuổi (từ 60 tuổi)"),
+        "disabled": _("Người khuyết tật"),
+        "pregnant": _("Phụ nữ mang thai"),
+        "meritorious": _("Người có công"),
+    }
+    return [{"code": code, "label": labels.get(code, code)} for code in PRIORITY_GROUPS]
+
+
+def kiosk_strings(outside_hours: str) -> dict[str, str]:
+    """Every sentence the kiosk script shows, translated on the server ({x} are placeholders)."""
+    return {
+        "waiting": _("Đang chờ: %(n)s người", n="{n}"),
+        "limit_reached": _("Lĩnh vực này đã hết số trong ngày"),
+        "closed_now": _("Ngoài giờ lấy số"),
+        "outside_hours": outside_hours,
+        "ahead": _("Số người chờ trước: %(n)s", n="{n}"),
+        "eta": _("Thời gian chờ dự kiến: khoảng %(m)s phút", m="{m}"),
+        "next_up": _("Quý khách sắp được gọi, vui lòng chú ý màn hình gọi số"),
+        "take_ticket": _("Vui lòng nhận phiếu số thứ tự"),
+        "remember_number": _("Vui lòng ghi nhớ số thứ tự của quý khách"),
+        "printing": _("Đang in phiếu, vui lòng chờ…"),
+        "paper_out": _("Máy in hết giấy, vui lòng liên hệ cán bộ hướng dẫn"),
+        "printer_offline": _("Máy in chưa sẵn sàng, vui lòng liên hệ cán bộ hướng dẫn"),
+        "countdown": _("Màn hình sẽ trở về trang chủ sau %(s)s giây", s="{s}"),
+        "offline": _("Mất kết nối tới máy chủ, đang thử lại…"),
+        "gave_up": _(
+            "Chưa lấy được số vì mất kết nối tới máy chủ. "
+            "Vui lòng thử lại sau ít phút hoặc liên hệ cán bộ hướng dẫn."
+        ),
+        "unknown_error": _("Không lấy được số. Vui lòng thử lại hoặc liên hệ cán bộ hướng dẫn."),
+        "reloading": _("Màn hình đang được tải lại…"),
+        "field": _("Lĩnh vực: %(name)s", name="{name}"),
+    }
+
+
+def _outside_hours_message() -> str:
+    hours = hours_text(services.windows(services.office()), purpose="ticketing")
+    if hours:
+        return _("Ngoài giờ lấy số. Vui lòng quay lại trong giờ làm việc: %(hours)s", hours=hours)
+    return _("Ngoài giờ lấy số. Hiện chưa có lịch giờ lấy số.")
+
+
+@bp.get("/kiosk")
+def kiosk() -> Any:
+    """The kiosk page for a paired kiosk; anyone else gets the pairing explanation."""
+    principal = _kiosk_principal()
+    if principal is None:
+        return render_template("kiosk/unpaired.html", other_kind=current_principal_kind()), 403
+    device = principal.device
+    office = services.office()
+    codes = services.board_field_codes(device)
+    fields = [s for s in services.services_list()["services"] if s["code"] in codes]
+    outside = _outside_hours_message()
+    config = {
+        "fields": codes,
+        "services": fields,
+        "strings": kiosk_strings(outside),
+        "idle_seconds": IDLE_SECONDS,
+        "choice_idle_seconds": CHOICE_IDLE_SECONDS,
+    }
+    resp = Response(
+        render_template(
+            "kiosk/kiosk.html",
+            office=office,
+            services=fields,
+            priorities=priority_choices(),
+            strings=config["strings"],
+            config=config,
+        )
+    )
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def qr_svg(data: str) -> bytes:
+    """A QR code as a standalone SVG with a white background and the standard quiet zone."""
+    qr = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+        border=4,
+        image_factory=SvgPathFillImage,
+    )
+    qr.add_data(data)
+    qr.make(fit=True)
+    return bytes(qr.make_image().to_string())
+
+
+@bp.get("/kiosk/qr.svg")
+def ticket_qr() -> Response:
+    """The QR of a ticket's phone link; the server builds the link, never from arbitrary text."""
+    if _kiosk_principal() is None:
+        abort(404)
+    ticket = services.ticket_by_token(request.args.get("token", ""))
+    if ticket is None:
+        abort(404)
+    resp = Response(qr_svg(services.ticket_url(ticket)), mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = "private, max-age=600"
+    return resp

@@ -1,0 +1,166 @@
+// The phone page: live updates over Socket.IO, polling GET /api/v1/tickets/<token> whenever the
+// socket is down (websockets blocked, server restarting). Plain script, a few kilobytes.
+(() => {
+  "use strict";
+
+  const cfg = JSON.parse(document.getElementById("phone-config").textContent);
+  const S = cfg.strings;
+  const $ = (id) => document.getElementById(id);
+  const fmt = (text, values) =>
+    text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+  const baseTitle = document.title;
+
+  let view = cfg.view;
+  let live = false;
+  let pollTimer = 0;
+  let gone = false;
+
+  // The same rule as phone.views.state_text, for updates that arrive after the first render.
+  function stateText(v) {
+    const counter = v.counter && v.counter.number !== undefined ? v.counter.number : "";
+    const counterName = (v.counter && v.counter.name) || "";
+    switch (v.status) {
+      case "waiting": {
+        const ahead = Number(v.ahead) || 0;
+        const eta = Number(v.eta_minutes) || 0;
+        return {
+          head: ahead > 0 ? fmt(S.ahead, { n: ahead }) : S.next_up,
+          detail: ahead > 0 && eta > 0 ? fmt(S.eta, { m: eta }) : "",
+        };
+      }
+      case "called":
+        return { head: fmt(S.called, { n: counter }), detail: counterName };
+      case "serving":
+        return { head: fmt(S.serving, { n: counter }), detail: counterName };
+      case "no_show":
+      case "done":
+      case "cancelled":
+      case "expired":
+        return { head: S[v.status], detail: "" };
+      default:
+        return { head: "", detail: "" };
+    }
+  }
+
+  function setStatusClass(status) {
+    const body = document.body;
+    for (const c of Array.from(body.classList)) if (c.startsWith("status-")) body.classList.remove(c);
+    body.classList.add(`status-${status}`);
+  }
+
+  function render() {
+    setStatusClass(view.status);
+    $("number").textContent = view.number;
+    if (view.service_name) $("field").textContent = fmt(S.field, { name: view.service_name });
+    const text = stateText(view);
+    $("state-head").textContent = text.head;
+    $("state-detail").textContent = text.detail;
+    document.title = view.status === "called" ? `${S.called_title} ${view.number}` : baseTitle;
+  }
+
+  function buzz() {
+    try {
+      if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]);
+    } catch (e) {
+      /* some browsers refuse without a tap; the page itself still says it clearly */
+    }
+  }
+
+  function apply(update, recalled) {
+    if (!update || (update.number && update.number !== view.number)) return;
+    const before = view.status;
+    view = { ...view, ...update };
+    render();
+    if (view.status === "called" && (before !== "called" || recalled)) buzz();
+  }
+
+  function showGone() {
+    gone = true;
+    setStatusClass("not-found");
+    $("state-head").textContent = S.not_found;
+    $("state-detail").textContent = "";
+  }
+
+  function setConn(state) {
+    const el = $("conn");
+    el.dataset.conn = state;
+    el.textContent = state === "live" ? S.live : state === "polling" ? S.polling : S.offline;
+  }
+
+  // --- polling fallback ---------------------------------------------------------------------
+
+  async function poll() {
+    try {
+      const r = await fetch(`/api/v1/tickets/${encodeURIComponent(cfg.token)}`, {
+        headers: { Accept: "application/json" },
+        cache: "no-store",
+      });
+      if (r.status === 404) {
+        showGone();
+        stopPolling();
+        return;
+      }
+      if (!r.ok) throw new Error(String(r.status));
+      apply(await r.json(), false);
+      if (!live) setConn("polling");
+    } catch (e) {
+      if (!live) setConn("offline");
+    }
+  }
+
+  function startPolling() {
+    if (pollTimer || gone) return;
+    poll();
+    pollTimer = setInterval(poll, cfg.poll_seconds * 1000);
+  }
+
+  function stopPolling() {
+    clearInterval(pollTimer);
+    pollTimer = 0;
+  }
+
+  // --- live updates -------------------------------------------------------------------------
+
+  if (window.io) {
+    const socket = window.io({
+      auth: { ticket: cfg.token },
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 8000,
+      timeout: 8000,
+    });
+    socket.on("connect", () => {
+      const el = $("conn");
+      el.dataset.connects = String(Number(el.dataset.connects || 0) + 1);
+      live = true;
+      stopPolling();
+      setConn("live");
+    });
+    socket.on("disconnect", () => {
+      live = false;
+      startPolling();
+    });
+    socket.on("connect_error", (err) => {
+      live = false;
+      startPolling();
+      // A refusal from the server (not a network error) stops Socket.IO's own retries.
+      if (err && err.data && !gone) setTimeout(() => socket.connect(), 30000);
+    });
+    socket.on("snapshot", (snap) => apply(snap, false));
+    socket.on("ticket_updated", (ev) => apply(ev, false));
+    socket.on("ticket_called", (ev) => apply({ number: ev.number, status: "called", counter: ev.counter }, false));
+    socket.on("ticket_recalled", (ev) => apply({ number: ev.number, status: "called", counter: ev.counter }, true));
+    // If the socket has not come up soon (a proxy that blocks it), start polling meanwhile.
+    setTimeout(() => {
+      if (!live) startPolling();
+    }, 5000);
+  } else {
+    startPolling();
+  }
+
+  // A phone wakes from sleep with stale numbers: ask at once instead of waiting.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && !live) poll();
+  });
+
+  render();
+})();

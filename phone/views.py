@@ -1,0 +1,103 @@
+"""The citizen's phone page: a ticket's place in the line, live, from the QR on the ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from lobby import services
+from lobby.extensions import limiter
+
+bp = Blueprint(
+    "phone",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/phone/static",
+)
+
+POLL_SECONDS = 10  # the fallback when websockets are blocked: one small GET every 10 s
+
+
+def _public_limit() -> str:
+    return str(current_app.config["RATELIMIT_PUBLIC"])
+
+
+def phone_strings() -> dict[str, str]:
+    """Every sentence the phone script shows, translated on the server ({x} are placeholders)."""
+    return {
+        "your_number": _("Số của bạn:"),
+        "field": _("Lĩnh vực: %(name)s", name="{name}"),
+        "ahead": _("Còn %(n)s người trước bạn", n="{n}"),
+        "next_up": _("Bạn là người tiếp theo, vui lòng chú ý màn hình gọi số"),
+        "eta": _("Thời gian chờ dự kiến: khoảng %(m)s phút", m="{m}"),
+        "called": _("Đến lượt bạn! Mời đến quầy %(n)s", n="{n}"),
+        "called_title": _("Đến lượt bạn!"),
+        "serving": _("Bạn đang được phục vụ tại quầy %(n)s", n="{n}"),
+        "no_show": _("Số của bạn đã được gọi nhưng vắng mặt. Vui lòng liên hệ quầy hướng dẫn"),
+        "done": _("Đã hoàn thành lượt phục vụ. Cảm ơn bạn!"),
+        "cancelled": _("Số thứ tự này đã được hủy. Vui lòng liên hệ quầy hướng dẫn nếu cần."),
+        "expired": _("Số thứ tự này đã hết hạn (chỉ có giá trị trong ngày lấy số)."),
+        "not_found": _("Không tìm thấy số thứ tự này. Phiếu có thể đã hết hạn."),
+        "live": _("Đang cập nhật trực tiếp"),
+        "polling": _("Đang cập nhật mỗi %(s)s giây", s=str(POLL_SECONDS)),
+        "offline": _("Mất kết nối, đang thử lại…"),
+    }
+
+
+def state_text(view: dict[str, Any], strings: dict[str, str]) -> dict[str, str]:
+    """The headline and detail a ticket's status shows (the same rule the script applies)."""
+    status = view.get("status")
+    counter = (view.get("counter") or {}).get("number", "")
+    counter_name = (view.get("counter") or {}).get("name") or ""
+    if status == "waiting":
+        ahead = int(view.get("ahead") or 0)
+        eta = int(view.get("eta_minutes") or 0)
+        head = strings["ahead"].replace("{n}", str(ahead)) if ahead > 0 else strings["next_up"]
+        detail = strings["eta"].replace("{m}", str(eta)) if ahead > 0 and eta > 0 else ""
+        return {"head": head, "detail": detail}
+    if status == "called":
+        return {"head": strings["called"].replace("{n}", str(counter)), "detail": counter_name}
+    if status == "serving":
+        return {"head": strings["serving"].replace("{n}", str(counter)), "detail": counter_name}
+    if status in ("no_show", "done", "cancelled", "expired"):
+        return {"head": strings[status], "detail": ""}
+    return {"head": "", "detail": ""}
+
+
+def _noindex(resp: Response) -> Response:
+    resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"  # the URL is the ticket's only key
+    return resp
+
+
+@bp.get("/t/<token>")
+@limiter.limit(_public_limit)
+def ticket_page(token: str) -> Response:
+    """A ticket's live status; a wrong or purged token gets a friendly 404 about nothing else."""
+    ticket = services.ticket_by_token(token)
+    if ticket is None:
+        page = render_template("phone/not_found.html", lang=str(get_locale() or "vi"))
+        return _noindex(Response(page, status=404))
+    view = services.public_ticket_view(ticket)
+    strings = phone_strings()
+    config = {
+        "token": ticket.public_token,
+        "view": view,
+        "strings": strings,
+        "poll_seconds": POLL_SECONDS,
+    }
+    page = render_template(
+        "phone/ticket.html",
+        lang=str(get_locale() or "vi"),
+        office=services.office(),
+        view=view,
+        strings=strings,
+        state=state_text(view, strings),
+        config=config,
+    )
+    return _noindex(Response(page))

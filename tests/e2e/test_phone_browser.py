@@ -1,0 +1,216 @@
+"""The phone page in real Chromium against a real server: live calls, weight, 404, recovery."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import LiveServer, api_login
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+PRIVACY = "Thông tin cá nhân được bảo vệ theo quy định pháp luật về bảo vệ dữ liệu cá nhân"
+
+
+def issue(server: LiveServer, service: str = "ho_tich") -> dict[str, Any]:
+    """A ticket from the demo kiosk, as the kiosk page would ask for it."""
+    r = requests.post(
+        server.url + "/api/v1/tickets",
+        json={"service": service, "priority": None},
+        headers={
+            "Authorization": "Bearer " + server.device("kiosk")["token"],
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def officer(server: LiveServer) -> requests.Session:
+    """canbo1 signed in with counter 1 open."""
+    s = api_login(server, "canbo1")
+    r = s.post(server.url + "/api/v1/counters/1/open", json={}, timeout=10)
+    assert r.status_code == 200, r.text
+    return s
+
+
+def call_next(s: requests.Session, server: LiveServer) -> dict[str, Any]:
+    r = s.post(server.url + "/api/v1/counters/1/call-next", json={}, timeout=10)
+    assert r.status_code == 200, r.text
+    return dict(r.json()["ticket"])
+
+
+def act(s: requests.Session, server: LiveServer, ticket_id: int, action: str, **body: Any) -> None:
+    r = s.post(f"{server.url}/api/v1/tickets/{ticket_id}/{action}", json=body, timeout=10)
+    assert r.status_code == 200, r.text
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_live(page: Any, connects: int = 1, timeout: float = 15000) -> None:
+    page.wait_for_function(
+        "n => { const c = document.getElementById('conn');"
+        " return c.dataset.conn === 'live' && Number(c.dataset.connects) >= n; }",
+        arg=connects,
+        timeout=timeout,
+    )
+
+
+def assert_fits_360(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+
+
+def test_the_phone_page_shows_the_place_in_line_and_the_call_within_a_second(
+    phone: Any, live_server: LiveServer, screenshots_dir: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    issue(live_server)
+    mine = issue(live_server)
+    response = phone.goto(mine["url"])
+    assert response is not None and response.status == 200
+    assert "noindex" in (response.headers.get("x-robots-tag") or "")
+    assert phone.locator('meta[name="robots"]').get_attribute("content").startswith("noindex")
+    expect(phone.get_by_text(f"Số của bạn: {mine['number']}")).to_be_visible()
+    expect(phone.get_by_text("Lĩnh vực: Hộ tịch")).to_be_visible()
+    expect(phone.get_by_text("Còn 1 người trước bạn")).to_be_visible()
+    expect(phone.get_by_text("Thời gian chờ dự kiến: khoảng", exact=False)).to_be_visible()
+    expect(phone.get_by_text(PRIVACY)).to_be_visible()
+    expect(phone.locator("[data-slot='dossier']")).to_be_attached()
+    wait_live(phone)
+    phone.evaluate("document.fonts.ready")
+    assert_fits_360(phone)
+    phone.screenshot(path=str(screenshots_dir / "phone-waiting.png"))
+
+    s = officer(live_server)
+    first = call_next(s, live_server)
+    assert first["number"] != mine["number"]
+    expect(phone.get_by_text("Bạn là người tiếp theo", exact=False)).to_be_visible(timeout=1000)
+    act(s, live_server, first["id"], "start")
+    act(s, live_server, first["id"], "finish", outcome="guided_only")
+
+    called = call_next(s, live_server)
+    assert called["number"] == mine["number"]
+    expect(phone.get_by_text("Đến lượt bạn! Mời đến quầy 1")).to_be_visible(timeout=1000)
+    assert phone.title().startswith("Đến lượt bạn!")
+    assert_fits_360(phone)
+    phone.screenshot(path=str(screenshots_dir / "phone-called.png"))
+
+
+def test_no_show_and_done_are_shown_with_what_to_do(phone: Any, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    absent = issue(live_server)
+    present = issue(live_server)
+    s = officer(live_server)
+    phone.goto(absent["url"])
+    wait_live(phone)
+    ticket = call_next(s, live_server)
+    expect(phone.get_by_text("Đến lượt bạn! Mời đến quầy 1")).to_be_visible(timeout=1000)
+    act(s, live_server, ticket["id"], "no-show")
+    expect(
+        phone.get_by_text("Số của bạn đã được gọi nhưng vắng mặt. Vui lòng liên hệ quầy hướng dẫn")
+    ).to_be_visible(timeout=1000)
+
+    phone.goto(present["url"])
+    wait_live(phone)
+    ticket = call_next(s, live_server)
+    assert ticket["number"] == present["number"]
+    act(s, live_server, ticket["id"], "start")
+    expect(phone.get_by_text("Bạn đang được phục vụ tại quầy 1")).to_be_visible(timeout=1000)
+    act(s, live_server, ticket["id"], "finish", outcome="guided_only")
+    expect(phone.get_by_text("Đã hoàn thành lượt phục vụ. Cảm ơn bạn!")).to_be_visible(timeout=1000)
+
+
+def test_the_first_load_is_under_150_kb_without_the_font(
+    phone: Any, live_server: LiveServer
+) -> None:
+    mine = issue(live_server)
+    finished: list[Any] = []
+    phone.on("requestfinished", lambda req: finished.append(req))
+    phone.goto(mine["url"])
+    wait_live(phone)
+    phone.wait_for_load_state("networkidle")
+    total = 0
+    counted = []
+    for req in finished:
+        if req.resource_type == "font" or "/fonts/" in req.url:
+            continue
+        sizes = req.sizes()
+        total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        counted.append(req.url)
+    assert any("/t/" in u for u in counted) and any("socket.io.min.js" in u for u in counted)
+    assert 0 < total < 150 * 1024, (total, counted)
+
+
+def test_a_wrong_token_gets_a_friendly_404_page_about_nothing_else(
+    phone: Any, live_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+
+    other = issue(live_server)
+    for token in ("khong-co-phieu-nay", "x" * 200, other["token"][:-1] + "Z"):
+        response = phone.goto(f"{live_server.url}/t/{token}")
+        assert response is not None and response.status == 404
+        assert "noindex" in (response.headers.get("x-robots-tag") or "")
+        expect(phone.get_by_role("heading", name="Không tìm thấy số thứ tự")).to_be_visible()
+        expect(phone.get_by_text(PRIVACY)).to_be_visible()
+        body = phone.content()
+        assert other["number"] not in body and other["token"] not in body
+        assert "Traceback" not in body
+
+
+def test_when_the_socket_is_blocked_the_page_polls_and_still_shows_the_call(
+    phone: Any, live_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+
+    mine = issue(live_server)
+    phone.route("**/socket.io/**", lambda route: route.abort())
+    phone.goto(mine["url"])
+    phone.wait_for_function(
+        "document.getElementById('conn').dataset.conn === 'polling'", timeout=15000
+    )
+    s = officer(live_server)
+    call_next(s, live_server)
+    expect(phone.get_by_text("Đến lượt bạn! Mời đến quầy 1")).to_be_visible(timeout=15000)
+    assert phone.evaluate("document.getElementById('conn').dataset.connects") == "0"
+
+
+def test_after_a_server_restart_the_page_recovers_by_itself(
+    phone: Any, live_server: LiveServer
+) -> None:
+    from playwright.sync_api import expect
+
+    first = issue(live_server)
+    mine = issue(live_server)
+    phone.goto(mine["url"])
+    wait_live(phone)
+    expect(phone.get_by_text("Còn 1 người trước bạn")).to_be_visible()
+
+    live_server.restart()
+    # A change made while the page is still reconnecting shows up once it is back.
+    s = officer(live_server)
+    ticket = call_next(s, live_server)
+    assert ticket["number"] == first["number"]
+    expect(phone.get_by_text("Bạn là người tiếp theo", exact=False)).to_be_visible(timeout=20000)
+    wait_live(phone, connects=2, timeout=20000)
+
+    act(s, live_server, ticket["id"], "start")
+    act(s, live_server, ticket["id"], "finish", outcome="guided_only")
+    assert call_next(s, live_server)["number"] == mine["number"]
+    expect(phone.get_by_text("Đến lượt bạn! Mời đến quầy 1")).to_be_visible(timeout=1000)
