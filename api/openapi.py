@@ -140,6 +140,7 @@ SCHEMAS: dict[str, Any] = {
             "issued_at": {"type": "string"},
             "service_day": {"type": "string", "format": "date"},
             "dossier": {"type": ["object", "null"]},
+            "rated": {"type": "boolean"},
         },
         "additionalProperties": False,
     },

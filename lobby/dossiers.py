@@ -456,7 +456,7 @@ def _event(
 def _after_change(d: Dossier, o: Office, event: str) -> None:
     """Tell the phone(s) following this dossier, and queue the outgoing webhook."""
     view = public_dossier_view(d, o)
-    rooms = [realtime.ticket_room(d.public_token)]
+    rooms = [realtime.dossier_room(d.public_token)]
     if d.ticket_id is not None:
         t = db.session.get(Ticket, d.ticket_id)
         if t is not None:

@@ -336,7 +336,6 @@ def _interrupt_main() -> None:
         get_hub().parent.throw(KeyboardInterrupt)
 
 
-
 class Printing:
     """Queues slips for kiosk printers and runs one PrintWorker per printer."""
 

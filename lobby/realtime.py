@@ -43,6 +43,10 @@ def ticket_room(token: str) -> str:
     return f"ticket:{token}"
 
 
+def dossier_room(token: str) -> str:
+    return f"dossier:{token}"
+
+
 def display_room(device_id: int) -> str:
     return f"display:{device_id}"
 
@@ -94,6 +98,14 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
         if ticket is None:
             raise ConnectionRefusedError({"error": "not_found", "message": "Không tìm thấy phiếu."})
         return [ticket_room(ticket.public_token)], "ticket", ticket.public_token
+
+    if auth.get("dossier"):
+        from lobby.dossiers import dossier_by_token
+
+        d = dossier_by_token(str(auth["dossier"]))
+        if d is None:
+            raise ConnectionRefusedError({"error": "not_found", "message": "Không tìm thấy hồ sơ"})
+        return [dossier_room(d.public_token)], "dossier", d.public_token
 
     principal: Principal | None = None
     token = auth.get("device_token") or auth.get("token")

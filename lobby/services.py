@@ -280,7 +280,14 @@ def public_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
         "issued_at": iso(t.issued_at, o),
         "service_day": t.service_day.isoformat(),
         "dossier": _public_dossier_of(t, o),
+        "rated": _is_rated(t),
     }
+
+
+def _is_rated(t: Ticket) -> bool:
+    from lobby.models import Rating
+
+    return db.session.scalar(select(Rating.id).where(Rating.ticket_id == t.id)) is not None
 
 
 def _public_dossier_of(t: Ticket, o: Office) -> dict[str, Any] | None:
@@ -1031,6 +1038,13 @@ def snapshot_for(kind: str, ref: Any) -> dict[str, Any]:
         if t is None:
             raise NotFound("Không tìm thấy phiếu.")
         return public_ticket_view(t)
+    if kind == "dossier":
+        from lobby.dossiers import dossier_by_token, public_dossier_view
+
+        d = dossier_by_token(ref)
+        if d is None:
+            raise NotFound("Không tìm thấy hồ sơ")
+        return public_dossier_view(d)
     if kind in ("board", "kiosk", "tablet"):
         device = db.session.get(Device, ref)
         snap = board_snapshot(device)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from lobby import services
+from core.errors import DomainError
+from lobby import dossiers, services
 from lobby.extensions import limiter
 
 bp = Blueprint(
@@ -43,6 +44,8 @@ def phone_strings() -> dict[str, str]:
         "expired": _("Số thứ tự này đã hết hạn (chỉ có giá trị trong ngày lấy số)."),
         "not_found": _("Không tìm thấy số thứ tự này. Phiếu có thể đã hết hạn."),
         "live": _("Đang cập nhật trực tiếp"),
+        "rate_done": _("Cảm ơn quý khách đã đánh giá!"),
+        "rate_error": _("Không gửi được đánh giá, vui lòng thử lại."),
         "polling": _("Đang cập nhật mỗi %(s)s giây", s=str(POLL_SECONDS)),
         "offline": _("Mất kết nối, đang thử lại…"),
     }
@@ -90,6 +93,7 @@ def ticket_page(token: str) -> Response:
         "view": view,
         "strings": strings,
         "poll_seconds": POLL_SECONDS,
+        "ds": dossier_strings(),
     }
     page = render_template(
         "phone/ticket.html",
@@ -98,6 +102,79 @@ def ticket_page(token: str) -> Response:
         view=view,
         strings=strings,
         state=state_text(view, strings),
+        ds=dossier_strings(),
         config=config,
     )
     return _noindex(Response(page))
+
+
+def dossier_strings() -> dict[str, str]:
+    return {
+        "code": _("Mã hồ sơ"),
+        "procedure": _("Thủ tục"),
+        "applicant": _("Người nộp"),
+        "received": _("Ngày tiếp nhận"),
+        "due": _("Ngày hẹn trả"),
+        "new_due": _("Đã hẹn lại ngày trả: %(d)s", d="{d}"),
+        "collect": _("Nhận kết quả"),
+        "bring": _(
+            "Khi đến nhận kết quả, vui lòng mang theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
+        ),
+    }
+
+
+def _dossier_page(d: Any) -> Response:
+    view = dossiers.public_dossier_view(d)
+    page = render_template(
+        "phone/dossier.html",
+        lang=str(get_locale() or "vi"),
+        office=services.office(),
+        dossier=view,
+        ds=dossier_strings(),
+        config={"dossier_token": d.public_token, "dossier": view, "ds": dossier_strings()},
+    )
+    return _noindex(Response(page))
+
+
+@bp.get("/d/<token>")
+@limiter.limit(_public_limit)
+def dossier_page(token: str) -> Response:
+    """A dossier's public page (the QR of the receipt): status, dates, timeliness; masked name."""
+    d = dossiers.dossier_by_token(token)
+    if d is None:
+        page = render_template("phone/not_found.html", lang=str(get_locale() or "vi"), dossier=True)
+        return _noindex(Response(page, status=404))
+    return _dossier_page(d)
+
+
+def _lookup_limit() -> str:
+    return str(current_app.config.get("RATELIMIT_LOOKUP", "10 per minute"))
+
+
+@bp.get("/tra-cuu")
+def lookup_form() -> Response:
+    page = render_template(
+        "phone/lookup.html", lang=str(get_locale() or "vi"), office=services.office()
+    )
+    return _noindex(Response(page))
+
+
+@bp.post("/tra-cuu")
+@limiter.limit(_lookup_limit, methods=["POST"])
+def lookup() -> Any:
+    """Lookup by dossier code needs the lookup secret printed on the receipt; rate-limited."""
+    code = (request.form.get("code") or "").strip()
+    pin = (request.form.get("pin") or "").strip()
+    try:
+        dossiers.public_lookup(code, pin)
+    except DomainError as exc:
+        page = render_template(
+            "phone/lookup.html",
+            lang=str(get_locale() or "vi"),
+            office=services.office(),
+            error=exc.message,
+            code=code,
+        )
+        return _noindex(Response(page, status=exc.status))
+    d = dossiers.dossier_by_code(code)
+    return redirect(f"/d/{d.public_token}", code=303)

@@ -45,11 +45,13 @@
   function setStatusClass(status) {
     const body = document.body;
     for (const c of Array.from(body.classList)) if (c.startsWith("status-")) body.classList.remove(c);
+    if (view.dossier) body.classList.add("has-dossier");
     body.classList.add(`status-${status}`);
   }
 
   function render() {
     setStatusClass(view.status);
+    if (!view.rated) renderRating();
     $("number").textContent = view.number;
     if (view.service_name) $("field").textContent = fmt(S.field, { name: view.service_name });
     const text = stateText(view);
@@ -71,7 +73,41 @@
     const before = view.status;
     view = { ...view, ...update };
     render();
+    if (view.dossier && window.LobbyDossier) window.LobbyDossier.render(view.dossier, cfg.ds);
     if (view.status === "called" && (before !== "called" || recalled)) buzz();
+  }
+
+  // --- rating, once per ticket, after service -------------------------------------------------
+
+  function renderRating() {
+    const card = $("rating");
+    if (card) card.hidden = !(view.status === "done" && !view.rated);
+  }
+
+  for (const button of document.querySelectorAll("#rating [data-level]")) {
+    button.addEventListener("click", async () => {
+      const msg = $("rating-msg");
+      for (const b of document.querySelectorAll("#rating [data-level]")) b.disabled = true;
+      try {
+        const r = await fetch(`/api/v1/tickets/${encodeURIComponent(cfg.token)}/rating`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ level: button.dataset.level, comment: $("rating-comment").value }),
+        });
+        const body = await r.json().catch(() => ({}));
+        if (r.status === 201 || r.status === 409) {
+          msg.textContent = r.status === 201 ? S.rate_done : body.message;
+          document.querySelector("#rating .levels").hidden = true;
+          document.querySelector("#rating .comment").hidden = true;
+          view.rated = true;
+          return;
+        }
+        msg.textContent = body.message || S.rate_error;
+      } catch (e) {
+        msg.textContent = S.rate_error;
+      }
+      for (const b of document.querySelectorAll("#rating [data-level]")) b.disabled = false;
+    });
   }
 
   function showGone() {
@@ -146,6 +182,7 @@
       if (err && err.data && !gone) setTimeout(() => socket.connect(), 30000);
     });
     socket.on("snapshot", (snap) => apply(snap, false));
+    socket.on("dossier_updated", (d) => apply({ dossier: d }, false));
     socket.on("ticket_updated", (ev) => apply(ev, false));
     socket.on("ticket_called", (ev) => apply({ number: ev.number, status: "called", counter: ev.counter }, false));
     socket.on("ticket_recalled", (ev) => apply({ number: ev.number, status: "called", counter: ev.counter }, true));
@@ -162,5 +199,6 @@
     if (!document.hidden && !live) poll();
   });
 
+  if (window.LobbyDossier) window.LobbyDossier.hydrate(cfg.ds);
   render();
 })();

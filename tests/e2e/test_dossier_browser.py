@@ -1,0 +1,109 @@
+"""The same QR, two journeys: the phone page switches from the queue to the dossier, live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import LiveServer, api_login
+from tests.e2e.test_phone_browser import PHONE, act, call_next, issue, officer
+
+pytestmark = pytest.mark.browser
+PRIVATE = ["079123456789", "0901234567", "Nguyễn Văn An", "an@example.com", "Ấp 3"]
+
+
+def _staff_context(browser: Any, server: LiveServer, session: requests.Session) -> Any:
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    ctx.add_cookies(
+        [{"name": c.name, "value": c.value or "", "url": server.url} for c in session.cookies]
+    )
+    return ctx
+
+
+def test_the_phone_switches_to_the_dossier_view_when_the_officer_accepts_it(
+    live_server: LiveServer, browser: Any, screenshots_dir: Path
+) -> None:
+    ticket = issue(live_server)
+    staff = officer(live_server)
+    t = call_next(staff, live_server)
+    act(staff, live_server, t["id"], "start")
+    phone_ctx = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True)
+    phone = phone_ctx.new_page()
+    phone.goto(f"{live_server.url}/t/{ticket['token']}")
+    phone.wait_for_selector("#conn[data-conn=live]")
+    assert phone.locator("#dossier").is_hidden()
+
+    staff_ctx = _staff_context(browser, live_server, staff)
+    form = staff_ctx.new_page()
+    form.goto(f"{live_server.url}/admin/dossiers/new?ticket={t['id']}")
+    form.select_option("select[name=procedure]", "HT-XNTTHN")
+    form.fill("input[name=full_name]", "Nguyễn Văn An")
+    form.fill("input[name=id_number]", "079123456789")
+    form.fill("input[name=phone]", "0901234567")
+    form.fill("input[name=address]", "Ấp 3, xã Thạnh Lợi")
+    form.click("button:has-text('Tiếp nhận hồ sơ')")
+    form.wait_for_selector("text=Đã tiếp nhận hồ sơ")
+    code = form.locator("h1").inner_text().split()[-1]
+
+    # Live, without a reload: the dossier card appears with the masked name.
+    phone.wait_for_selector("#dossier:not([hidden])", timeout=2000)
+    assert phone.locator("#d-code").inner_text() == code
+    assert phone.locator("#d-status").inner_text() == "Đã tiếp nhận"
+    assert phone.locator("#d-applicant").inner_text() == "N*** V*** A"
+    html = phone.content()
+    for secret in PRIVATE:
+        assert secret not in html
+    phone.screenshot(path=str(screenshots_dir / "phone-dossier.png"), full_page=True)
+
+    r = staff.post(
+        f"{live_server.url}/api/v1/dossiers/{code}/events", json={"action": "result_ready"}
+    )
+    assert r.status_code == 200, r.text
+    phone.wait_for_function(
+        "document.getElementById('d-status').textContent.includes('mời đến nhận')", timeout=2000
+    )
+    assert phone.locator("#d-timeliness").inner_text() in ("Trước hạn", "Đúng hạn")
+    phone.screenshot(path=str(screenshots_dir / "phone-dossier-ready.png"), full_page=True)
+
+    act(staff, live_server, t["id"], "finish", outcome="dossier_accepted")
+    phone.wait_for_selector("#rating:not([hidden])", timeout=2000)
+    phone.click("#rating [data-level=rat_hai_long]")
+    phone.wait_for_selector("text=Cảm ơn quý khách đã đánh giá!")
+    phone_ctx.close()
+    staff_ctx.close()
+
+
+def test_the_dossier_page_and_lookup_by_code_and_pin(live_server: LiveServer, browser: Any) -> None:
+    staff = api_login(live_server, "canbo1")
+    got = staff.post(
+        live_server.url + "/api/v1/dossiers",
+        json={
+            "procedure": "CT-BS",
+            "applicant": {"full_name": "Nguyễn Văn An", "phone": "0901234567"},
+        },
+    ).json()
+    ctx = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True)
+    page = ctx.new_page()
+    page.goto(live_server.url + "/tra-cuu")
+    page.fill("input[name=code]", got["code"])
+    page.fill("input[name=pin]", "000000" if got["lookup_pin"] != "000000" else "111111")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Mã tra cứu không chính xác")
+    page.fill("input[name=pin]", got["lookup_pin"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#d-code")
+    assert page.url == got["url"].replace("http://127.0.0.1", "http://127.0.0.1")
+    assert page.locator("#d-code").inner_text() == got["code"]
+    staff.post(
+        f"{live_server.url}/api/v1/dossiers/{got['code']}/events",
+        json={"action": "handover", "to_unit": "Tư pháp"},
+    )
+    page.wait_for_function(
+        "document.getElementById('d-status').textContent === 'Đang xử lý'", timeout=2000
+    )
+    assert "0901234567" not in page.content()
+    assert requests.get(live_server.url + "/d/not-a-token", timeout=5).status_code == 404
+    ctx.close()
