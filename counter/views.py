@@ -1,0 +1,100 @@
+"""The counter console (`/counter`): an officer takes a counter and works its queue."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, redirect, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core.errors import DomainError
+from core.tickets import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Outcome
+from lobby import services
+from lobby.auth import current_principal
+from lobby.extensions import db
+from lobby.models import Counter, Field, StaffUser
+
+bp = Blueprint(
+    "counter",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/counter/static",
+)
+
+# Reasons offered when pausing; the officer may type another one.
+PAUSE_REASONS = ("Nghỉ giữa giờ", "Họp", "Hỗ trợ nghiệp vụ", "Sự cố kỹ thuật")
+
+
+def login_redirect() -> Any:
+    """Anyone not signed in goes to the sign-in page and comes back here afterwards."""
+    target = request.full_path.rstrip("?") if request.query_string else request.path
+    return redirect("/login?next=" + quote(target, safe="/"))
+
+
+def _chosen_counter(user: StaffUser) -> tuple[Counter | None, str | None]:
+    """The counter asked for in ?counter=, else the user's assigned one, else one they hold."""
+    o = services.office()
+    wanted = request.args.get("counter")
+    if wanted:
+        try:
+            return services.counter_by_number(o, wanted), None
+        except DomainError as exc:
+            return None, exc.message
+    if user.counter_id is not None:
+        assigned = db.session.get(Counter, user.counter_id)
+        if assigned is not None and assigned.active:
+            return assigned, None
+    held = db.session.scalar(
+        select(Counter)
+        .where(Counter.office_id == o.id, Counter.staff_id == user.id, Counter.state != "closed")
+        .order_by(Counter.number)
+        .limit(1)
+    )
+    return held, None
+
+
+def _fields() -> list[dict[str, str]]:
+    """The active fields, in kiosk order: where a ticket can be transferred."""
+    rows = db.session.scalars(
+        select(Field)
+        .where(Field.office_id == services.office().id, Field.active)
+        .order_by(Field.sort_order)
+    )
+    return [{"code": f.code, "name": f.name_vi, "prefix": f.ticket_prefix} for f in rows]
+
+
+@bp.get("/counter")
+def console() -> Any:
+    """Only signed-in staff use the console; a counter held by someone else needs confirmation."""
+    try:
+        principal = current_principal()
+    except DomainError:
+        return login_redirect()
+    user = principal.user
+    if user is None:
+        return login_redirect()
+    counter, problem = _chosen_counter(user)
+    holder = None
+    if counter is not None and counter.staff_id is not None and counter.state != "closed":
+        holder = db.session.get(StaffUser, counter.staff_id)
+    page = {
+        "user": {"username": user.username, "full_name": user.full_name, "role": user.role},
+        "counter": counter.number if counter is not None else None,
+        "held_by_me": holder is not None and holder.id == user.id,
+        "held_by": holder.full_name if holder is not None and holder.id != user.id else None,
+        "counters": services.counters_list()["counters"],
+        "services": _fields(),
+        "outcomes": [{"code": o.value, "label": OUTCOME_LABELS_VI[o]} for o in Outcome],
+        "statuses": {s.value: label for s, label in STATUS_LABELS_VI.items()},
+        "pause_reasons": list(PAUSE_REASONS),
+    }
+    return render_template(
+        "counter/console.html",
+        page=page,
+        counter=counter,
+        problem=problem,
+        title=(_("Quầy %(n)s", n=counter.number) if counter is not None else _("Chọn quầy")),
+    )

@@ -1,0 +1,386 @@
+"""The lobby board in headless Chromium against a real server: calls, voice, limits, recovery."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import uuid
+from typing import Any
+
+import pytest
+import requests
+
+from core.speech import call_announcement, clip_sequence
+from tests.e2e.conftest import REPO, LiveServer, api_login
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FIELD_OF_COUNTER = {1: "ho_tich", 2: "dat_dai", 3: "chinh_sach", 4: "nhan_ket_qua", 5: "hoi_dap"}
+
+# Plays the clips eight times faster (the queue logic is the same) and measures overlap:
+# window.__maxPlaying is the most clips that were ever playing at the same time.
+FAST_AUDIO = """
+(() => {
+  const play = HTMLMediaElement.prototype.play;
+  window.__playing = 0;
+  window.__maxPlaying = 0;
+  HTMLMediaElement.prototype.play = function () {
+    this.playbackRate = 8;
+    if (!this.__tracked) {
+      this.__tracked = true;
+      this.__on = false;
+      const stop = () => { if (this.__on) { this.__on = false; window.__playing -= 1; } };
+      this.addEventListener("playing", () => {
+        if (!this.__on) {
+          this.__on = true;
+          window.__playing += 1;
+          window.__maxPlaying = Math.max(window.__maxPlaying, window.__playing);
+        }
+      });
+      this.addEventListener("ended", stop);
+      this.addEventListener("pause", stop);
+    }
+    return play.call(this);
+  };
+})();
+"""
+
+# The browser's autoplay block, as on a TV started without --autoplay-policy: play() is refused
+# until someone has touched the page.
+AUTOPLAY_BLOCKED = """
+(() => {
+  const play = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function () {
+    if (!navigator.userActivation.hasBeenActive) {
+      return Promise.reject(new DOMException("play() needs a user gesture", "NotAllowedError"));
+    }
+    return play.call(this);
+  };
+})();
+"""
+
+
+def clips_for(number: str, counter: int) -> list[str]:
+    """The clip URLs the board must play for a call, computed independently of the server."""
+    return ["/voice/vi/" + c for c in clip_sequence(call_announcement(number, counter), repeat=2)]
+
+
+def issue(server: LiveServer, service: str) -> dict[str, Any]:
+    response = requests.post(
+        server.url + "/api/v1/tickets",
+        json={"service": service, "priority": None},
+        headers={
+            "Authorization": "Bearer " + server.device("kiosk")["token"],
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def post(session: requests.Session, server: LiveServer, path: str, body: Any = None) -> Any:
+    response = session.post(
+        server.url + path,
+        json=body or {},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def run_in_app(server: LiveServer, code: str) -> str:
+    """Run Python against the server's database in a separate process (the server may be down)."""
+    prelude = textwrap.dedent(
+        """
+        from sqlalchemy import select
+        from lobby import create_app
+        from lobby.extensions import db
+        from lobby.models import Device, StaffUser
+        from lobby.realtime import RecordingPublisher
+        from lobby import services
+        app = create_app(publisher=RecordingPublisher())
+        ctx = app.app_context()
+        ctx.push()
+        def user(name):
+            return db.session.scalar(select(StaffUser).where(StaffUser.username == name))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        cwd=REPO,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def open_board(browser: Any, server: LiveServer, token: str | None = None, script: str = "") -> Any:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    if script:
+        context.add_init_script(script)
+    page = context.new_page()
+    page.goto(server.url + "/pair/" + (token or server.device("board")["token"]))
+    assert page.url.endswith("/display")
+    wait_live(page)
+    # Record the raw call events too, to compare with what the board played.
+    page.evaluate(
+        """() => {
+          window.__events = [];
+          for (const name of ["ticket_called", "ticket_recalled"]) {
+            window.lobbySocket.on(name, (ev) => window.__events.push(ev));
+          }
+        }"""
+    )
+    return page
+
+
+def wait_live(page: Any, timeout: float = 15000) -> None:
+    page.wait_for_function(
+        """() => !document.body.classList.contains('offline')
+              && !document.body.classList.contains('connecting')""",
+        timeout=timeout,
+    )
+
+
+def row_number(page: Any, counter: int) -> str:
+    return str(page.inner_text(f'#serving-rows li[data-counter="{counter}"] .num'))
+
+
+def wait_row(page: Any, counter: int, number: str, timeout: float) -> None:
+    page.wait_for_function(
+        """([counter, number]) => {
+          const cell = document.querySelector(`#serving-rows li[data-counter="${counter}"] .num`);
+          return cell !== null && cell.textContent === number;
+        }""",
+        arg=[counter, number],
+        timeout=timeout,
+    )
+
+
+def wait_audio(page: Any, count: int, timeout: float = 60000) -> list[str]:
+    page.wait_for_function(
+        "(n) => window.lobbyAudioLog.length >= n && !window.lobbyAnnouncer.busy",
+        arg=count,
+        timeout=timeout,
+    )
+    return list(page.evaluate("window.lobbyAudioLog"))
+
+
+def test_an_unpaired_screen_gets_a_friendly_pairing_page(live_server: LiveServer) -> None:
+    response = requests.get(live_server.url + "/display", timeout=10)
+    assert response.status_code == 401
+    assert "Thiết bị chưa được ghép nối" in response.text
+    kiosk = requests.get(
+        live_server.url + "/display",
+        headers={"Authorization": "Bearer " + live_server.device("kiosk")["token"]},
+        timeout=10,
+    )
+    assert kiosk.status_code == 403 and "không phải là màn hình gọi số" in kiosk.text
+
+
+def test_a_call_shows_within_a_second_and_its_clips_play_in_order_and_a_recall_again(
+    live_server: LiveServer, browser: Any, screenshots_dir: Any
+) -> None:
+    officer = api_login(live_server, "canbo1")
+    post(officer, live_server, "/api/v1/counters/1/open")
+    for service in ("ho_tich", "ho_tich", "chung_thuc", "dat_dai", "dat_dai", "kinh_te"):
+        issue(live_server, service)
+    page = open_board(browser, live_server)
+    voice = []
+    page.on("response", lambda r: voice.append((r.url, r.status)) if "/voice/" in r.url else None)
+    assert row_number(page, 1) == "—"
+    assert page.inner_text('#waiting-list li[data-service="ho_tich"] .count') == "2"
+
+    ticket = post(officer, live_server, "/api/v1/counters/1/call-next")["ticket"]
+    wait_row(page, 1, ticket["number"], timeout=1000)
+    assert ticket["number"] == "A001"
+    assert page.inner_text("#recent-list li:first-child .r-num") == "A001"
+    assert "flash" in str(page.get_attribute('#serving-rows li[data-counter="1"]', "class"))
+    page.wait_for_function(
+        "() => document.querySelector('#waiting-list li[data-service=\"ho_tich\"] .count')"
+        ".textContent === '1'",
+        timeout=3000,
+    )
+
+    expected = clips_for("A001", 1)
+    played = wait_audio(page, len(expected))
+    assert played == expected
+    events = page.evaluate("window.__events")
+    assert [e["announcement"]["audio"] for e in events] == [expected]
+    assert expected[0] == "/voice/vi/chime" and expected.count("/voice/vi/den_quay_so") == 2
+    assert voice and all(status in (200, 206, 304) for _url, status in voice)
+    assert page.inner_text("#callout-number") == "A001"
+    assert page.inner_text("#callout-counter") == "1"
+
+    post(officer, live_server, f"/api/v1/tickets/{ticket['id']}/recall")
+    played = wait_audio(page, 2 * len(expected))
+    assert played == expected + expected
+    assert [c["recall"] for c in page.evaluate("window.lobbyCalls")] == [False, True]
+
+    # A second counter and a paused one, for the screenshot of a busy morning.
+    other = api_login(live_server, "canbo2")
+    post(other, live_server, "/api/v1/counters/2/open")
+    c_ticket = post(other, live_server, "/api/v1/counters/2/call-next")["ticket"]
+    third = api_login(live_server, "canbo3")
+    post(third, live_server, "/api/v1/counters/3/open")
+    post(third, live_server, "/api/v1/counters/3/pause", {"reason": "Họp"})
+    wait_row(page, 2, c_ticket["number"], timeout=3000)
+    page.wait_for_function(
+        "() => document.querySelector('#serving-rows li[data-counter=\"3\"] .num')"
+        "?.textContent === 'Tạm nghỉ'",
+        timeout=3000,
+    )
+    page.screenshot(path=str(screenshots_dir / "board.png"))
+    page.context.close()
+
+
+def test_ten_calls_in_a_burst_are_all_announced_in_order_without_overlap(
+    live_server: LiveServer, browser: Any
+) -> None:
+    admin = api_login(live_server, "admin")  # an admin may work at every counter
+    tickets: dict[int, list[str]] = {}
+    for counter, service in FIELD_OF_COUNTER.items():
+        post(admin, live_server, f"/api/v1/counters/{counter}/open")
+        tickets[counter] = [issue(live_server, service)["number"] for _ in range(2)]
+    page = open_board(browser, live_server, script=FAST_AUDIO)
+
+    calls: list[tuple[str, int]] = []
+    ids: dict[int, int] = {}
+    for round_ in range(2):
+        for counter in FIELD_OF_COUNTER:
+            if round_:
+                post(admin, live_server, f"/api/v1/tickets/{ids[counter]}/no-show")
+            number = tickets[counter][round_]
+            ticket = post(
+                admin, live_server, f"/api/v1/counters/{counter}/call", {"number": number}
+            )
+            ids[counter] = ticket["ticket"]["id"]
+            calls.append((number, counter))
+    assert len(calls) == 10
+
+    expected = [url for number, counter in calls for url in clips_for(number, counter)]
+    played = wait_audio(page, len(expected), timeout=90000)
+    assert played == expected
+    arrived = [(c["number"], c["counter"]) for c in page.evaluate("window.lobbyCalls")]
+    assert arrived == calls
+    assert page.evaluate("window.__maxPlaying") == 1
+    for number, counter in calls[5:]:
+        assert row_number(page, counter) == number
+    page.context.close()
+
+
+def test_a_board_limited_to_counters_ignores_calls_at_other_counters(
+    live_server: LiveServer, browser: Any
+) -> None:
+    token = run_in_app(
+        live_server,
+        """
+        from lobby.auth import DEVICE_TOKEN_PREFIX, new_token, token_hash
+        token = new_token(DEVICE_TOKEN_PREFIX)
+        db.session.add(Device(office_id=services.office().id, kind="board", name="Quầy 1",
+                              token_hash=token_hash(token), settings={"counters": [1]},
+                              created_at=services.ctx().clock.now()))
+        db.session.commit()
+        print(token)
+        """,
+    )
+    admin = api_login(live_server, "admin")
+    for counter in (1, 5):
+        post(admin, live_server, f"/api/v1/counters/{counter}/open")
+    first, second = issue(live_server, "ho_tich"), issue(live_server, "ho_tich")
+    page = open_board(browser, live_server, token=token, script=FAST_AUDIO)
+    rows = page.eval_on_selector_all("#serving-rows li", "rows => rows.map(r => r.dataset.counter)")
+    assert rows == ["1"]
+
+    # Counter 5 also serves Hộ tịch, so this board hears the call, and must ignore it.
+    post(admin, live_server, "/api/v1/counters/5/call", {"number": second["number"]})
+    post(admin, live_server, "/api/v1/counters/1/call", {"number": first["number"]})
+    wait_row(page, 1, first["number"], timeout=3000)
+    expected = clips_for(first["number"], 1)
+    assert wait_audio(page, len(expected)) == expected
+    assert [e["counter"]["number"] for e in page.evaluate("window.__events")] == [5, 1]
+    assert page.evaluate("window.lobbyCalls") == [
+        {"number": first["number"], "counter": 1, "recall": False}
+    ]
+    assert second["number"] not in page.inner_text("#board")
+    page.context.close()
+
+
+def test_when_autoplay_is_blocked_a_notice_asks_for_a_tap_and_then_the_call_plays(
+    live_server: LiveServer, browser: Any, screenshots_dir: Any
+) -> None:
+    officer = api_login(live_server, "canbo1")
+    post(officer, live_server, "/api/v1/counters/1/open")
+    issue(live_server, "ho_tich")
+    page = open_board(browser, live_server, script=AUTOPLAY_BLOCKED)
+    page.wait_for_selector("#sound-off", state="visible", timeout=5000)
+    assert "Âm thanh đang tắt – chạm để bật" in page.inner_text("#sound-off")
+
+    ticket = post(officer, live_server, "/api/v1/counters/1/call-next")["ticket"]
+    wait_row(page, 1, ticket["number"], timeout=3000)
+    assert page.evaluate("window.lobbyAudioLog") == []
+    assert page.inner_text("#callout-number") == ticket["number"]
+    page.screenshot(path=str(screenshots_dir / "board-sound-off.png"))
+
+    page.click("#sound-off")
+    page.wait_for_selector("#sound-off", state="hidden", timeout=5000)
+    expected = clips_for(ticket["number"], 1)
+    assert wait_audio(page, len(expected)) == expected
+    page.context.close()
+
+
+def test_the_board_recovers_by_itself_after_the_server_restarts(
+    live_server: LiveServer, browser: Any, screenshots_dir: Any
+) -> None:
+    officer = api_login(live_server, "canbo2")
+    post(officer, live_server, "/api/v1/counters/2/open")
+    for _ in range(3):
+        issue(live_server, "dat_dai")
+    page = open_board(browser, live_server, script=FAST_AUDIO)
+    first = post(officer, live_server, "/api/v1/counters/2/call-next")["ticket"]
+    wait_row(page, 2, first["number"], timeout=3000)
+
+    live_server.stop()
+    page.wait_for_selector("#offline-badge", state="visible", timeout=10000)
+    assert "Mất kết nối – đang kết nối lại" in page.inner_text("#offline-badge")
+    assert "offline" in str(page.get_attribute("body", "class"))
+    greyed = page.eval_on_selector(".serving", "el => getComputedStyle(el).filter")
+    assert "grayscale" in greyed
+    page.screenshot(path=str(screenshots_dir / "board-offline.png"))
+
+    # Changed while the board is cut off: only the snapshot on reconnect can tell it.
+    second = run_in_app(
+        live_server,
+        """
+        officer = user("canbo2")
+        current = services.counter_queue(2, officer)["current"]
+        services.no_show(current["id"], officer)
+        print(services.call_next(2, officer)["ticket"]["number"])
+        """,
+    )
+    live_server.start()
+    wait_live(page, timeout=20000)
+    assert page.is_hidden("#offline-badge")
+    wait_row(page, 2, second, timeout=3000)
+    board = requests.get(live_server.url + "/api/v1/board", timeout=10).json()
+    shown = page.eval_on_selector_all(
+        "#waiting-list li",
+        "items => items.map(i => [i.dataset.service, i.querySelector('.count').textContent])",
+    )
+    assert dict(shown) == {code: str(n) for code, n in board["waiting"].items()}
+    assert [r["number"] for r in board["recent"]][:2] == [second, first["number"]]
+    recent = page.eval_on_selector_all(
+        "#recent-list .r-num", "items => items.map(i => i.textContent)"
+    )
+    assert recent[:2] == [second, first["number"]]
+    # The missed call is shown, not announced late.
+    assert [c["number"] for c in page.evaluate("window.lobbyCalls")] == [first["number"]]
+    assert json.dumps(page.evaluate("window.lobbyAudioLog")).count("chime") == 1
+    page.context.close()
