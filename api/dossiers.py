@@ -76,9 +76,10 @@ def rate(token: str) -> tuple[Response, int]:
 
 
 def _tablet_counter() -> int:
-    from lobby.auth import current_principal
+    from lobby.auth import current_device
 
-    device = current_principal().device
+    principal = current_device()
+    device = principal.device if principal is not None else None
     counter = (device.settings or {}).get("counter") if device else None
     if not counter:
         raise InvalidRequest(

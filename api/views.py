@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from api.openapi import openapi_document
 from core.errors import InvalidRequest
 from lobby import services
-from lobby.auth import current_principal, require_device, require_staff
+from lobby.auth import current_device, current_principal, require_device, require_staff
 from lobby.extensions import csrf, db, limiter
 from lobby.models import IdempotencyRecord
 from lobby.tx import transaction
@@ -58,7 +58,8 @@ def idempotent(view: Callable[..., tuple[dict[str, Any], int]]) -> Callable[...,
             return _json(body, status)
         if len(key) > 255:
             raise InvalidRequest("Idempotency-Key quá dài (tối đa 255 ký tự).")
-        scope = current_principal().scope
+        device = current_device() if request.path == "/api/v1/tickets" else None
+        scope = device.scope if device is not None else current_principal().scope
         digest = hashlib.sha256(
             request.method.encode() + request.path.encode() + b"\0" + request.get_data()
         ).hexdigest()
@@ -160,8 +161,10 @@ def list_procedures() -> Response:
 @idempotent
 def issue_ticket() -> tuple[dict[str, Any], int]:
     body = json_body()
-    device = current_principal().device
-    return services.issue_ticket(body.get("service"), body.get("priority"), device=device), 201
+    device = current_device()
+    return services.issue_ticket(
+        body.get("service"), body.get("priority"), device=device.device if device else None
+    ), 201
 
 
 @bp.get("/tickets/<token>")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from core.errors import DomainError
 from lobby import services
-from lobby.auth import current_principal
+from lobby.auth import current_device
 
 bp = Blueprint(
     "display",
@@ -31,10 +31,10 @@ def _not_paired(message: str, status: int) -> tuple[str, int]:
 def board() -> Any:
     """Only a paired board device sees the board; anything else gets a friendly pairing page."""
     try:
-        principal = current_principal()
+        principal = current_device()
     except DomainError:  # a revoked bearer token: the same advice as an unpaired screen
         return _not_paired(_("Mã thiết bị không hợp lệ hoặc đã bị thu hồi."), 401)
-    device = principal.device
+    device = principal.device if principal is not None else None
     if device is None:
         return _not_paired(
             _(

@@ -13,7 +13,7 @@ from qrcode.image.svg import SvgPathFillImage
 from core.numbering import hours_text
 from core.tickets import PRIORITY_GROUPS
 from lobby import services
-from lobby.auth import Principal, Unauthorized, current_principal
+from lobby.auth import Principal, Unauthorized, current_device, current_principal
 
 bp = Blueprint(
     "kiosk",
@@ -30,10 +30,10 @@ CHOICE_IDLE_SECONDS = 30  # the priority question gets longer: people read it, s
 def _kiosk_principal() -> Principal | None:
     """The caller when it is a paired, active kiosk device; None for anyone else."""
     try:
-        principal = current_principal()
+        principal = current_device()
     except Unauthorized:  # a revoked or mistyped bearer token: same as not paired
         return None
-    if principal.device is None or principal.device.kind != "kiosk":
+    if principal is None or principal.device is None or principal.device.kind != "kiosk":
         return None
     return principal
 

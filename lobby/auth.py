@@ -124,6 +124,21 @@ def current_principal() -> Principal:
     return g.principal  # type: ignore[no-any-return]
 
 
+def current_device() -> Principal | None:
+    """The paired device asking (bearer token or pairing cookie), even when a staff member is
+    also signed in on the same browser: device pages and device routes act as the device."""
+    if "device_principal" in g:
+        return g.device_principal  # type: ignore[no-any-return]
+    principal = current_principal()
+    found: Principal | None = principal if principal.device is not None else None
+    if found is None and principal.via != "bearer":
+        cookie = principal_from_token(request.cookies.get(DEVICE_COOKIE))
+        if cookie is not None and cookie.device is not None:
+            found = Principal(device=cookie.device, via="cookie")
+    g.device_principal = found
+    return found
+
+
 def _check_csrf(principal: Principal) -> None:
     """Cookie-authenticated writes must carry the page's CSRF token; bearer calls need none."""
     if request.method not in MUTATING or principal.via not in {"session", "cookie"}:
@@ -160,8 +175,8 @@ def require_device(*kinds: str) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            principal = current_principal()
-            if principal.device is None:
+            principal = current_device()
+            if principal is None or principal.device is None:
                 raise Unauthorized("Thiết bị chưa được ghép nối.")
             if kinds and principal.device.kind not in kinds:
                 raise Forbidden("Thiết bị này không được phép thực hiện thao tác này.")
@@ -176,9 +191,9 @@ def require_device(*kinds: str) -> Callable[[F], F]:
 def rate_limit_key() -> str:
     """Rate limits count per device when a device asks, else per client address."""
     try:
-        principal = current_principal()
+        device = current_device()
     except Unauthorized:
         return f"addr:{request.remote_addr}"
-    if principal.device is not None:
-        return f"device:{principal.device.id}"
+    if device is not None and device.device is not None:
+        return f"device:{device.device.id}"
     return f"addr:{request.remote_addr}"

@@ -116,11 +116,13 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
                 {"error": "unauthorized", "message": "Mã thiết bị không hợp lệ."}
             )
     if principal is None:
-        principal = principal_from_session()
-    if principal is None:
         from lobby.auth import DEVICE_COOKIE
 
-        principal = principal_from_token(request.cookies.get(DEVICE_COOKIE))
+        device = principal_from_token(request.cookies.get(DEVICE_COOKIE))
+        session_user = principal_from_session()
+        # A board or kiosk browser that is also signed in as staff acts as its device, unless
+        # the client asks for a counter console.
+        principal = session_user if auth.get("counter") is not None else (device or session_user)
     if principal is None:
         raise ConnectionRefusedError({"error": "unauthorized", "message": "Vui lòng đăng nhập."})
 
@@ -153,14 +155,21 @@ def _on_connect(auth: dict[str, Any] | None = None) -> None:
 
     try:
         rooms, kind, ref = _rooms_for_connection(auth)
-        snapshot = services.snapshot_for(kind, ref)
     except DomainError as exc:
         raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
     finally:
         db.session.remove()  # never hold a database transaction across socket I/O
+    # Join before reading the snapshot: a fact committed in between arrives as an event
+    # (possibly as well as in the snapshot, which clients tolerate) instead of being lost.
     for room in rooms:
         join_room(room)
     session["socket_rooms"] = rooms
+    try:
+        snapshot = services.snapshot_for(kind, ref)
+    except DomainError as exc:
+        raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
+    finally:
+        db.session.remove()
     emit(SNAPSHOT, snapshot)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from lobby import services
-from lobby.auth import current_principal
+from lobby.auth import current_device
 
 bp = Blueprint(
     "tablet",
@@ -18,7 +18,8 @@ bp = Blueprint(
 
 @bp.get("/rate")
 def rate() -> tuple[str, int] | str:
-    device = current_principal().device
+    principal = current_device()
+    device = principal.device if principal is not None else None
     if device is None or device.kind != "tablet":
         return render_template(
             "error.html",

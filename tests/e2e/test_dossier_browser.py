@@ -37,8 +37,16 @@ def test_the_phone_switches_to_the_dossier_view_when_the_officer_accepts_it(
     assert phone.locator("#dossier").is_hidden()
 
     staff_ctx = _staff_context(browser, live_server, staff)
-    form = staff_ctx.new_page()
-    form.goto(f"{live_server.url}/admin/dossiers/new?ticket={t['id']}")
+    console = staff_ctx.new_page()
+    console.goto(f"{live_server.url}/counter")
+    accept = console.locator('[data-action="dossier"]')
+    accept.wait_for()
+    console.wait_for_function("!document.querySelector('[data-action=\"dossier\"]').disabled")
+    with console.expect_popup() as popup:
+        accept.click()
+    form = popup.value
+    form.wait_for_load_state()
+    assert "Tiếp nhận hồ sơ – phiếu A001" in form.content()
     form.select_option("select[name=procedure]", "HT-XNTTHN")
     form.fill("input[name=full_name]", "Nguyễn Văn An")
     form.fill("input[name=id_number]", "079123456789")

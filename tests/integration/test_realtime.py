@@ -104,3 +104,15 @@ def test_a_board_limited_to_some_fields_hears_only_those(app: Any) -> None:
     issue(app.test_client(), app, "ho_tich")
     issue(app.test_client(), app, "dat_dai")
     assert [e["number"] for e in _events(client, "ticket_issued")] == ["C001"]
+
+
+def test_a_board_browser_signed_in_as_staff_still_acts_as_the_board(app: Any) -> None:
+    officer = Staff(app, "canbo1")
+    officer.client.get(f"/pair/{device_token(app, 'board')}")
+    page = officer.client.get("/display")
+    assert page.status_code == 200
+    board = socketio.test_client(app, flask_test_client=officer.client)
+    snap = _events(board, "snapshot")[0]
+    assert "now_serving" in snap  # the board's snapshot, not the staff one
+    console = socketio.test_client(app, flask_test_client=officer.client, auth={"counter": 1})
+    assert "current" in _events(console, "snapshot")[0]

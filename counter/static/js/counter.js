@@ -103,6 +103,8 @@ function legal() {
     finish: status === "called" || status === "serving",
     noshow: status === "called",
     transfer: status === "called" || status === "serving",
+    // Accepting a dossier (Mẫu 01) happens while the citizen is being served.
+    dossier: status === "serving",
     pause: state === "open",
     resume: state === "paused",
     open: state === "closed",
@@ -424,13 +426,18 @@ const ACTIONS = {
     toast(fmt(T.noshowDone, { number }));
   },
   transfer: askTransfer,
+  dossier: async () => {
+    window.open(`/admin/dossiers/new?ticket=${snap.current.id}`, "_blank", "noopener");
+  },
   pause: askPause,
   resume: () => counterAction("resume"),
   open: take,
   close: () => counterAction("close"),
 };
 
-const KEYS = { n: "next", g: "call", r: "recall", s: "start", f: "finish", v: "noshow", t: "transfer", o: "open" };
+const KEYS = {
+  n: "next", g: "call", r: "recall", s: "start", f: "finish", v: "noshow", t: "transfer", h: "dossier", o: "open",
+};
 
 function trigger(action) {
   const can = legal();
