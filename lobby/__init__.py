@@ -48,7 +48,14 @@ def create_app(
     limiter.init_app(app)
 
     def _locale() -> str:
-        return request.accept_languages.best_match(["vi", "en"]) or "vi"
+        """Vietnamese first: pages are Vietnamese unless the visitor chose English (?lang=en,
+        kept in a cookie); the JSON API follows Accept-Language (API.md)."""
+        chosen = request.args.get("lang") or request.cookies.get("lang")
+        if chosen in ("vi", "en"):
+            return chosen
+        if request.path.startswith("/api/"):
+            return request.accept_languages.best_match(["vi", "en"]) or "vi"
+        return "vi"
 
     babel.init_app(
         app, locale_selector=_locale, default_translation_directories=str(REPO / "translations")

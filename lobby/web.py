@@ -161,3 +161,12 @@ def voice(lang: str, clip: str) -> Any:
 @bp.get("/fonts/<path:name>")
 def fonts(name: str) -> Any:
     return send_from_directory(FONT_DIR, name, max_age=30 * 86400)
+
+
+@bp.after_app_request
+def _remember_language(resp: Response) -> Response:
+    """?lang=en (or vi) on any page is remembered for a year, so a phone keeps its choice."""
+    lang = request.args.get("lang")
+    if lang in ("vi", "en") and request.cookies.get("lang") != lang:
+        resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return resp
