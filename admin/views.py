@@ -16,6 +16,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
@@ -38,16 +40,16 @@ bp = Blueprint(
 )
 
 ACTION_LABELS = {
-    "handover": "Chuyển xử lý (bàn giao)",
-    "request_supplement": "Yêu cầu bổ sung giấy tờ (Mẫu 02)",
-    "supplement_received": "Đã nhận đủ giấy tờ bổ sung",
-    "request_payment": "Yêu cầu nộp phí, lệ phí",
-    "paid": "Đã nộp phí, lệ phí",
-    "result_ready": "Đã có kết quả",
-    "return": "Trả kết quả",
-    "withdraw": "Công dân rút hồ sơ",
-    "stop": "Dừng xử lý",
-    "apologise": "Lập phiếu xin lỗi, hẹn lại (Mẫu 04)",
+    "handover": _l("Chuyển xử lý (bàn giao)"),
+    "request_supplement": _l("Yêu cầu bổ sung giấy tờ (Mẫu 02)"),
+    "supplement_received": _l("Đã nhận đủ giấy tờ bổ sung"),
+    "request_payment": _l("Yêu cầu nộp phí, lệ phí"),
+    "paid": _l("Đã nộp phí, lệ phí"),
+    "result_ready": _l("Đã có kết quả"),
+    "return": _l("Trả kết quả"),
+    "withdraw": _l("Công dân rút hồ sơ"),
+    "stop": _l("Dừng xử lý"),
+    "apologise": _l("Lập phiếu xin lỗi, hẹn lại (Mẫu 04)"),
 }
 UNIT_LABELS = {
     "working_day": "ngày làm việc",
@@ -65,7 +67,7 @@ def _staff_only() -> Any:
         try:
             validate_csrf(request.form.get("csrf_token"))
         except Exception:
-            flash("Phiên làm việc đã hết hạn, vui lòng thử lại.", "error")
+            flash(_("Phiên làm việc đã hết hạn, vui lòng thử lại."), "error")
             return redirect(request.full_path.rstrip("?"))
     return None
 
@@ -150,14 +152,14 @@ def dossier_new() -> Any:
         try:
             result = dossiers.accept_dossier(body, _user())
         except DomainError as exc:
-            error = exc.message
+            error = _(exc.message)
         else:
             pins = session.get("receipt_pins", {})
             pins[result["code"]] = result[
                 "lookup_pin"
             ]  # shown on the receipt once, never stored plain
             session["receipt_pins"] = dict(list(pins.items())[-20:])
-            flash(f"Đã tiếp nhận hồ sơ {result['code']}.", "ok")
+            flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=result["code"]), "ok")
             return redirect(url_for("admin.dossier_detail", code=result["code"]))
     return render_template(
         "admin/new.html",
@@ -176,7 +178,7 @@ def dossier_detail(code: str) -> Any:
         d = dossiers.dossier_by_code(code)
     except DomainError as exc:
         return render_template(
-            "error.html", status=exc.status, code=exc.code, message=exc.message
+            "error.html", status=exc.status, code=exc.code, message=_(exc.message)
         ), exc.status
     view = dossiers.staff_dossier_view(d)
     return render_template(
@@ -199,9 +201,10 @@ def dossier_event(code: str) -> Any:
         body["items"] = [{"name": name} for name in items]
     try:
         dossiers.apply_event(code, body, _user())
-        flash(f"Đã ghi nhận: {ACTION_LABELS.get(body['action'] or '', body['action'])}.", "ok")
+        action = ACTION_LABELS.get(body["action"] or "", body["action"])
+        flash(_("Đã ghi nhận: %(action)s.", action=action), "ok")
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(_(exc.message), "error")
     return redirect(url_for("admin.dossier_detail", code=code))
 
 
@@ -282,3 +285,37 @@ def _labels() -> dict[str, Any]:
         "DossierStatus": DossierStatus,
         "DossierAction": DossierAction,
     }
+
+
+@bp.route("/admin/calendar", methods=["GET", "POST"])
+def calendar() -> Any:
+    """The working calendar: national days (generated) and the office's own, editable by admins."""
+    from lobby import workcal
+
+    user = _user()
+    year = request.args.get("year", type=int) or services.today(services.office()).year
+    if request.method == "POST":
+        if user.role not in ("admin", "leader"):
+            abort(403)
+        try:
+            if request.form.get("remove"):
+                workcal.remove_day(int(request.form["remove"]))
+                flash("Đã xóa ngày khỏi lịch của đơn vị.", "ok")
+            else:
+                row = workcal.add_day(
+                    request.form.get("day"),
+                    request.form.get("kind"),
+                    request.form.get("name"),
+                    request.form.get("note", ""),
+                )
+                flash(f"Đã thêm {row['day']}: {row['name']}.", "ok")
+        except (DomainError, ValueError) as exc:
+            flash(getattr(exc, "message", str(exc)), "error")
+        return redirect(url_for("admin.calendar", year=year))
+    return render_template(
+        "admin/calendar.html",
+        year=year,
+        days=workcal.year_days(year),
+        kinds=workcal.DAY_KIND_LABELS,
+        user=user,
+    )

@@ -174,6 +174,65 @@ def register(app: Flask) -> None:
 
         click.echo(f"expired {expire_stale_tickets()} tickets")
 
+    @app.cli.group("calendar")
+    def calendar() -> None:
+        """The office's calendar: days off, make-up working days, local closures."""
+
+    @calendar.command("list")
+    @click.option("--year", type=int, default=None)
+    def calendar_list(year: int | None) -> None:
+        """Every dated entry of a year (national ones generated, the office's own marked *)."""
+        from lobby.services import ctx
+        from lobby.workcal import year_days
+
+        for d in year_days(year or ctx().clock.today().year):
+            mark = "*" if d["id"] else " "
+            click.echo(
+                f"{mark} {d['day']}  {d['kind_label']:<22} {d['name']}  {d['note']}".rstrip()
+            )
+
+    @calendar.command("add")
+    @click.argument("day")
+    @click.argument(
+        "kind",
+        type=click.Choice(
+            ["holiday", "compensatory_off", "swap_off", "swap_workday", "local_closure"]
+        ),
+    )
+    @click.argument("name")
+    @click.option("--note", default="")
+    def calendar_add(day: str, kind: str, name: str, note: str) -> None:
+        """Add a day, e.g. `calendar add 2026-12-31 local_closure "Kiểm kê cuối năm"`."""
+        from core.errors import DomainError
+        from lobby.workcal import add_day
+
+        try:
+            row = add_day(day, kind, name, note)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"added {row['day']} {row['kind']}: {row['name']}")
+
+    @calendar.command("remove")
+    @click.argument("day")
+    @click.argument("kind")
+    def calendar_remove(day: str, kind: str) -> None:
+        """Remove one of the office's own entries."""
+        from lobby.models import CalendarDay
+        from lobby.services import office
+        from lobby.workcal import remove_day
+
+        row = db.session.scalar(
+            select(CalendarDay).where(
+                CalendarDay.office_id == office().id,
+                CalendarDay.day == day,
+                CalendarDay.kind == kind,
+            )
+        )
+        if row is None:
+            raise click.ClickException(f"no office entry {day} {kind}")
+        remove_day(row.id)
+        click.echo(f"removed {day} {kind}")
+
     @app.cli.command("print-test")
     @click.option("--printer", "printer_url", default=None, help="Printer URL; else the kiosk's.")
     @click.option("--out", "out", default=None, help="Write the raster as a PNG instead.")

@@ -134,6 +134,64 @@ PROCEDURES = [
 ]
 
 
+# What to bring (thành phần hồ sơ), shown on the kiosk and copied onto the receipt (sample data).
+ID_DOC = "Giấy tờ tùy thân có ảnh (Căn cước/Hộ chiếu) – bản chính để đối chiếu"
+COMPONENTS: dict[str, list[str]] = {
+    "HT-KS": ["Tờ khai đăng ký khai sinh", "Giấy chứng sinh (bản chính)", ID_DOC],
+    "HT-KH": [
+        "Tờ khai đăng ký kết hôn",
+        "Giấy xác nhận tình trạng hôn nhân (nếu đăng ký ở nơi khác)",
+        ID_DOC,
+    ],
+    "HT-KT": ["Tờ khai đăng ký khai tử", "Giấy báo tử hoặc giấy tờ thay giấy báo tử", ID_DOC],
+    "HT-XNTTHN": ["Tờ khai cấp Giấy xác nhận tình trạng hôn nhân", ID_DOC],
+    "HT-TDCC": [
+        "Tờ khai đăng ký thay đổi, cải chính, bổ sung thông tin hộ tịch",
+        "Giấy tờ làm căn cứ thay đổi, cải chính",
+        ID_DOC,
+    ],
+    "HT-DLKS": [
+        "Tờ khai đăng ký lại khai sinh",
+        "Bản sao giấy tờ có nội dung khai sinh (nếu có)",
+        ID_DOC,
+    ],
+    "HT-TL": ["Tờ khai cấp bản sao trích lục hộ tịch", ID_DOC],
+    "CT-BS": ["Bản chính giấy tờ cần chứng thực", "Bản sao cần chứng thực"],
+    "CT-CK": ["Giấy tờ, văn bản cần chứng thực chữ ký", ID_DOC],
+    "CT-HD": [
+        "Dự thảo hợp đồng, giao dịch",
+        "Giấy tờ chứng minh quyền sở hữu, sử dụng tài sản",
+        ID_DOC,
+    ],
+    "DD-BD": [
+        "Đơn đăng ký biến động đất đai, tài sản gắn liền với đất",
+        "Giấy chứng nhận đã cấp (bản gốc)",
+        "Hợp đồng, văn bản về việc chuyển quyền",
+    ],
+    "DD-CMD": [
+        "Đơn xin chuyển mục đích sử dụng đất",
+        "Giấy chứng nhận quyền sử dụng đất (bản gốc)",
+    ],
+    "XD-GP": [
+        "Đơn đề nghị cấp giấy phép xây dựng",
+        "Giấy tờ về quyền sử dụng đất",
+        "Bản vẽ thiết kế xây dựng",
+    ],
+    "CS-TCXH": ["Tờ khai đề nghị trợ giúp xã hội", "Giấy tờ chứng minh thuộc đối tượng (nếu có)"],
+    "CS-NKT": ["Đơn đề nghị xác định mức độ khuyết tật", "Hồ sơ, giấy tờ y tế liên quan (nếu có)"],
+    "CS-NCC": ["Bản khai theo mẫu", "Giấy tờ chứng minh người có công"],
+    "KT-HKD": [
+        "Giấy đề nghị đăng ký hộ kinh doanh",
+        "Biên bản họp thành viên hộ gia đình (nếu có)",
+        ID_DOC,
+    ],
+    "KT-TDHKD": [
+        "Thông báo thay đổi nội dung đăng ký hộ kinh doanh",
+        "Giấy chứng nhận đăng ký hộ kinh doanh (bản gốc)",
+    ],
+}
+
+
 def load_demo() -> dict[str, Any]:
     """Create the demo office once; return its users (with new passwords) and devices (with tokens)."""
     if db.session.scalar(select(Office).limit(1)) is not None:
@@ -178,7 +236,7 @@ def load_demo() -> dict[str, Any]:
                 deadline_unit=unit,
                 fee_text=fee,
                 same_day_cutoff=time(15, 0) if unit == "same_day" else None,
-                components=[],
+                components=[{"name": n, "ban_chinh": 1} for n in COMPONENTS.get(code, [])],
             )
         )
     counters: dict[int, Counter] = {}

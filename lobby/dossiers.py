@@ -9,17 +9,14 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import date, datetime, time
-from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.calendar import CalendarDay as CalendarRule
-from core.calendar import DayKind, WorkingCalendar, default_calendar
 from core.deadlines import (
     TIMELINESS_LABELS_VI,
     DeadlineUnit,
@@ -47,7 +44,6 @@ from lobby import realtime
 from lobby.extensions import db
 from lobby.models import (
     Applicant,
-    CalendarDay,
     Dossier,
     DossierEvent,
     DossierSequence,
@@ -58,10 +54,10 @@ from lobby.models import (
     StaffUser,
     Ticket,
     WebhookDelivery,
-    WorkingWindow,
 )
 from lobby.services import ctx, iso, office, office_tz, tx_hooks_publish
 from lobby.tx import transaction
+from lobby.workcal import working_calendar
 
 CHANNELS = ("truc_tiep", "buu_chinh", "truc_tuyen")
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -77,51 +73,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 def setting(o: Office, name: str) -> Any:
     return (o.settings or {}).get(name, DEFAULT_SETTINGS[name])
-
-
-# --- the working calendar -------------------------------------------------------------------
-
-
-def working_calendar(o: Office) -> WorkingCalendar:
-    """National holidays and yearly swaps (generated), then the office's own calendar rows."""
-    rows = db.session.scalars(
-        select(CalendarDay).where(
-            or_(CalendarDay.office_id == o.id, CalendarDay.office_id.is_(None))
-        )
-    ).all()
-    windows = db.session.scalars(
-        select(WorkingWindow).where(
-            WorkingWindow.office_id == o.id, WorkingWindow.purpose == "reception"
-        )
-    ).all()
-    return _calendar(
-        o.id,
-        tuple(sorted((r.day, r.kind, r.name) for r in rows)),
-        tuple(sorted((w.weekday, w.start, w.end) for w in windows)),
-        bool(setting(o, "saturday_counts")),
-        ctx().clock.today().year,
-    )
-
-
-@lru_cache(maxsize=32)
-def _calendar(
-    office_id: int,
-    rows: tuple[tuple[date, str, str], ...],
-    windows: tuple[tuple[int, time, time], ...],
-    saturday_counts: bool,
-    year: int,
-) -> WorkingCalendar:
-    base = default_calendar(range(year - 2, year + 4), saturday_counts=saturday_counts)
-    own = [CalendarRule(day, DayKind(kind), name) for day, kind, name in rows]
-    cal = base.with_days(own)
-    if windows:
-        cal = WorkingCalendar(
-            workdays=cal.workdays,
-            days=cal.days,
-            windows=list(windows),
-            saturday_counts=saturday_counts,
-        )
-    return cal
 
 
 # --- views ----------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def windows(o: Office, purpose: str = "ticketing") -> list[WindowRule]:
 def is_day_off(o: Office, day: date) -> bool:
     """A public holiday, compensatory or swapped day off, or a local closure (not a weekend:
     the working windows decide those). The calendar is the national table plus the office's rows."""
-    from lobby.dossiers import working_calendar
+    from lobby.workcal import working_calendar
 
     entry = working_calendar(o).entry(day)
     return entry is not None and entry.is_off
