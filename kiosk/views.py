@@ -82,6 +82,10 @@ def kiosk_strings(outside_hours: str) -> dict[str, str]:
         "unknown_error": _("Không lấy được số. Vui lòng thử lại hoặc liên hệ cán bộ hướng dẫn."),
         "reloading": _("Màn hình đang được tải lại…"),
         "field": _("Lĩnh vực: %(name)s", name="{name}"),
+        "same_day": _("Giải quyết trong ngày"),
+        "unit_day": _("ngày làm việc"),
+        "unit_hour": _("giờ làm việc"),
+        "no_procedures": _("Vui lòng hỏi cán bộ hướng dẫn về thủ tục của lĩnh vực này."),
     }
 
 

@@ -78,7 +78,8 @@
       renderCountdown(null);
       return;
     }
-    const seconds = screen === "priority" ? cfg.choice_idle_seconds : cfg.idle_seconds;
+    // Reading what to bring takes longer than reading a number.
+    const seconds = screen === "priority" || screen === "procedures" ? cfg.choice_idle_seconds : cfg.idle_seconds;
     let left = seconds;
     renderCountdown(left);
     countdownTimer = setInterval(() => {
@@ -240,6 +241,46 @@
     show("priority");
   }
 
+  // --- what to bring ------------------------------------------------------------------------
+
+  const UNIT = { working_day: S.unit_day, working_hour: S.unit_hour };
+
+  async function showProcedures() {
+    if (!chosen) return;
+    const box = $("procedures");
+    box.textContent = "";
+    show("procedures");
+    let list = [];
+    try {
+      const r = await fetchWithTimeout(`/api/v1/procedures?service=${encodeURIComponent(chosen.code)}`, {}, 5000);
+      if (r.ok) list = (await r.json()).procedures;
+    } catch (e) {
+      /* offline: the empty panel says so below */
+    }
+    if (!list.length) {
+      box.append(Object.assign(document.createElement("p"), { className: "proc-empty", textContent: S.no_procedures }));
+      return;
+    }
+    for (const p of list) {
+      const item = document.createElement("article");
+      item.className = "proc";
+      const h = document.createElement("h2");
+      h.textContent = p.name;
+      const meta = document.createElement("p");
+      meta.className = "proc-meta";
+      const time = p.deadline.unit === "same_day" ? S.same_day : `${p.deadline.value} ${UNIT[p.deadline.unit] || ""}`;
+      meta.textContent = [time, p.fee].filter(Boolean).join(" · ");
+      const ul = document.createElement("ul");
+      for (const c of p.components || []) {
+        const li = document.createElement("li");
+        li.textContent = c.name;
+        ul.append(li);
+      }
+      item.append(h, meta, ul);
+      box.append(item);
+    }
+  }
+
   async function issue(priority, button) {
     if (busy || posting || !chosen) return;
     const choice = `${chosen.code}|${priority}`;
@@ -375,6 +416,8 @@
     if (b.classList.contains("tile")) choose(b.dataset.code);
     else if (b.dataset.priority !== undefined) issue(b.dataset.priority, b);
     else if (b.dataset.action === "back") goHome();
+    else if (b.dataset.action === "procedures") showProcedures();
+    else if (b.dataset.action === "to-priority") show("priority");
     else if (b.dataset.action === "home") goHome();
   });
   document.addEventListener("contextmenu", (ev) => ev.preventDefault());

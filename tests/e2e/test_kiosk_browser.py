@@ -358,3 +358,22 @@ def test_an_unpaired_browser_gets_the_friendly_pairing_page(
         assert qr.status == 404
     finally:
         context.close()
+
+
+def test_the_kiosk_shows_a_fields_procedures_and_what_to_bring(
+    live_server: LiveServer, browser: Any
+) -> None:
+    ctx = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="vi-VN", has_touch=True
+    )
+    page = ctx.new_page()
+    page.goto(live_server.url + "/pair/" + live_server.device("kiosk")["token"])
+    page.click(".tile >> nth=0")
+    page.click("[data-action=procedures]")
+    page.wait_for_selector(".proc")
+    text = page.locator("#procedures").inner_text()
+    assert "Đăng ký khai sinh" in text and "Giấy chứng sinh (bản chính)" in text
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+    page.click("[data-action=to-priority]")
+    page.wait_for_selector("#screen-priority:not([hidden])")
+    ctx.close()
