@@ -375,8 +375,7 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
             "status_label": STATUS_LABELS[DossierStatus.ACCEPTED].citizen,
         }
         printing = ctx().printing
-        device_printer = body.get("print")
-        if printing is not None and device_printer and hasattr(printing, "enqueue_receipt"):
+        if printing is not None and body.get("print"):
             result["print"] = printing.enqueue_receipt(d, o, pin)
     return result
 

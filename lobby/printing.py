@@ -35,8 +35,8 @@ from lobby.tx import current_tx, transaction
 from printers import backends
 from printers.backends import PrinterConfigError, PrinterState
 from printers.escpos_out import slip_bytes
-from printers.layout import render_ticket
-from printers.slips import DEFAULT_TICKET_FOOTER, TicketSlip
+from printers.layout import render_receipt, render_ticket
+from printers.slips import DEFAULT_TICKET_FOOTER, ReceiptSlip, TicketSlip
 from printers.worker import Job, JobId, PrintWorker, WorkerState
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def ticket_slip(t: Ticket, f: Field, o: Office, *, reprint: bool = False) -> Tic
     )
 
 
-def slip_data(slip: TicketSlip) -> dict[str, Any]:
+def slip_data(slip: TicketSlip | ReceiptSlip) -> dict[str, Any]:
     """A slip as JSON-safe data (datetimes as ISO strings with their offset)."""
     data = dataclasses.asdict(slip)
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
@@ -126,11 +126,42 @@ def render_off_loop(kind: str, data: dict[str, Any], printer_url: str) -> bytes:
 
 def render_job(kind: str, data: dict[str, Any], printer_url: str) -> bytes:
     """The ESC/POS bytes of a stored slip, drawn at the width of the printer's URL."""
-    if kind != "ticket":
-        raise ValueError(f"unknown print job kind {kind!r}")
     target = backends.parse_printer_url(printer_url)
-    image = render_ticket(slip_from_data(data), target.width_dots)
+    if kind == "ticket":
+        image = render_ticket(slip_from_data(data), target.width_dots)
+    elif kind == "receipt":
+        image = render_receipt(receipt_from_data(data), target.width_dots)
+    else:
+        raise ValueError(f"unknown print job kind {kind!r}")
     return slip_bytes(image, profile=target.profile)
+
+
+def receipt_slip(d: Any, o: Office, pin: str | None) -> ReceiptSlip:
+    """The thermal Mẫu 01 receipt: code, procedure, dates, where to collect, lookup QR and PIN."""
+    from core.dossiers import mask_name
+    from lobby.dossiers import dossier_url
+
+    tz = ZoneInfo(o.timezone)
+    return ReceiptSlip(
+        office_name=o.name,
+        parent_authority=o.parent_authority or "",
+        dossier_code=d.code,
+        procedure_name=d.procedure.name_vi,
+        received_at_local=d.received_at.astimezone(tz),
+        due_at_local=d.due_at.astimezone(tz),
+        collect_place=d.return_place,
+        qr_url=dossier_url(d),
+        lookup_pin=pin,
+        applicant_masked=mask_name(d.applicant.full_name),
+    )
+
+
+def receipt_from_data(data: dict[str, Any]) -> ReceiptSlip:
+    names = {f.name for f in dataclasses.fields(ReceiptSlip)}
+    values = {k: v for k, v in data.items() if k in names}
+    for key in ("received_at_local", "due_at_local"):
+        values[key] = datetime.fromisoformat(values[key])
+    return ReceiptSlip(**values)
 
 
 # --- one owner per printer across processes ------------------------------------------------------
@@ -421,6 +452,50 @@ class Printing:
         )
         tx.after_commit(lambda: self.wake(key, url))
         return {"status": "queued"}
+
+    def receipt_printer(self, d: Any) -> Device | None:
+        """The counter's own printer (a device with settings.counter = N), else a kiosk's."""
+        from lobby.models import Counter
+
+        devices = db.session.scalars(
+            select(Device).where(Device.active, Device.printer_url.is_not(None)).order_by(Device.id)
+        ).all()
+        counter = db.session.get(Counter, d.counter_id) if d.counter_id else None
+        if counter is not None:
+            for dev in devices:
+                if (dev.settings or {}).get("counter") == counter.number:
+                    return dev
+        return next((dev for dev in devices if dev.kind == "kiosk"), None)
+
+    def enqueue_receipt(self, d: Any, o: Office, pin: str | None) -> dict[str, Any]:
+        """Queue the thermal receipt in the current transaction, drawn now: the lookup secret is
+        only on paper (and in the stored raster), never kept as text."""
+        tx = current_tx()
+        assert tx is not None, "receipts are queued by the accepting use case"
+        device = self.receipt_printer(d)
+        if device is None or not device.printer_url:
+            return {"status": "none"}
+        url = device.printer_url
+        key = backends.printer_key(url)
+        slip = receipt_slip(d, o, pin)
+        payload = render_job("receipt", slip_data(slip), url)
+        db.session.add(
+            PrintJob(
+                device_id=device.id,
+                printer_url=url,
+                printer_key=key,
+                kind="receipt",
+                ticket_id=d.ticket_id,
+                slip=slip_data(dataclasses.replace(slip, lookup_pin=None)),
+                payload=payload,
+                status="pending",
+                attempts=0,
+                created_at=self.clock.now(),
+                reprint=False,
+            )
+        )
+        tx.after_commit(lambda: self.wake(key, url))
+        return {"status": "queued", "printer": device.name}
 
     def reprint_ticket(self, ticket_id: int, device_id: Any, user: StaffUser) -> dict[str, Any]:
         """Queue the ticket again, marked IN LẠI, on the given kiosk or the one that issued it."""

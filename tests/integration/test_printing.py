@@ -480,3 +480,35 @@ def test_two_server_processes_never_both_drive_one_printer(
 
             db.engine.dispose()
     assert [qr_text(job) for job in printer.wait_for_jobs(2)] == [first["url"], second["url"]]
+
+
+# --- the dossier receipt (Mẫu 01) on the thermal printer ---------------------------------------
+
+
+def test_an_accepted_dossier_prints_its_receipt_with_a_qr_to_the_public_page(
+    app: Any, printing: Any, printer: LoopbackPrinter
+) -> None:
+    from printers.backends import printer_key
+    from tests.integration.helpers import Staff
+
+    officer = Staff(app, "canbo1")
+    r = officer.post(
+        "/api/v1/dossiers",
+        {
+            "procedure": "HT-XNTTHN",
+            "applicant": {"full_name": "Nguyễn Văn An", "id_number": "079123456789"},
+            "print": True,
+        },
+    )
+    assert r.status_code == 201, r.get_json()
+    accepted = r.get_json()
+    assert accepted["print"]["status"] == "queued"
+    printing.run_pending(printer_key(printer.url))
+    printer.wait_for_jobs(1)
+    job = printer.jobs()[-1]
+    assert qr_text(job) == accepted["url"]
+    stored = jobs_of(app)[-1]
+    assert stored.kind == "receipt" and stored.status == "printed"
+    # The lookup secret is on paper only: never stored as text with the job.
+    assert accepted["lookup_pin"] not in str(stored.slip) and stored.slip["lookup_pin"] is None
+    assert "079123456789" not in str(stored.slip) and "Nguyễn Văn An" not in str(stored.slip)
