@@ -300,7 +300,7 @@ def calendar() -> Any:
         try:
             if request.form.get("remove"):
                 workcal.remove_day(int(request.form["remove"]))
-                flash("Đã xóa ngày khỏi lịch của đơn vị.", "ok")
+                flash(_("Đã xóa ngày khỏi lịch của đơn vị."), "ok")
             else:
                 row = workcal.add_day(
                     request.form.get("day"),
@@ -308,9 +308,9 @@ def calendar() -> Any:
                     request.form.get("name"),
                     request.form.get("note", ""),
                 )
-                flash(f"Đã thêm {row['day']}: {row['name']}.", "ok")
+                flash(_("Đã thêm %(day)s: %(name)s.", day=row["day"], name=row["name"]), "ok")
         except (DomainError, ValueError) as exc:
-            flash(getattr(exc, "message", str(exc)), "error")
+            flash(_(getattr(exc, "message", str(exc))), "error")
         return redirect(url_for("admin.calendar", year=year))
     return render_template(
         "admin/calendar.html",

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.errors import DomainError
@@ -25,7 +26,7 @@ bp = Blueprint(
 )
 
 # Reasons offered when pausing; the officer may type another one.
-PAUSE_REASONS = ("Nghỉ giữa giờ", "Họp", "Hỗ trợ nghiệp vụ", "Sự cố kỹ thuật")
+PAUSE_REASONS = (_l("Nghỉ giữa giờ"), _l("Họp"), _l("Hỗ trợ nghiệp vụ"), _l("Sự cố kỹ thuật"))
 
 
 def login_redirect() -> Any:
@@ -42,7 +43,7 @@ def _chosen_counter(user: StaffUser) -> tuple[Counter | None, str | None]:
         try:
             return services.counter_by_number(o, wanted), None
         except DomainError as exc:
-            return None, exc.message
+            return None, _(exc.message)
     if user.counter_id is not None:
         assigned = db.session.get(Counter, user.counter_id)
         if assigned is not None and assigned.active:
@@ -87,9 +88,9 @@ def console() -> Any:
         "held_by": holder.full_name if holder is not None and holder.id != user.id else None,
         "counters": services.counters_list()["counters"],
         "services": _fields(),
-        "outcomes": [{"code": o.value, "label": OUTCOME_LABELS_VI[o]} for o in Outcome],
-        "statuses": {s.value: label for s, label in STATUS_LABELS_VI.items()},
-        "pause_reasons": list(PAUSE_REASONS),
+        "outcomes": [{"code": o.value, "label": _(OUTCOME_LABELS_VI[o])} for o in Outcome],
+        "statuses": {s.value: _(label) for s, label in STATUS_LABELS_VI.items()},
+        "pause_reasons": [str(r) for r in PAUSE_REASONS],
     }
     return render_template(
         "counter/console.html",

@@ -172,7 +172,7 @@ def lookup() -> Any:
             "phone/lookup.html",
             lang=str(get_locale() or "vi"),
             office=services.office(),
-            error=exc.message,
+            error=_(exc.message),
             code=code,
         )
         return _noindex(Response(page, status=exc.status))

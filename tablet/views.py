@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
 
 from lobby import services
 from lobby.auth import current_device
@@ -25,6 +26,8 @@ def rate() -> tuple[str, int] | str:
             "error.html",
             status=401,
             code="unauthorized",
-            message="Thiết bị chưa được ghép nối. Mở liên kết ghép nối của máy đánh giá một lần trên thiết bị này.",
+            message=_(
+                "Thiết bị chưa được ghép nối. Mở liên kết ghép nối của máy đánh giá một lần trên thiết bị này."
+            ),
         ), 401
     return render_template("tablet/rate.html", office=services.office(), device=device)
