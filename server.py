@@ -18,10 +18,30 @@ from lobby import create_app
 app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"} if __name__ == "__main__" else None)
 
 
+def _nodelay() -> None:
+    """TCP_NODELAY on every accepted connection. gevent's WSGI server writes the headers and the
+    body in two sends; with Nagle's algorithm the body waits for the client's delayed ACK (up to
+    40 ms) on every kept-alive request after the first (measured in bench/README.md)."""
+    import contextlib
+    import socket
+
+    from gevent import pywsgi
+
+    original = pywsgi.WSGIHandler.__init__
+
+    def init(self, sock, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with contextlib.suppress(OSError):  # not a TCP socket
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        original(self, sock, *args, **kwargs)
+
+    pywsgi.WSGIHandler.__init__ = init
+
+
 def main() -> None:
     from lobby.extensions import socketio
     from lobby.startup import prepare, run_background_jobs
 
+    _nodelay()
     prepare(app)
     socketio.start_background_task(run_background_jobs, app)
     import signal

@@ -524,8 +524,9 @@ def _publish_positions(field_ids: set[int], o: Office, day: date) -> None:
             {"service": f.code, "waiting": counts.get(fid, 0)},
             [realtime.service_room(f.code)],
         )
-    waiting = db.session.scalars(
-        select(Ticket)
+    # Columns only: hundreds may wait, and no ORM object (or eager join) is needed for this.
+    waiting = db.session.execute(
+        select(Ticket.number, Ticket.is_priority, Ticket.field_id, Ticket.public_token)
         .where(
             Ticket.office_id == o.id,
             Ticket.service_day == day,
@@ -536,22 +537,22 @@ def _publish_positions(field_ids: set[int], o: Office, day: date) -> None:
     ).all()
     seen_all: dict[int, int] = {}
     seen_priority: dict[int, int] = {}
-    eta_cache: dict[tuple[int, int], int] = {}
+    # The estimate's inputs are per field: read them once, not once per waiting ticket.
+    rates = {fid: (_open_counters_for(fid), _avg_service_seconds(fid)) for fid in field_ids}
     for t in waiting:
         ahead = seen_priority.get(t.field_id, 0) if t.is_priority else seen_all.get(t.field_id, 0)
         seen_all[t.field_id] = seen_all.get(t.field_id, 0) + 1
         if t.is_priority:
             seen_priority[t.field_id] = seen_priority.get(t.field_id, 0) + 1
-        key = (t.field_id, ahead)
-        if key not in eta_cache:
-            eta_cache[key] = eta_minutes(t.field_id, ahead)
+        counters, avg = rates[t.field_id]
+        eta = estimate_wait_minutes(ahead, counters, avg) if ahead > 0 else 0
         tx_hooks_publish(
             realtime.TICKET_UPDATED,
             {
                 "number": t.number,
-                "status": t.status,
+                "status": "waiting",
                 "ahead": ahead,
-                "eta_minutes": eta_cache[key],
+                "eta_minutes": eta,
                 "counter": None,
             },
             [realtime.ticket_room(t.public_token)],
