@@ -94,7 +94,7 @@ def _replay(scope: str, key: str, digest: str) -> Response | None:
             IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
         )
     )
-    db.session.rollback()
+    db.session.commit()  # end the read; unlike a rollback it keeps loaded objects usable
     if rec is None:
         return None
     if rec.request_hash != digest:

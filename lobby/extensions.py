@@ -31,7 +31,9 @@ def _limiter_key() -> str:
     return rate_limit_key()
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after a commit (publishing and printing read them after the commit):
+# no reload round trip per object, and no lazy load outside the use case.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 socketio = SocketIO()
 csrf = CSRFProtect()

@@ -4,6 +4,10 @@ Issuing a ticket only inserts a PrintJob (the slip as data) in the use case's tr
 the commit the printer's worker wakes, renders the slip once (cached in the job), sends it and
 marks it. Nothing here holds a database transaction while a printer is talked to.
 
+A kiosk whose printer URL is agent:// has no worker here: its jobs wait in the database for the
+print agent on the kiosk PC (printers/agent.py), which is woken through Socket.IO, pulls them
+over HTTP (api/print_agent.py), prints them locally and reports back.
+
 Settings (app config, else the environment of the same name):
     LOBBY_PRINT_THREADS         run workers in background threads (default: on, off when TESTING)
     LOBBY_PRINT_RETRY_MAX       longest wait between retries of an offline printer, s (30)
@@ -12,6 +16,7 @@ Settings (app config, else the environment of the same name):
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import logging
 import os
@@ -33,7 +38,7 @@ from lobby.extensions import db
 from lobby.models import Device, Field, Office, PrintJob, StaffUser, Ticket, TicketEvent
 from lobby.tx import current_tx, transaction
 from printers import backends
-from printers.backends import PrinterConfigError, PrinterState
+from printers.backends import PRINTER_STATES, PrinterConfigError, PrinterState
 from printers.escpos_out import slip_bytes
 from printers.layout import render_receipt, render_ticket
 from printers.slips import DEFAULT_TICKET_FOOTER, ReceiptSlip, TicketSlip
@@ -58,6 +63,35 @@ class NoPrinter(DomainError):
     default_message = "Thiết bị này chưa được cấu hình máy in."
 
 
+class NotAgentPrinter(DomainError):
+    """The device's printer is driven by the server, so a print agent must not take its jobs."""
+
+    code = "not_agent_printer"
+    status = 409
+    default_message = (
+        "Máy in của thiết bị này không được cấu hình agent://, máy chủ tự in các phiếu của nó."
+    )
+
+
+AGENT_KEY_PREFIX = "agent://"
+AGENT_JOB_LIMIT = 50  # most jobs one pull may ask for
+
+
+def agent_key(device_id: int) -> str:
+    """The printer key of a kiosk's agent printer: one queue per device, not one for agent://."""
+    return f"{AGENT_KEY_PREFIX}{device_id}"
+
+
+def is_agent_key(key: str) -> bool:
+    """True for the queue of a printer driven by a print agent (no worker runs for it here)."""
+    return key.startswith(AGENT_KEY_PREFIX)
+
+
+def job_printer_key(url: str, device_id: int) -> str:
+    """The printer key a job for this device's URL is queued under."""
+    return agent_key(device_id) if backends.is_agent_url(url) else backends.printer_key(url)
+
+
 def _setting(app: Flask, name: str, default: Any) -> Any:
     if app.config.get(name) is not None:
         return app.config[name]
@@ -73,7 +107,9 @@ def _flag(value: Any) -> bool:
 # --- slips as stored data ----------------------------------------------------------------------
 
 
-def ticket_slip(t: Ticket, f: Field, o: Office, *, reprint: bool = False) -> TicketSlip:
+def ticket_slip(
+    t: Ticket, f: Field, o: Office, *, reprint: bool = False, ahead: int | None = None
+) -> TicketSlip:
     """The ticket's paper content: office, field, number, people ahead, time, session, QR link.
 
     Never a name, ID number, phone or priority reason (DOMAIN.md §9).
@@ -84,7 +120,7 @@ def ticket_slip(t: Ticket, f: Field, o: Office, *, reprint: bool = False) -> Tic
         parent_authority=o.parent_authority or "",
         field_name=f.name_vi,
         number=t.number,
-        ahead=services._ahead(t),
+        ahead=services._ahead(t) if ahead is None else ahead,
         issued_at_local=t.issued_at.astimezone(ZoneInfo(o.timezone)),
         session_label=SESSION_LABELS.get(t.session, ""),
         qr_url=services.ticket_url(t),
@@ -267,57 +303,9 @@ class DbJobStore:
                 self.owner[printer_key] = False
                 return []
             self.owner[printer_key] = True
-            rows = db.session.execute(
-                select(
-                    PrintJob.id,
-                    PrintJob.printer_url,
-                    PrintJob.attempts,
-                    PrintJob.payload,
-                    PrintJob.slip,
-                    PrintJob.kind,
-                    PrintJob.created_at,
-                )
-                .where(PrintJob.printer_key == printer_key, PrintJob.status == "pending")
-                .order_by(PrintJob.id)
-                .limit(self.batch + 1)
-            ).all()
-            db.session.rollback()  # end the read: nothing is held while rendering or printing
-            more = len(rows) > self.batch
-            now = self.clock.now()
-            given_up: list[tuple[int, str]] = []
-            rendered: dict[int, bytes] = {}
-            jobs: list[Job] = []
-            for row in rows[: self.batch]:
-                if self.max_age and row.created_at < now - self.max_age:
-                    given_up.append((row.id, "expired: not printed in time"))
-                    continue
-                payload = row.payload
-                if payload is None and len(rendered) >= RENDER_PER_DRAIN:
-                    more = True  # send what is drawn first; the rest comes with the next batch
-                    break
-                if payload is None:
-                    try:
-                        payload = render_off_loop(row.kind, row.slip, row.printer_url)
-                    except Exception as exc:  # a slip that cannot be drawn must not block the rest
-                        log.exception("print job %s cannot be rendered", row.id)
-                        given_up.append((row.id, f"cannot render: {exc}"))
-                        continue
-                    rendered[row.id] = payload
-                jobs.append(Job(row.id, row.printer_url, payload, row.attempts))
-            if rendered or given_up:
-                with transaction():
-                    for job_id, payload in rendered.items():
-                        db.session.execute(
-                            update(PrintJob)
-                            .where(PrintJob.id == job_id, PrintJob.payload.is_(None))
-                            .values(payload=payload)
-                        )
-                    for job_id, error in given_up:
-                        db.session.execute(
-                            update(PrintJob)
-                            .where(PrintJob.id == job_id, PrintJob.status == "pending")
-                            .values(status="failed", last_error=error, next_try_at=None)
-                        )
+            rows = self.pending_rows(PrintJob.printer_key == printer_key, self.batch)
+            ready, more = self.prepare(rows, self.batch)
+        jobs = [Job(row.id, row.printer_url, payload, row.attempts) for row, payload in ready]
         if more:
             if jobs:
                 with self._lock:
@@ -325,6 +313,67 @@ class DbJobStore:
             elif self.on_batch_done is not None:
                 self.on_batch_done(printer_key)  # all given up: the next batch is already due
         return jobs
+
+    @staticmethod
+    def pending_rows(where: Any, limit: int) -> list[Any]:
+        """Up to limit + 1 pending jobs matching `where`, oldest first; the read is ended."""
+        rows = db.session.execute(
+            select(
+                PrintJob.id,
+                PrintJob.printer_url,
+                PrintJob.attempts,
+                PrintJob.payload,
+                PrintJob.slip,
+                PrintJob.kind,
+                PrintJob.created_at,
+            )
+            .where(where, PrintJob.status == "pending")
+            .order_by(PrintJob.id)
+            .limit(limit + 1)
+        ).all()
+        db.session.rollback()  # end the read: nothing is held while rendering or printing
+        return list(rows)
+
+    def prepare(self, rows: list[Any], limit: int) -> tuple[list[tuple[Any, bytes]], bool]:
+        """Of the first `limit` rows, give up the too old and the undrawable, draw the rest (a
+        few per call) and cache their bytes; return (row, bytes) in order and whether more wait."""
+        more = len(rows) > limit
+        now = self.clock.now()
+        given_up: list[tuple[int, str]] = []
+        rendered: dict[int, bytes] = {}
+        ready: list[tuple[Any, bytes]] = []
+        for row in rows[:limit]:
+            if self.max_age and row.created_at < now - self.max_age:
+                given_up.append((row.id, "expired: not printed in time"))
+                continue
+            payload = row.payload
+            if payload is None and len(rendered) >= RENDER_PER_DRAIN:
+                more = True  # send what is drawn first; the rest comes with the next batch
+                break
+            if payload is None:
+                try:
+                    payload = render_off_loop(row.kind, row.slip, row.printer_url)
+                except Exception as exc:  # a slip that cannot be drawn must not block the rest
+                    log.exception("print job %s cannot be rendered", row.id)
+                    given_up.append((row.id, f"cannot render: {exc}"))
+                    continue
+                rendered[row.id] = payload
+            ready.append((row, payload))
+        if rendered or given_up:
+            with transaction():
+                for job_id, payload in rendered.items():
+                    db.session.execute(
+                        update(PrintJob)
+                        .where(PrintJob.id == job_id, PrintJob.payload.is_(None))
+                        .values(payload=payload)
+                    )
+                for job_id, error in given_up:
+                    db.session.execute(
+                        update(PrintJob)
+                        .where(PrintJob.id == job_id, PrintJob.status == "pending")
+                        .values(status="failed", last_error=error, next_try_at=None)
+                    )
+        return ready, more
 
     def mark_printed(self, job_id: JobId) -> None:
         """Record that the job's bytes reached the printer."""
@@ -419,19 +468,26 @@ class Printing:
     # --- queueing ------------------------------------------------------------------------------
 
     def enqueue_ticket(
-        self, t: Ticket, f: Field, o: Office, device: Device, *, reprint: bool = False
+        self,
+        t: Ticket,
+        f: Field,
+        o: Office,
+        device: Device,
+        *,
+        reprint: bool = False,
+        ahead: int | None = None,
     ) -> dict[str, Any]:
         """Store the ticket's print job in the current transaction; the worker prints it later."""
         if current_tx() is None:
             with transaction():
-                return self.enqueue_ticket(t, f, o, device, reprint=reprint)
+                return self.enqueue_ticket(t, f, o, device, reprint=reprint, ahead=ahead)
         tx = current_tx()
         assert tx is not None
         url = device.printer_url
         if not url:
             raise NoPrinter()
         try:
-            key = backends.printer_key(url)
+            key = job_printer_key(url, device.id)
         except PrinterConfigError:
             # A bad URL stored before validation: the ticket is still valid, only unprintable.
             log.exception("device %s has an unusable printer URL", device.id)
@@ -443,14 +499,15 @@ class Printing:
                 printer_key=key,
                 kind="ticket",
                 ticket_id=t.id,
-                slip=slip_data(ticket_slip(t, f, o, reprint=reprint)),
+                slip=slip_data(ticket_slip(t, f, o, reprint=reprint, ahead=ahead)),
                 status="pending",
                 attempts=0,
                 created_at=self.clock.now(),
                 reprint=reprint,
             )
         )
-        tx.after_commit(lambda: self.wake(key, url))
+        device_id = device.id
+        tx.after_commit(lambda: self._after_queued(key, url, device_id))
         return {"status": "queued"}
 
     def receipt_printer(self, d: Any) -> Device | None:
@@ -476,7 +533,7 @@ class Printing:
         if device is None or not device.printer_url:
             return {"status": "none"}
         url = device.printer_url
-        key = backends.printer_key(url)
+        key = job_printer_key(url, device.id)
         slip = receipt_slip(d, o, pin)
         payload = render_job("receipt", slip_data(slip), url)
         db.session.add(
@@ -494,7 +551,8 @@ class Printing:
                 reprint=False,
             )
         )
-        tx.after_commit(lambda: self.wake(key, url))
+        device_id = device.id
+        tx.after_commit(lambda: self._after_queued(key, url, device_id))
         return {"status": "queued", "printer": device.name}
 
     def reprint_ticket(self, ticket_id: int, device_id: Any, user: StaffUser) -> dict[str, Any]:
@@ -544,8 +602,19 @@ class Printing:
                 self._workers[key] = worker
             return worker
 
+    def _after_queued(self, key: str, url: str, device_id: int) -> None:
+        if is_agent_key(key):
+            self.wake_agent(device_id)
+        else:
+            self.wake(key, url)
+
     def wake(self, printer_key: str, url: str | None = None) -> None:
-        """A job was queued for this printer: start its worker thread if needed and wake it."""
+        """A job was queued for this printer: start its worker thread if needed and wake it.
+
+        Agent printers have no worker here: their agent is woken instead (wake_agent).
+        """
+        if is_agent_key(printer_key) or backends.is_agent_url(url):
+            return
         worker = self._worker(printer_key, url)
         if self.threads:
             with self._lock:
@@ -560,6 +629,9 @@ class Printing:
 
     def run_pending(self, printer_key: str) -> WorkerState:
         """Drain the printer now, in the caller's thread, until it prints no more (tests, CLI)."""
+        if is_agent_key(printer_key):
+            # Only the kiosk's agent prints these; report what waits for it.
+            return WorkerState(printer_key, "unknown", self.store.pending_count(printer_key))
         worker = self._worker(printer_key)
         left = self.store.pending_count(printer_key)
         while True:
@@ -578,7 +650,7 @@ class Printing:
                 .group_by(PrintJob.printer_key)
             ).all()
             db.session.rollback()
-        return {key: url for key, url in rows}
+        return {key: url for key, url in rows if not is_agent_key(key)}
 
     def device_printers(self) -> dict[str, str]:
         """Printer key -> URL of every active device's printer (bad URLs skipped)."""
@@ -589,7 +661,7 @@ class Printing:
             db.session.rollback()
         found: dict[str, str] = {}
         for url in urls:
-            if not url:
+            if not url or backends.is_agent_url(url):
                 continue
             try:
                 found.setdefault(backends.printer_key(url), url)
@@ -598,7 +670,10 @@ class Printing:
         return found
 
     def resume(self) -> list[str]:
-        """At server start: run a worker for every printer with waiting jobs or a kiosk using it."""
+        """At server start: run a worker for every printer with waiting jobs or a kiosk using it.
+
+        Agent printers are left to their agents, which pull what waits when they connect.
+        """
         printers = {**self.device_printers(), **self.pending_printers()}
         for key, url in printers.items():
             self.wake(key, url)
@@ -612,6 +687,123 @@ class Printing:
         for worker in workers:
             worker.stop(timeout)
         self.store.lease.release_all()
+
+    # --- print agents (agent:// kiosks) ----------------------------------------------------------
+
+    @staticmethod
+    def _agent_device(device: Device) -> tuple[int, str, str]:
+        """The kiosk's id, name and URL; NotAgentPrinter unless an agent prints for it."""
+        url = device.printer_url
+        if device.kind != "kiosk" or not url or not backends.is_agent_url(url):
+            raise NotAgentPrinter()
+        return device.id, device.name, url
+
+    def agent_pending_count(self, device_id: int) -> int:
+        """How many jobs wait for the kiosk's agent (on its own connection: no session touched)."""
+        with db.engine.connect() as conn:
+            count = conn.scalar(
+                select(func.count())
+                .select_from(PrintJob)
+                .where(PrintJob.printer_key == agent_key(device_id), PrintJob.status == "pending")
+            )
+        return int(count or 0)
+
+    def wake_agent(self, device_id: int) -> None:
+        """Tell the kiosk's agent (its own Socket.IO room) that jobs wait for it."""
+        realtime.publisher().publish(
+            realtime.PRINT_JOBS,
+            {"pending": self.agent_pending_count(device_id)},
+            [realtime.agent_room(device_id)],
+        )
+
+    def agent_jobs(self, device: Device, limit: int) -> dict[str, Any]:
+        """The kiosk's pending jobs, oldest first, as ESC/POS bytes drawn at its URL's width.
+
+        Jobs older than the age limit are given up here, as a server worker would; `more` says
+        that further jobs wait (a pull draws only a few slips).
+        """
+        device_id, _, _ = self._agent_device(device)
+        limit = max(1, min(limit, AGENT_JOB_LIMIT))
+        rows = self.store.pending_rows(PrintJob.printer_key == agent_key(device_id), limit)
+        ready, more = self.store.prepare(rows, limit)
+        jobs = [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "payload": base64.b64encode(payload).decode("ascii"),
+                "attempts": row.attempts,
+                "width": backends.width_dots(row.printer_url),
+            }
+            for row, payload in ready
+        ]
+        return {"jobs": jobs, "more": more}
+
+    def _agent_job(self, device_id: int, job_id: int) -> PrintJob:
+        job = db.session.get(PrintJob, job_id)
+        if job is None or job.printer_key != agent_key(device_id):
+            raise NotFound("Không có lệnh in này.", field="id")
+        return job
+
+    def agent_job_done(self, device: Device, job_id: int, state: Any = None) -> dict[str, Any]:
+        """The agent printed the job: mark it printed (again is harmless) and publish the status."""
+        device_id, name, _ = self._agent_device(device)
+        paper = _printer_state(state, "ok")
+        with transaction():
+            job = self._agent_job(device_id, job_id)
+            if job.status != "printed":
+                # Also for a job given up meanwhile: it did reach paper.
+                job.status = "printed"
+                job.printed_at = self.clock.now()
+                job.next_try_at = None
+            view = _job_view(job)
+        self.publish_agent_status(device_id, name, paper)
+        return {"job": view}
+
+    def agent_job_failed(
+        self, device: Device, job_id: int, error: Any, state: Any = None
+    ) -> dict[str, Any]:
+        """The agent could not print the job: count the try; the job stays pending for a retry."""
+        device_id, name, _ = self._agent_device(device)
+        if error is None:
+            error = ""
+        if not isinstance(error, str):
+            raise InvalidRequest("Mô tả lỗi (error) phải là chuỗi.", field="error")
+        paper = _printer_state(state, None)
+        with transaction():
+            job = self._agent_job(device_id, job_id)
+            if job.status == "pending":
+                job.attempts = (job.attempts or 0) + 1
+                job.last_error = ("agent: " + (error.strip() or "print failed"))[:1000]
+            view = _job_view(job)
+        if paper is not None:
+            self.publish_agent_status(device_id, name, paper)
+        return {"job": view}
+
+    def agent_report_status(
+        self, device: Device, state: Any, pending_jobs: Any = None
+    ) -> dict[str, Any]:
+        """The agent read its printer: publish printer_status with the server's count of jobs.
+
+        pending_jobs, the agent's own count, is only checked: what waits on the server is what
+        staff need (it includes what the agent holds).
+        """
+        device_id, name, _ = self._agent_device(device)
+        paper = _printer_state(state, None)
+        if paper is None:
+            raise InvalidRequest("Thiếu trạng thái máy in (state).", field="state")
+        if pending_jobs is not None and (
+            isinstance(pending_jobs, bool) or not isinstance(pending_jobs, int) or pending_jobs < 0
+        ):
+            raise InvalidRequest(
+                "Số lệnh in chờ (pending_jobs) phải là số nguyên không âm.", field="pending_jobs"
+            )
+        return self.publish_agent_status(device_id, name, paper)
+
+    def publish_agent_status(self, device_id: int, name: str, state: str) -> dict[str, Any]:
+        """printer_status of an agent printer, to staff and to its kiosk."""
+        count = self.agent_pending_count(device_id)
+        self._publish_status(agent_key(device_id), [(device_id, name)], state, count)
+        return {"printer": name, "state": state, "pending_jobs": count}
 
     # --- status --------------------------------------------------------------------------------
 
@@ -628,25 +820,46 @@ class Printing:
             # The database count, not the worker's: a worker sees one batch at a time.
             count = self.store.pending_count(printer_key)
             devices = [
-                d
+                (d.id, d.name)
                 for d in db.session.scalars(
                     select(Device).where(Device.active, Device.printer_url.is_not(None))
                 )
                 if _key_or_none(d.printer_url) == printer_key
             ]
             db.session.rollback()
-            pub = realtime.publisher()
-            targets = [(d.name, [realtime.STAFF_ROOM, realtime.kiosk_room(d.id)]) for d in devices]
-            for name, rooms in targets or [(printer_key, [realtime.STAFF_ROOM])]:
-                payload = {"printer": name, "state": state, "pending_jobs": count}
-                pub.publish(realtime.PRINTER_STATUS, payload, rooms)
-            with self._lock:
-                self._status[printer_key] = {
-                    "printer": printer_key,
-                    "devices": [d.name for d in devices],
-                    "state": state,
-                    "pending_jobs": count,
-                }
+            self._publish_status(printer_key, devices, state, count)
+
+    def _publish_status(
+        self, printer_key: str, devices: list[tuple[int, str]], state: str, count: int
+    ) -> None:
+        """printer_status to staff and each kiosk printing there; remembered for printer_states."""
+        pub = realtime.publisher()
+        targets = [(name, [realtime.STAFF_ROOM, realtime.kiosk_room(i)]) for i, name in devices]
+        for name, rooms in targets or [(printer_key, [realtime.STAFF_ROOM])]:
+            payload = {"printer": name, "state": state, "pending_jobs": count}
+            pub.publish(realtime.PRINTER_STATUS, payload, rooms)
+        with self._lock:
+            self._status[printer_key] = {
+                "printer": printer_key,
+                "devices": [name for _, name in devices],
+                "state": state,
+                "pending_jobs": count,
+            }
+
+
+def _printer_state(value: Any, default: PrinterState | None) -> PrinterState | None:
+    if value is None:
+        return default
+    if value not in PRINTER_STATES:
+        raise InvalidRequest(
+            "Trạng thái máy in (state) phải là một trong: " + ", ".join(PRINTER_STATES) + ".",
+            field="state",
+        )
+    return value  # type: ignore[no-any-return]
+
+
+def _job_view(job: PrintJob) -> dict[str, Any]:
+    return {"id": job.id, "status": job.status, "attempts": job.attempts}
 
 
 def _key_or_none(url: str | None) -> str | None:

@@ -97,9 +97,9 @@ def windows(o: Office, purpose: str = "ticketing") -> list[WindowRule]:
 def is_day_off(o: Office, day: date) -> bool:
     """A public holiday, compensatory or swapped day off, or a local closure (not a weekend:
     the working windows decide those). The calendar is the national table plus the office's rows."""
-    from lobby.workcal import working_calendar
+    from lobby.workcal import day_entry
 
-    entry = working_calendar(o).entry(day)
+    entry = day_entry(o, day)
     return entry is not None and entry.is_off
 
 
@@ -175,6 +175,20 @@ def waiting_counts(o: Office, day: date) -> dict[int, int]:
     return {fid: n for fid, n in rows}
 
 
+def _waiting_in(o: Office, day: date, field_id: int) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                Ticket.office_id == o.id,
+                Ticket.service_day == day,
+                Ticket.status == "waiting",
+                Ticket.field_id == field_id,
+            )
+        )
+        or 0
+    )
+
+
 def _ahead(t: Ticket) -> int:
     """People before this ticket in its field's line (priority tickets only count priority)."""
     if t.status != TicketStatus.WAITING:
@@ -189,6 +203,24 @@ def _ahead(t: Ticket) -> int:
     if t.is_priority:
         stmt = stmt.where(Ticket.is_priority)
     return int(db.session.scalar(stmt) or 0)
+
+
+# The wait estimate's inputs change slowly; reading them on every ticket costs two queries.
+_ESTIMATE_TTL = 10.0
+_estimate_cache: dict[tuple[int, str, int], tuple[float, float]] = {}
+
+
+def _cached(kind: str, field_id: int, compute: Any) -> float:
+    import time as _time
+
+    key = (id(current_app._get_current_object()), kind, field_id)  # type: ignore[attr-defined]
+    now = _time.monotonic()
+    hit = _estimate_cache.get(key)
+    if hit is not None and now - hit[0] < _ESTIMATE_TTL:
+        return hit[1]
+    value = float(compute(field_id))
+    _estimate_cache[key] = (now, value)
+    return value
 
 
 def _avg_service_seconds(field_id: int) -> float:
@@ -224,7 +256,9 @@ def eta_minutes(field_id: int, ahead: int) -> int:
     if ahead <= 0:
         return 0
     return estimate_wait_minutes(
-        ahead, _open_counters_for(field_id), _avg_service_seconds(field_id)
+        ahead,
+        int(_cached("counters", field_id, _open_counters_for)),
+        _cached("service", field_id, _avg_service_seconds),
     )
 
 
@@ -382,7 +416,7 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
         db.session.flush()
         _record(t, "issue", None, device=device)
         ahead = _ahead(t)
-        waiting = waiting_counts(o, day).get(f.id, 0)
+        waiting = _waiting_in(o, day, f.id)
         result = {
             "id": t.id,
             "number": t.number,
@@ -413,7 +447,7 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
         )
         printing = ctx().printing
         if printing is not None and device is not None and device.printer_url:
-            result["print"] = printing.enqueue_ticket(t, f, o, device)
+            result["print"] = printing.enqueue_ticket(t, f, o, device, ahead=ahead)
     return result
 
 

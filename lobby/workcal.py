@@ -70,6 +70,19 @@ def _calendar(
     return cal
 
 
+def day_entry(o: Office, day: date) -> CalendarRule | None:
+    """The calendar's entry for one day (holiday, swap, closure…), without the working windows."""
+    own = db.session.execute(
+        select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
+            or_(CalendarDay.office_id == o.id, CalendarDay.office_id.is_(None)),
+            CalendarDay.day == day,
+        )
+    ).all()
+    if own:
+        return CalendarRule(own[-1].day, DayKind(own[-1].kind), own[-1].name)
+    return _calendar((), (), False, day.year).entry(day)
+
+
 def year_days(year: int) -> list[dict[str, Any]]:
     """Every dated entry of a year: generated ones, and the office's own (which can be removed)."""
     o = office()
