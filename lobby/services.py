@@ -545,52 +545,73 @@ def tx_hooks_publish(event: str, payload: dict[str, Any], rooms: list[str]) -> N
 
 
 def _publish_positions(field_ids: set[int], o: Office, day: date) -> None:
-    """Everyone still waiting in these fields moved up: tell their phones and the counters."""
+    """Everyone still waiting in these fields moved up: after the commit, in the background, so
+    the officer's answer does not wait for hundreds of phones to be told."""
     if not field_ids:
         return
-    counts = waiting_counts(o, day)
-    for fid in field_ids:
-        f = db.session.get(Field, fid)
-        if f is None:
-            continue
-        tx_hooks_publish(
-            realtime.QUEUE_CHANGED,
-            {"service": f.code, "waiting": counts.get(fid, 0)},
-            [realtime.service_room(f.code)],
-        )
-    # Columns only: hundreds may wait, and no ORM object (or eager join) is needed for this.
-    waiting = db.session.execute(
-        select(Ticket.number, Ticket.is_priority, Ticket.field_id, Ticket.public_token)
-        .where(
-            Ticket.office_id == o.id,
-            Ticket.service_day == day,
-            Ticket.status == "waiting",
-            Ticket.field_id.in_(field_ids),
-        )
-        .order_by(Ticket.field_id, Ticket.issued_at, Ticket.id)
-    ).all()
-    seen_all: dict[int, int] = {}
-    seen_priority: dict[int, int] = {}
-    # The estimate's inputs are per field: read them once, not once per waiting ticket.
-    rates = {fid: (_open_counters_for(fid), _avg_service_seconds(fid)) for fid in field_ids}
-    for t in waiting:
-        ahead = seen_priority.get(t.field_id, 0) if t.is_priority else seen_all.get(t.field_id, 0)
-        seen_all[t.field_id] = seen_all.get(t.field_id, 0) + 1
-        if t.is_priority:
-            seen_priority[t.field_id] = seen_priority.get(t.field_id, 0) + 1
-        counters, avg = rates[t.field_id]
-        eta = estimate_wait_minutes(ahead, counters, avg) if ahead > 0 else 0
-        tx_hooks_publish(
-            realtime.TICKET_UPDATED,
-            {
-                "number": t.number,
-                "status": "waiting",
-                "ahead": ahead,
-                "eta_minutes": eta,
-                "counter": None,
-            },
-            [realtime.ticket_room(t.public_token)],
-        )
+    from lobby.extensions import socketio
+    from lobby.tx import current_tx
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ids, office_id = set(field_ids), o.id
+    tx = current_tx()
+    assert tx is not None, "publish only inside a use case"
+    tx.after_commit(
+        lambda: socketio.start_background_task(_push_positions, app, ids, office_id, day)
+    )
+
+
+def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) -> None:
+    """queue_changed per field, then ticket_updated (people ahead, wait) to each waiting phone."""
+    with app.app_context():
+        try:
+            pub = ctx().publisher
+            o = db.session.get(Office, office_id)
+            if o is None:
+                return
+            counts = waiting_counts(o, day)
+            for fid in field_ids:
+                f = db.session.get(Field, fid)
+                if f is not None:
+                    pub.publish(
+                        realtime.QUEUE_CHANGED,
+                        {"service": f.code, "waiting": counts.get(fid, 0)},
+                        [realtime.service_room(f.code)],
+                    )
+            # Columns only: hundreds may wait, and no ORM object (or eager join) is needed.
+            waiting = db.session.execute(
+                select(Ticket.number, Ticket.is_priority, Ticket.field_id, Ticket.public_token)
+                .where(
+                    Ticket.office_id == office_id,
+                    Ticket.service_day == day,
+                    Ticket.status == "waiting",
+                    Ticket.field_id.in_(field_ids),
+                )
+                .order_by(Ticket.field_id, Ticket.issued_at, Ticket.id)
+            ).all()
+            # The estimate's inputs are per field: read them once, not once per waiting ticket.
+            rates = {fid: (_open_counters_for(fid), _avg_service_seconds(fid)) for fid in field_ids}
+        finally:
+            db.session.remove()  # nothing held while the events go out
+        seen_all: dict[int, int] = {}
+        seen_priority: dict[int, int] = {}
+        for t in waiting:
+            ahead = (seen_priority if t.is_priority else seen_all).get(t.field_id, 0)
+            seen_all[t.field_id] = seen_all.get(t.field_id, 0) + 1
+            if t.is_priority:
+                seen_priority[t.field_id] = seen_priority.get(t.field_id, 0) + 1
+            counters, avg = rates[t.field_id]
+            pub.publish(
+                realtime.TICKET_UPDATED,
+                {
+                    "number": t.number,
+                    "status": "waiting",
+                    "ahead": ahead,
+                    "eta_minutes": estimate_wait_minutes(ahead, counters, avg) if ahead > 0 else 0,
+                    "counter": None,
+                },
+                [realtime.ticket_room(t.public_token)],
+            )
 
 
 def _publish_updated(t: Ticket, o: Office) -> None:
