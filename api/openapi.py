@@ -470,8 +470,10 @@ def openapi_document() -> dict[str, Any]:
         "get": {"summary": "Liveness and database", "responses": {**_ok("Health"), **_errors(503)}}
     }
     from api.dossiers import openapi_paths
+    from api.print_agent import openapi_paths as print_agent_paths
 
     paths.update(openapi_paths())
+    paths.update(print_agent_paths())
     return {
         "openapi": "3.1.0",
         "info": {

@@ -852,7 +852,8 @@ def _printer_state(value: Any, default: PrinterState | None) -> PrinterState | N
         return default
     if value not in PRINTER_STATES:
         raise InvalidRequest(
-            "Trạng thái máy in (state) phải là một trong: " + ", ".join(PRINTER_STATES) + ".",
+            "Trạng thái máy in (state) phải là một trong: ok, paper_low, paper_out, offline,"
+            " unknown.",
             field="state",
         )
     return value  # type: ignore[no-any-return]

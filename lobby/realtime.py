@@ -25,6 +25,7 @@ QUEUE_CHANGED = "queue_changed"
 DOSSIER_UPDATED = "dossier_updated"
 COUNTER_CHANGED = "counter_changed"
 PRINTER_STATUS = "printer_status"
+PRINT_JOBS = "print_jobs"  # to a kiosk's print agent: {"pending": n}, jobs wait for it
 SNAPSHOT = "snapshot"
 
 LOBBY_ROOM = "lobby"  # every board and counter of the office
@@ -53,6 +54,11 @@ def display_room(device_id: int) -> str:
 
 def kiosk_room(device_id: int) -> str:
     return f"kiosk:{device_id}"
+
+
+def agent_room(device_id: int) -> str:
+    """The room only the print agent of this kiosk joins (auth {"device_token", "agent": true})."""
+    return f"agent:{device_id}"
 
 
 class Publisher(Protocol):
@@ -126,6 +132,20 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
     if principal is None:
         raise ConnectionRefusedError({"error": "unauthorized", "message": "Vui lòng đăng nhập."})
 
+    if principal.device is not None and auth.get("agent"):
+        device = principal.device
+        if device.kind != "kiosk":
+            raise ConnectionRefusedError(
+                {"error": "forbidden", "message": "Chỉ máy lấy số (kiosk) mới chạy print agent."}
+            )
+        from lobby.printing import NotAgentPrinter
+        from printers.backends import is_agent_url
+
+        if not is_agent_url(device.printer_url):
+            refused = NotAgentPrinter()
+            raise ConnectionRefusedError({"error": refused.code, "message": refused.message})
+        return [agent_room(device.id)], "agent", device.id
+
     if principal.device is not None:
         device = principal.device
         codes = services.board_field_codes(device)
@@ -164,6 +184,11 @@ def _on_connect(auth: dict[str, Any] | None = None) -> None:
     for room in rooms:
         join_room(room)
     session["socket_rooms"] = rooms
+    if kind == "agent":
+        # A print agent needs no screen snapshot, only whether jobs already wait for it.
+        pending = current_app.extensions["lobby"].printing.agent_pending_count(ref)
+        emit(PRINT_JOBS, {"pending": pending})
+        return
     try:
         snapshot = services.snapshot_for(kind, ref)
     except DomainError as exc:

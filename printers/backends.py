@@ -6,6 +6,8 @@
     file:///dev/usb/lp0                a device file (Linux usblp)
     cups://NAME                        a raw CUPS queue (needs pycups)
     memory://NAME                      in-process, keeps the bytes (tests and demo)
+    agent://                           printed by the print agent on the kiosk PC (printers.agent);
+                                       the server never opens it (takes ?width= and ?profile=)
 
 Every URL takes `?width=576` (80 mm, the default) or `?width=384` (58 mm), optionally
 `?profile=TM-T20II` (a python-escpos printer profile) and `?status=off` (never ask the printer
@@ -33,7 +35,8 @@ PRINTER_STATES: tuple[PrinterState, ...] = ("ok", "paper_low", "paper_out", "off
 
 DEFAULT_WIDTH = 576
 DEFAULT_PORT = 9100
-SCHEMES = ("network", "usb", "serial", "file", "cups", "memory")
+SCHEMES = ("network", "usb", "serial", "file", "cups", "memory", "agent")
+AGENT_SCHEME = "agent"
 _COMMON_OPTIONS = {"width", "profile", "status"}
 _OPTIONS: dict[str, set[str]] = {
     "network": _COMMON_OPTIONS,
@@ -42,6 +45,8 @@ _OPTIONS: dict[str, set[str]] = {
     "file": _COMMON_OPTIONS,
     "cups": _COMMON_OPTIONS | {"host", "port"},
     "memory": _COMMON_OPTIONS,
+    # The agent's own --printer URL says how to reach the printer; here only how to draw for it.
+    "agent": {"width", "profile"},
 }
 # Which pip package brings the driver python-escpos needs for a scheme.
 DRIVER_PACKAGES = {"usb": "pyusb", "serial": "pyserial", "cups": "pycups"}
@@ -186,6 +191,14 @@ def parse_printer_url(url: str) -> PrinterTarget:
         if not address:
             raise _fail(url, "no queue name; use cups://QUEUE_NAME (see lpstat -p)")
         _int_option(url, options, "port")
+    elif scheme == "agent":
+        if parts.netloc or parts.path not in ("", "/"):
+            raise _fail(
+                url,
+                "agent:// takes no address (the agent on the kiosk PC is given the printer's own"
+                " URL); use agent:// or agent://?width=384",
+            )
+        address = ""
     else:  # memory
         address = parts.netloc or "default"
 
@@ -209,6 +222,16 @@ def validate_printer_url(url: str) -> str:
 def printer_key(url: str) -> str:
     """Return the name of the physical printer a URL points at (options dropped)."""
     return parse_printer_url(url).key
+
+
+def is_agent_url(url: str | None) -> bool:
+    """True when the URL is agent://: a print agent on the kiosk PC prints, not the server."""
+    if not url:
+        return False
+    try:
+        return parse_printer_url(url).scheme == AGENT_SCHEME
+    except PrinterConfigError:
+        return False
 
 
 def width_dots(url: str) -> int:
@@ -293,6 +316,11 @@ def reset_memory_printers() -> None:
 def open_printer(url: str, *, profile: Any = None, timeout: float = 5.0) -> Any:
     """Return an unopened python-escpos printer for the URL, with its paper width set."""
     target = parse_printer_url(url)
+    if target.scheme == AGENT_SCHEME:
+        raise PrinterConfigError(
+            f"printer URL {url!r}: agent:// is printed by the print agent on the kiosk PC"
+            " (python -m printers.agent), not opened here"
+        )
     require_driver(url)
     prof = profile if profile is not None else target.profile
     opts = target.options
@@ -378,7 +406,8 @@ def paper_state(answer: bytes) -> PrinterState:
 def read_status(url: str, timeout: float = 2.0) -> PrinterState:
     """Ask the printer for its paper sensor (network, USB, serial); offline if unreachable.
 
-    File and CUPS printers cannot answer ("unknown"); memory printers report what tests set.
+    File and CUPS printers cannot answer ("unknown"), nor agent:// ones here (their agent
+    reports them); memory printers report what tests set.
     """
     target = parse_printer_url(url)
     if target.scheme == "memory":
