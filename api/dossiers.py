@@ -7,24 +7,17 @@ import io
 import json
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
+from api.openapi import IDEM, STAFF, error_responses, json_response
 from api.views import _staff, bp, idempotent, json_body
 from core.dossiers import DossierAction, RatingLevel
 from core.errors import InvalidRequest, NotFound
 from lobby import dossiers, stats
 from lobby.auth import require_device, require_staff
-from lobby.extensions import limiter
+from lobby.extensions import limiter, lookup_limit, public_limit
 
 MAX_IMPORT_ROWS = 5000
-
-
-def _lookup_limit() -> str:
-    return str(current_app.config.get("RATELIMIT_LOOKUP", "10 per minute"))
-
-
-def _public_limit() -> str:
-    return str(current_app.config["RATELIMIT_PUBLIC"])
 
 
 @bp.post("/dossiers")
@@ -54,7 +47,7 @@ def dossier_event(code: str) -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/dossiers/public/<token>")
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def public_dossier(token: str) -> Response:
     d = dossiers.dossier_by_token(token)
     if d is None:
@@ -63,14 +56,14 @@ def public_dossier(token: str) -> Response:
 
 
 @bp.post("/dossiers/lookup")
-@limiter.limit(_lookup_limit)
+@limiter.limit(lookup_limit)
 def lookup_dossier() -> Response:
     body = json_body()
     return jsonify(dossiers.public_lookup(body.get("code"), body.get("pin")))
 
 
 @bp.post("/tickets/<token>/rating")
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def rate(token: str) -> tuple[Response, int]:
     return jsonify(dossiers.rate_ticket(token, json_body())), 201
 
@@ -189,7 +182,6 @@ def export_stats() -> Response:
 
 # --- OpenAPI description of these routes (merged into api/openapi.py's document) --------------
 
-_ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _PUBLIC_DOSSIER = {
     "type": "object",
     "required": [
@@ -226,8 +218,6 @@ _PUBLIC_DOSSIER = {
     },
     "additionalProperties": False,
 }
-_STAFF = [{"session": []}, {"bearer": []}]
-_IDEM = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 _RANGE = [
     {
@@ -245,14 +235,6 @@ _RANGE = [
 ]
 
 
-def _json(schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
-    return {status: {"description": "OK", "content": {"application/json": {"schema": schema}}}}
-
-
-def _errs(*codes: int) -> dict[str, Any]:
-    return {str(c): {"description": "Error", **_ERR} for c in codes}
-
-
 def openapi_paths() -> dict[str, Any]:
     actions = [a.value for a in DossierAction if a is not DossierAction.ACCEPT]
     obj = {"type": "object"}
@@ -260,8 +242,8 @@ def openapi_paths() -> dict[str, Any]:
         "/api/v1/dossiers": {
             "post": {
                 "summary": "Accept a dossier (usually from the ticket being served)",
-                "security": _STAFF,
-                "parameters": [_IDEM],
+                "security": STAFF,
+                "parameters": [IDEM],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -296,7 +278,7 @@ def openapi_paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    **_json(
+                    **json_response(
                         {
                             "type": "object",
                             "required": ["code", "token", "url", "received_at", "due_at", "status"],
@@ -314,36 +296,36 @@ def openapi_paths() -> dict[str, Any]:
                         },
                         "201",
                     ),
-                    **_errs(400, 401, 403, 404, 409, 422),
+                    **error_responses(400, 401, 403, 404, 409, 422),
                 },
             }
         },
         "/api/v1/dossiers/due": {
             "get": {
                 "summary": "Dossiers late, due within a working day, and ready to return",
-                "security": _STAFF,
+                "security": STAFF,
                 "responses": {
-                    **_json({"type": "object", "required": ["late", "due_soon", "ready"]}),
-                    **_errs(401, 403),
+                    **json_response({"type": "object", "required": ["late", "due_soon", "ready"]}),
+                    **error_responses(401, 403),
                 },
             }
         },
         "/api/v1/dossiers/{code}": {
             "get": {
                 "summary": "Full staff view with the control sheet (Mẫu 05) rows",
-                "security": _STAFF,
+                "security": STAFF,
                 "parameters": [_CODE],
                 "responses": {
-                    **_json({"type": "object", "required": ["dossier"]}),
-                    **_errs(401, 403, 404, 422),
+                    **json_response({"type": "object", "required": ["dossier"]}),
+                    **error_responses(401, 403, 404, 422),
                 },
             }
         },
         "/api/v1/dossiers/{code}/events": {
             "post": {
                 "summary": "A hand-over or a status change",
-                "security": _STAFF,
-                "parameters": [_CODE, _IDEM],
+                "security": STAFF,
+                "parameters": [_CODE, IDEM],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -364,8 +346,8 @@ def openapi_paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    **_json({"type": "object", "required": ["dossier"]}),
-                    **_errs(400, 401, 403, 404, 409, 422),
+                    **json_response({"type": "object", "required": ["dossier"]}),
+                    **error_responses(400, 401, 403, 404, 409, 422),
                 },
             }
         },
@@ -375,7 +357,7 @@ def openapi_paths() -> dict[str, Any]:
                 "parameters": [
                     {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
                 ],
-                "responses": {**_json(_PUBLIC_DOSSIER), **_errs(404, 429)},
+                "responses": {**json_response(_PUBLIC_DOSSIER), **error_responses(404, 429)},
             }
         },
         "/api/v1/dossiers/lookup": {
@@ -396,13 +378,16 @@ def openapi_paths() -> dict[str, Any]:
                         }
                     },
                 },
-                "responses": {**_json(_PUBLIC_DOSSIER), **_errs(400, 403, 404, 422, 429)},
+                "responses": {
+                    **json_response(_PUBLIC_DOSSIER),
+                    **error_responses(400, 403, 404, 422, 429),
+                },
             }
         },
         "/api/v1/dossiers/import": {
             "post": {
                 "summary": "Status changes in bulk: JSON lines or CSV (columns code, action, note, reason, to_unit, new_due_at)",
-                "security": _STAFF,
+                "security": STAFF,
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -411,7 +396,7 @@ def openapi_paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    **_json(
+                    **json_response(
                         {
                             "type": "object",
                             "required": ["received", "applied", "failed"],
@@ -422,7 +407,7 @@ def openapi_paths() -> dict[str, Any]:
                             },
                         }
                     ),
-                    **_errs(401, 403, 422),
+                    **error_responses(401, 403, 422),
                 },
             }
         },
@@ -448,8 +433,8 @@ def openapi_paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    **_json({"type": "object", "required": ["level", "message"]}, "201"),
-                    **_errs(400, 404, 409, 422, 429),
+                    **json_response({"type": "object", "required": ["level", "message"]}, "201"),
+                    **error_responses(400, 404, 409, 422, 429),
                 },
             }
         },
@@ -458,8 +443,8 @@ def openapi_paths() -> dict[str, Any]:
                 "summary": "The counter rating tablet's state",
                 "security": [{"bearer": []}, {"deviceCookie": []}],
                 "responses": {
-                    **_json({"type": "object", "required": ["counter", "ticket"]}),
-                    **_errs(401, 403, 422),
+                    **json_response({"type": "object", "required": ["counter", "ticket"]}),
+                    **error_responses(401, 403, 422),
                 },
             }
         },
@@ -484,18 +469,18 @@ def openapi_paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    **_json({"type": "object", "required": ["level", "message"]}, "201"),
-                    **_errs(400, 401, 403, 404, 409, 422),
+                    **json_response({"type": "object", "required": ["level", "message"]}, "201"),
+                    **error_responses(400, 401, 403, 404, 409, 422),
                 },
             }
         },
         "/api/v1/stats": {
             "get": {
                 "summary": "Dossiers early/on time/late, on-time rate, satisfaction, waits per field and counter",
-                "security": _STAFF,
+                "security": STAFF,
                 "parameters": _RANGE,
                 "responses": {
-                    **_json(
+                    **json_response(
                         {
                             "type": "object",
                             "required": [
@@ -507,19 +492,19 @@ def openapi_paths() -> dict[str, Any]:
                             ],
                         }
                     ),
-                    **_errs(401, 403, 422),
+                    **error_responses(401, 403, 422),
                 },
             }
         },
         "/api/v1/stats/export": {
             "get": {
                 "summary": "The same figures as an Excel workbook or CSV",
-                "security": _STAFF,
+                "security": STAFF,
                 "parameters": [
                     *_RANGE,
                     {"name": "format", "in": "query", "schema": {"enum": ["xlsx", "csv"]}},
                 ],
-                "responses": {"200": {"description": "A file"}, **_errs(401, 403, 422)},
+                "responses": {"200": {"description": "A file"}, **error_responses(401, 403, 422)},
             }
         },
     }

@@ -227,15 +227,26 @@ def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def json_response(schema: dict[str, Any], status: str = "200", desc: str = "OK") -> dict[str, Any]:
+    """One documented answer with a JSON body; the route modules describe theirs with it."""
+    return {status: {"description": desc, **json_content(schema)}}
+
+
+def error_responses(*codes: int, description: str = "Error") -> dict[str, Any]:
+    """The {error, message} answers of the given statuses."""
+    return {str(c): {"description": description, **json_content(_ref("Error"))} for c in codes}
+
+
 def _ok(name: str, status: str = "200", desc: str = "OK") -> dict[str, Any]:
-    return {status: {"description": desc, "content": {"application/json": {"schema": _ref(name)}}}}
+    return json_response(_ref(name), status, desc)
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {
-        str(c): {"description": "Error", "content": {"application/json": {"schema": _ref("Error")}}}
-        for c in codes
-    }
+    return error_responses(*codes)
 
 
 def _list(key: str, item: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from api.openapi import error_responses, json_content
 from api.views import bp, json_body
 from core.errors import InvalidRequest
 from lobby import services
@@ -107,18 +108,10 @@ _STATUS_ANSWER = {
 _JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
 def _errors(*codes: int) -> dict[str, Any]:
-    return {
-        str(c): {
-            "description": "Error (409 not_agent_printer: the kiosk's printer is not agent://)",
-            **_json({"$ref": "#/components/schemas/Error"}),
-        }
-        for c in codes
-    }
+    return error_responses(
+        *codes, description="Error (409 not_agent_printer: the kiosk's printer is not agent://)"
+    )
 
 
 def openapi_paths() -> dict[str, Any]:
@@ -139,7 +132,7 @@ def openapi_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "Jobs to print in this order; more: further jobs wait",
-                        **_json(
+                        **json_content(
                             {
                                 "type": "object",
                                 "required": ["jobs", "more"],
@@ -179,7 +172,7 @@ def openapi_paths() -> dict[str, Any]:
                 "summary": "The agent printed the job (repeating it is harmless)",
                 "security": _AGENT,
                 "parameters": [_JOB_ID],
-                "requestBody": _json(
+                "requestBody": json_content(
                     {
                         "type": "object",
                         "properties": {
@@ -188,7 +181,7 @@ def openapi_paths() -> dict[str, Any]:
                     }
                 ),
                 "responses": {
-                    "200": {"description": "Marked printed", **_json(_JOB_STATE)},
+                    "200": {"description": "Marked printed", **json_content(_JOB_STATE)},
                     **_errors(400, 401, 403, 404, 409, 422),
                 },
             }
@@ -198,14 +191,14 @@ def openapi_paths() -> dict[str, Any]:
                 "summary": "The agent could not print the job: counted, it stays pending",
                 "security": _AGENT,
                 "parameters": [_JOB_ID],
-                "requestBody": _json(
+                "requestBody": json_content(
                     {
                         "type": "object",
                         "properties": {"error": {"type": "string"}, "state": _STATE},
                     }
                 ),
                 "responses": {
-                    "200": {"description": "Try recorded", **_json(_JOB_STATE)},
+                    "200": {"description": "Try recorded", **json_content(_JOB_STATE)},
                     **_errors(400, 401, 403, 404, 409, 422),
                 },
             }
@@ -216,7 +209,7 @@ def openapi_paths() -> dict[str, Any]:
                 "security": _AGENT,
                 "requestBody": {
                     "required": True,
-                    **_json(
+                    **json_content(
                         {
                             "type": "object",
                             "required": ["state"],
@@ -228,7 +221,7 @@ def openapi_paths() -> dict[str, Any]:
                     ),
                 },
                 "responses": {
-                    "200": {"description": "Published", **_json(_STATUS_ANSWER)},
+                    "200": {"description": "Published", **json_content(_STATUS_ANSWER)},
                     **_errors(400, 401, 403, 409, 422),
                 },
             }

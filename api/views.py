@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +16,7 @@ from api.openapi import openapi_document
 from core.errors import InvalidRequest
 from lobby import services
 from lobby.auth import current_device, current_principal, require_device, require_staff
-from lobby.extensions import csrf, db, limiter
+from lobby.extensions import csrf, db, issue_limit, limiter, public_limit
 from lobby.models import IdempotencyRecord
 from lobby.tx import transaction
 
@@ -124,14 +124,6 @@ def _staff() -> Any:
     return user
 
 
-def _public_limit() -> str:
-    return str(current_app.config["RATELIMIT_PUBLIC"])
-
-
-def _issue_limit() -> str:
-    return str(current_app.config["RATELIMIT_ISSUE"])
-
-
 # --- kiosk and public ---------------------------------------------------------------------
 
 
@@ -156,7 +148,7 @@ def list_procedures() -> Response:
 
 
 @bp.post("/tickets")
-@limiter.limit(_issue_limit)
+@limiter.limit(issue_limit)
 @require_device("kiosk")
 @idempotent
 def issue_ticket() -> tuple[dict[str, Any], int]:
@@ -168,7 +160,7 @@ def issue_ticket() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/tickets/<token>")
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def public_ticket(token: str) -> Response:
     t = services.ticket_by_token(token)
     if t is None:
@@ -179,7 +171,7 @@ def public_ticket(token: str) -> Response:
 
 
 @bp.get("/board")
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def board() -> Response:
     device = None
     board_id = request.args.get("board")

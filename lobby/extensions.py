@@ -39,3 +39,24 @@ socketio = SocketIO()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=_limiter_key)
+
+
+def _configured(name: str) -> str:
+    from flask import current_app
+
+    return str(current_app.config[name])
+
+
+def public_limit() -> str:
+    """Public lookups (phone pages, board state): generous, a whole lobby shares one address."""
+    return _configured("RATELIMIT_PUBLIC")
+
+
+def lookup_limit() -> str:
+    """Guessing a dossier's lookup secret: strict."""
+    return _configured("RATELIMIT_LOOKUP")
+
+
+def issue_limit() -> str:
+    """Tickets per kiosk."""
+    return _configured("RATELIMIT_ISSUE")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from core.errors import DomainError
 from lobby import dossiers, services
-from lobby.extensions import limiter
+from lobby.extensions import limiter, lookup_limit, public_limit
 
 bp = Blueprint(
     "phone",
@@ -23,8 +23,6 @@ bp = Blueprint(
 POLL_SECONDS = 10  # the fallback when websockets are blocked: one small GET every 10 s
 
 
-def _public_limit() -> str:
-    return str(current_app.config["RATELIMIT_PUBLIC"])
 
 
 def phone_strings() -> dict[str, str]:
@@ -79,7 +77,7 @@ def _noindex(resp: Response) -> Response:
 
 
 @bp.get("/t/<token>")
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def ticket_page(token: str) -> Response:
     """A ticket's live status; a wrong or purged token gets a friendly 404 about nothing else."""
     ticket = services.ticket_by_token(token)
@@ -137,7 +135,7 @@ def _dossier_page(d: Any) -> Response:
 
 
 @bp.get("/d/<token>")
-@limiter.limit(_public_limit)
+@limiter.limit(public_limit)
 def dossier_page(token: str) -> Response:
     """A dossier's public page (the QR of the receipt): status, dates, timeliness; masked name."""
     d = dossiers.dossier_by_token(token)
@@ -147,8 +145,6 @@ def dossier_page(token: str) -> Response:
     return _dossier_page(d)
 
 
-def _lookup_limit() -> str:
-    return str(current_app.config.get("RATELIMIT_LOOKUP", "10 per minute"))
 
 
 @bp.get("/tra-cuu")
@@ -160,7 +156,7 @@ def lookup_form() -> Response:
 
 
 @bp.post("/tra-cuu")
-@limiter.limit(_lookup_limit, methods=["POST"])
+@limiter.limit(lookup_limit, methods=["POST"])
 def lookup() -> Any:
     """Lookup by dossier code needs the lookup secret printed on the receipt; rate-limited."""
     code = (request.form.get("code") or "").strip()
