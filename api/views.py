@@ -9,7 +9,9 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from api.openapi import openapi_document
@@ -64,28 +66,52 @@ def idempotent(view: Callable[..., tuple[dict[str, Any], int]]) -> Callable[...,
             request.method.encode() + request.path.encode() + b"\0" + request.get_data()
         ).hexdigest()
         for _attempt in range(3):
-            replay = _replay(scope, key, digest)
-            if replay is not None:
-                return replay
             try:
                 with transaction():
-                    record = IdempotencyRecord(
-                        scope=scope,
-                        key=key,
-                        request_hash=digest,
-                        created_at=services.ctx().clock.now(),
-                    )
-                    db.session.add(record)
-                    db.session.flush()  # claims the key first: a concurrent twin waits here
+                    # Claim the key first, in the act's own transaction: a concurrent twin
+                    # waits on the unique key here, then finds it taken and replays.
+                    record_id = _claim(scope, key, digest)
+                    if record_id is None:
+                        raise _Claimed()
                     body, status = view(*args, **kwargs)
-                    record.status_code = status
-                    record.body = json.dumps(body, ensure_ascii=False)
+                    db.session.execute(
+                        update(IdempotencyRecord)
+                        .where(IdempotencyRecord.id == record_id)
+                        .values(status_code=status, body=json.dumps(body, ensure_ascii=False))
+                    )
                 return _json(body, status)
-            except IntegrityError:
+            except (_Claimed, IntegrityError):
                 db.session.rollback()
+                replay = _replay(scope, key, digest)
+                if replay is not None:
+                    return replay
         raise InvalidRequest("Không xử lý được Idempotency-Key, vui lòng thử lại.")
 
     return wrapped
+
+
+class _Claimed(Exception):
+    """The Idempotency-Key is already stored: answer with the first response."""
+
+
+def _claim(scope: str, key: str, digest: str) -> int | None:
+    """Store the key (INSERT … ON CONFLICT DO NOTHING); its id, or None if it was there already."""
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(IdempotencyRecord)
+        .values(
+            scope=scope,
+            key=key,
+            request_hash=digest,
+            status_code=0,
+            body="",
+            created_at=services.ctx().clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["scope", "key"])
+        .returning(IdempotencyRecord.id)
+    )
+    return db.session.execute(stmt).scalar_one_or_none()
 
 
 def _replay(scope: str, key: str, digest: str) -> Response | None:

@@ -175,18 +175,22 @@ def waiting_counts(o: Office, day: date) -> dict[int, int]:
     return {fid: n for fid, n in rows}
 
 
-def _waiting_in(o: Office, day: date, field_id: int) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count()).where(
-                Ticket.office_id == o.id,
-                Ticket.service_day == day,
-                Ticket.status == "waiting",
-                Ticket.field_id == field_id,
-            )
-        )
-        or 0
+def _ahead_and_waiting(t: Ticket) -> tuple[int, int]:
+    """People before this new ticket in its line, and everyone waiting in its field: one query."""
+    before = or_(
+        Ticket.issued_at < t.issued_at, (Ticket.issued_at == t.issued_at) & (Ticket.id < t.id)
     )
+    if t.is_priority:
+        before = before & Ticket.is_priority
+    row = db.session.execute(
+        select(func.count(), func.count().filter(before)).where(
+            Ticket.office_id == t.office_id,
+            Ticket.service_day == t.service_day,
+            Ticket.field_id == t.field_id,
+            Ticket.status == "waiting",
+        )
+    ).one()
+    return int(row[1]), int(row[0])
 
 
 def _ahead(t: Ticket) -> int:
@@ -415,8 +419,7 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
         db.session.add(t)
         db.session.flush()
         _record(t, "issue", None, device=device)
-        ahead = _ahead(t)
-        waiting = _waiting_in(o, day, f.id)
+        ahead, waiting = _ahead_and_waiting(t)
         result = {
             "id": t.id,
             "number": t.number,

@@ -278,9 +278,14 @@ class MemoryDevice:
     online: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    # A demo kiosk prints here all day: keep the latest slips only (~80 KB each).
+    keep: int = 200
+
     def add(self, data: bytes) -> None:
         with self.lock:
             self.jobs.append(data)
+            if len(self.jobs) > self.keep:
+                del self.jobs[: len(self.jobs) - self.keep]
 
 
 _MEMORY: dict[str, MemoryDevice] = {}
