@@ -15,7 +15,11 @@ import os
 from lobby import create_app
 
 # Under `python server.py` gevent serves; under `flask --app server` (CLI, tests) threads do.
-app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"} if __name__ == "__main__" else None)
+app = create_app(
+    {"SOCKETIO_ASYNC_MODE": "gevent", "LOBBY_MIGRATIONS_IN_PROCESS": False}
+    if __name__ == "__main__"
+    else None
+)
 
 
 def _nodelay() -> None:

@@ -21,7 +21,7 @@ def create_app(
 ) -> Flask:
     """Build the app: config, database, clock, publisher, printing, blueprints."""
     from lobby import config, errors
-    from lobby.extensions import babel, csrf, db, limiter, migrate, socketio
+    from lobby.extensions import babel, csrf, db, limiter, socketio
     from lobby.realtime import SocketPublisher
     from lobby.services import LobbyContext
     from lobby.tx import configure_engine
@@ -41,9 +41,13 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(REPO / "migrations"), render_as_batch=True, compare_type=True
-    )
+    if app.config.get("LOBBY_MIGRATIONS_IN_PROCESS", True):
+        # Alembic costs ~12 MB; `python server.py` migrates in a child process and skips it.
+        from flask_migrate import Migrate
+
+        Migrate(
+            app, db, directory=str(REPO / "migrations"), render_as_batch=True, compare_type=True
+        )
     csrf.init_app(app)
     limiter.init_app(app)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -34,7 +33,6 @@ def _limiter_key() -> str:
 # Objects stay readable after a commit (publishing and printing read them after the commit):
 # no reload round trip per object, and no lazy load outside the use case.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-migrate = Migrate()
 socketio = SocketIO()
 csrf = CSRFProtect()
 babel = Babel()

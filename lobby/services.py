@@ -596,6 +596,7 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
             rates = {fid: (_open_counters_for(fid), _avg_service_seconds(fid)) for fid in field_ids}
         finally:
             db.session.remove()  # nothing held while the events go out
+        listening = _rooms_with_clients(app)
         seen_all: dict[int, int] = {}
         seen_priority: dict[int, int] = {}
         for t in waiting:
@@ -604,6 +605,9 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
             if t.is_priority:
                 seen_priority[t.field_id] = seen_priority.get(t.field_id, 0) + 1
             counters, avg = rates[t.field_id]
+            room = realtime.ticket_room(t.public_token)
+            if listening is not None and room not in listening:
+                continue  # nobody follows this ticket right now
             pub.publish(
                 realtime.TICKET_UPDATED,
                 {
@@ -613,8 +617,21 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
                     "eta_minutes": estimate_wait_minutes(ahead, counters, avg) if ahead > 0 else 0,
                     "counter": None,
                 },
-                [realtime.ticket_room(t.public_token)],
+                [room],
             )
+
+
+def _rooms_with_clients(app: Any) -> set[str] | None:
+    """Rooms with a client on this process, when this process is the only one (no message
+    queue); None when other processes may hold clients too, so every room must be told."""
+    if app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+        return None
+    from lobby.extensions import socketio
+
+    try:
+        return set(socketio.server.manager.rooms.get("/", {}))
+    except AttributeError:  # no Socket.IO server (CLI)
+        return None
 
 
 def _publish_updated(t: Ticket, o: Office) -> None:

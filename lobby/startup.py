@@ -8,7 +8,6 @@ import time
 
 import click
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from lobby.extensions import db
@@ -16,9 +15,29 @@ from lobby.extensions import db
 log = logging.getLogger(__name__)
 
 
+def migrate_database() -> None:
+    """`flask db upgrade` in a child process: the server itself never loads Alembic."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "server", "db", "upgrade"],
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit("database migration failed (flask --app server db upgrade)")
+
+
 def prepare(app: Flask) -> None:
+    if app.config.get("LOBBY_MIGRATIONS_IN_PROCESS", True):
+        from flask_migrate import upgrade
+
+        with app.app_context():
+            upgrade()
+    else:
+        migrate_database()
     with app.app_context():
-        upgrade()
         from lobby.models import Office
 
         empty = db.session.scalar(select(Office).limit(1)) is None
