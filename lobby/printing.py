@@ -163,13 +163,35 @@ def render_off_loop(kind: str, data: dict[str, Any], printer_url: str) -> bytes:
 def render_job(kind: str, data: dict[str, Any], printer_url: str) -> bytes:
     """The ESC/POS bytes of a stored slip, drawn at the width of the printer's URL."""
     target = backends.parse_printer_url(printer_url)
+    logo = _logo(data.get("logo"))
     if kind == "ticket":
-        image = render_ticket(slip_from_data(data), target.width_dots)
+        image = render_ticket(slip_from_data(data), target.width_dots, logo=logo)
     elif kind == "receipt":
-        image = render_receipt(receipt_from_data(data), target.width_dots)
+        image = render_receipt(receipt_from_data(data), target.width_dots, logo=logo)
     else:
         raise ValueError(f"unknown print job kind {kind!r}")
     return slip_bytes(image, profile=target.profile)
+
+
+def _logo(path: Any) -> Any:
+    """The office's logo for the top of the slip, if one was configured and can be read."""
+    if not path:
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            img.load()
+            return img.copy()
+    except (OSError, UnidentifiedImageError):
+        log.warning("the office logo %s cannot be read; printing without it", path)
+        return None
+
+
+def logo_path(app: Flask) -> str | None:
+    """instance/logo.png, when the office has put one there (optional, DOMAIN §9 header)."""
+    path = os.path.join(app.instance_path, "logo.png")
+    return path if os.path.isfile(path) else None
 
 
 def receipt_slip(d: Any, o: Office, pin: str | None) -> ReceiptSlip:
@@ -499,7 +521,10 @@ class Printing:
                 printer_key=key,
                 kind="ticket",
                 ticket_id=t.id,
-                slip=slip_data(ticket_slip(t, f, o, reprint=reprint, ahead=ahead)),
+                slip={
+                    **slip_data(ticket_slip(t, f, o, reprint=reprint, ahead=ahead)),
+                    "logo": logo_path(self.app),
+                },
                 status="pending",
                 attempts=0,
                 created_at=self.clock.now(),
@@ -535,7 +560,7 @@ class Printing:
         url = device.printer_url
         key = job_printer_key(url, device.id)
         slip = receipt_slip(d, o, pin)
-        payload = render_job("receipt", slip_data(slip), url)
+        payload = render_job("receipt", {**slip_data(slip), "logo": logo_path(self.app)}, url)
         db.session.add(
             PrintJob(
                 device_id=device.id,

@@ -155,6 +155,7 @@ def test_the_stored_slip_holds_only_public_ticket_facts(
         "footer",
         "reprint",
         "sample",
+        "logo",  # the office's logo file, if any
     }
     assert stored.slip["number"] == t["number"] and stored.slip["qr_url"] == t["url"]
     assert stored.slip["issued_at_local"].endswith("+07:00")
@@ -512,3 +513,30 @@ def test_an_accepted_dossier_prints_its_receipt_with_a_qr_to_the_public_page(
     # The lookup secret is on paper only: never stored as text with the job.
     assert accepted["lookup_pin"] not in str(stored.slip) and stored.slip["lookup_pin"] is None
     assert "079123456789" not in str(stored.slip) and "Nguyễn Văn An" not in str(stored.slip)
+
+
+def test_an_office_logo_in_the_instance_folder_heads_the_ticket(
+    app: Any, printing: Any, printer: LoopbackPrinter
+) -> None:
+    from pathlib import Path
+
+    from PIL import ImageDraw
+
+    from printers.backends import printer_key
+    from tests.integration.helpers import issue
+
+    client = app.test_client()
+    issue(client, app)
+    printing.run_pending(printer_key(printer.url))
+    printer.wait_for_jobs(1)
+    plain = raster(printer.jobs()[-1])
+    logo = Image.new("L", (300, 120), 255)
+    ImageDraw.Draw(logo).ellipse((10, 10, 290, 110), fill=0)
+    logo.save(Path(app.instance_path) / "logo.png")
+    issue(client, app)
+    printing.run_pending(printer_key(printer.url))
+    printer.wait_for_jobs(2)
+    with_logo = raster(printer.jobs()[-1])
+    assert with_logo.height > plain.height + 60
+    top = with_logo.crop((0, 0, with_logo.width, 100)).convert("L")
+    assert top.getextrema()[0] == 0  # the logo is printed at the top

@@ -105,6 +105,7 @@ function legal() {
     transfer: status === "called" || status === "serving",
     // Accepting a dossier (Mẫu 01) happens while the citizen is being served.
     dossier: status === "serving",
+    reprint: status === "called" || status === "serving",
     pause: state === "open",
     resume: state === "paused",
     open: state === "closed",
@@ -426,6 +427,11 @@ const ACTIONS = {
     toast(fmt(T.noshowDone, { number }));
   },
   transfer: askTransfer,
+  reprint: async () => {
+    const number = snap.current.number;
+    await api("POST", `/api/v1/tickets/${snap.current.id}/reprint`, {}, newKey());
+    toast(fmt(T.reprinted, { number }));
+  },
   dossier: async () => {
     window.open(`/admin/dossiers/new?ticket=${snap.current.id}`, "_blank", "noopener");
   },
@@ -436,7 +442,8 @@ const ACTIONS = {
 };
 
 const KEYS = {
-  n: "next", g: "call", r: "recall", s: "start", f: "finish", v: "noshow", t: "transfer", h: "dossier", o: "open",
+  n: "next", g: "call", r: "recall", s: "start", f: "finish", v: "noshow", t: "transfer", h: "dossier",
+  i: "reprint", o: "open",
 };
 
 function trigger(action) {
@@ -498,6 +505,20 @@ function connect() {
     if (err && err.data && err.data.error === "unauthorized") sessionExpired();
     // Refused by the server: the client library stops; keep trying, slowly.
     if (!socket.active) setTimeout(() => socket.connect(), 5000);
+  });
+  // Printer trouble at a kiosk is shown to staff until the printer is back and has printed all.
+  socket.on("printer_status", (ev) => {
+    const el = $("printer-status");
+    const name = ev.printer || "";
+    const n = ev.pending_jobs || 0;
+    let text = "";
+    if (ev.state === "paper_out") text = fmt(T.printer_paper_out, { name });
+    else if (ev.state === "paper_low") text = fmt(T.printer_paper_low, { name });
+    else if (ev.state === "offline") text = fmt(T.printer_offline, { name, n });
+    else if (n > 0) text = fmt(T.printer_pending, { name, n });
+    el.textContent = text;
+    el.hidden = !text;
+    el.dataset.state = ev.state;
   });
   for (const name of [
     "queue_changed",

@@ -1,0 +1,92 @@
+"""From a ticket request to the last byte at the printer, and the render time of one slip.
+
+A loopback network printer (tests/printer_loopback.py, a TCP server on 127.0.0.1) is set as a new
+kiosk's printer. Tickets are issued one after the other through POST /api/v1/tickets; for each,
+the time from sending the request to the printer connection closing with the whole slip is
+measured. Then one slip is rendered and encoded in-process, many times. Target: under 150 ms p99.
+
+  .venv/bin/python bench/bench_print.py --db sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+from common import print_machine, running_server, summary_ms, write_results
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from printers.escpos_out import slip_bytes
+from printers.layout import render_ticket
+from printers.sample import sample_ticket_slip
+from tests.printer_loopback import LoopbackPrinter
+
+
+def end_to_end(server: Any, printer: LoopbackPrinter, tickets: int) -> list[float]:
+    out = server.flask(
+        "devices", "create", "kiosk", "Kiosk in thử", "--printer", printer.url, "--json"
+    )
+    token = json.loads(next(x for x in out.splitlines()[::-1] if x.startswith("{")))["token"]
+    s = requests.Session()
+    s.headers["Authorization"] = f"Bearer {token}"
+    took: list[float] = []
+    for i in range(tickets + 5):
+        t0 = time.perf_counter()
+        r = s.post(
+            server.url + "/api/v1/tickets",
+            json={"service": "ho_tich"},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+            timeout=10,
+        )
+        assert r.status_code == 201, r.text
+        printer.wait_for_jobs(i + 1, timeout=30)
+        if i >= 5:  # the first few warm the worker and the fonts
+            took.append(time.perf_counter() - t0)
+    assert len(printer.jobs()) == tickets + 5, "every ticket printed exactly once"
+    return took
+
+
+def render_times(count: int) -> list[float]:
+    slip = sample_ticket_slip(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")))
+    render_ticket(slip)
+    took = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        slip_bytes(render_ticket(slip))
+        took.append(time.perf_counter() - t0)
+    return took
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--tickets", type=int, default=200)
+    p.add_argument("--renders", type=int, default=100)
+    args = p.parse_args()
+    print_machine(" ".join([".venv/bin/python", *sys.argv]))
+    with LoopbackPrinter() as printer, running_server(args.db) as server:
+        e2e = summary_ms(end_to_end(server, printer, args.tickets))
+    render = summary_ms(render_times(args.renders))
+    print(
+        f"request → last byte at the printer ({args.tickets} tickets, one at a time)"
+        f"  p50 {e2e['p50']:7.2f} ms  p99 {e2e['p99']:7.2f} ms  max {e2e['max']:7.2f} ms"
+    )
+    print(
+        f"render + encode one 80 mm slip ({args.renders} times)"
+        f"              p50 {render['p50']:7.2f} ms  p99 {render['p99']:7.2f} ms"
+    )
+    path = write_results(f"print-{args.db}", {"db": args.db, "end_to_end": e2e, "render": render})
+    print(f"# raw figures: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
