@@ -23,8 +23,6 @@ bp = Blueprint(
 POLL_SECONDS = 10  # the fallback when websockets are blocked: one small GET every 10 s
 
 
-
-
 def phone_strings() -> dict[str, str]:
     """Every sentence the phone script shows, translated on the server ({x} are placeholders)."""
     return {
@@ -143,8 +141,6 @@ def dossier_page(token: str) -> Response:
         page = render_template("phone/not_found.html", lang=str(get_locale() or "vi"), dossier=True)
         return _noindex(Response(page, status=404))
     return _dossier_page(d)
-
-
 
 
 @bp.get("/tra-cuu")

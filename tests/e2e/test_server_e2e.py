@@ -41,7 +41,9 @@ class Listener:
     def _on_any(self, event: str, data: Any = None) -> None:
         self.events.append((event, data, time.monotonic()))
 
-    def wait_for(self, event: str, pred: Any = lambda d: True, timeout: float = 5.0) -> tuple[Any, float]:
+    def wait_for(
+        self, event: str, pred: Any = lambda d: True, timeout: float = 5.0
+    ) -> tuple[Any, float]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, data, at in list(self.events):
@@ -58,7 +60,10 @@ def _issue(server: LiveServer, service: str = "ho_tich") -> dict[str, Any]:
     r = requests.post(
         server.url + "/api/v1/tickets",
         json={"service": service},
-        headers={"Authorization": f"Bearer {server.device('kiosk')['token']}", "Idempotency-Key": uuid.uuid4().hex},
+        headers={
+            "Authorization": f"Bearer {server.device('kiosk')['token']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
         timeout=10,
     )
     assert r.status_code == 201, r.text
@@ -77,7 +82,9 @@ def test_a_call_reaches_the_board_and_the_phone_within_a_second(live_server: Liv
         sent = time.monotonic()
         r = officer.post(live_server.url + "/api/v1/counters/1/call-next", json={})
         assert r.status_code == 200 and r.json()["ticket"]["number"] == ticket["number"]
-        on_board, at_board = board.wait_for("ticket_called", lambda d: d["number"] == ticket["number"])
+        on_board, at_board = board.wait_for(
+            "ticket_called", lambda d: d["number"] == ticket["number"]
+        )
         on_phone, at_phone = phone.wait_for("ticket_called")
         assert at_board - sent < 1.0 and at_phone - sent < 1.0
         assert on_board["counter"]["number"] == 1 and on_phone["number"] == ticket["number"]
@@ -95,7 +102,12 @@ def test_tickets_survive_a_server_restart_and_clients_reconnect(live_server: Liv
     try:
         phone.wait_for("snapshot")
         live_server.restart()
-        assert requests.get(f"{live_server.url}/api/v1/tickets/{ticket['token']}", timeout=5).json()["number"] == ticket["number"]
+        assert (
+            requests.get(f"{live_server.url}/api/v1/tickets/{ticket['token']}", timeout=5).json()[
+                "number"
+            ]
+            == ticket["number"]
+        )
         # The client reconnects by itself and gets a fresh snapshot.
         phone.events.clear()
         phone.wait_for("snapshot", timeout=15)
@@ -157,7 +169,10 @@ def test_two_server_processes_on_one_postgresql_never_repeat_a_number_or_a_call(
 
         def counter(server: LiveServer, username: str, n: int) -> None:
             s = api_login(server, username)
-            assert s.post(f"{server.url}/api/v1/counters/{n}/open", json={"force": True}).status_code == 200
+            assert (
+                s.post(f"{server.url}/api/v1/counters/{n}/open", json={"force": True}).status_code
+                == 200
+            )
             while True:
                 r = s.post(f"{server.url}/api/v1/counters/{n}/call-next", json={})
                 if r.status_code == 409 and r.json()["error"] == "queue_empty":
@@ -167,7 +182,12 @@ def test_two_server_processes_on_one_postgresql_never_repeat_a_number_or_a_call(
                     called.append(r.json()["ticket"]["number"])
                 s.post(f"{server.url}/api/v1/tickets/{r.json()['ticket']['id']}/no-show", json={})
 
-        staff = [(first, "canbo1", 1), (second, "canbo4", 4), (first, "canbo5", 5), (second, "canbo2", 2)]
+        staff = [
+            (first, "canbo1", 1),
+            (second, "canbo4", 4),
+            (first, "canbo5", 5),
+            (second, "canbo2", 2),
+        ]
         threads = [threading.Thread(target=counter, args=s) for s in staff]
         for t in threads:
             t.start()
@@ -185,7 +205,10 @@ def _issue_with(session: requests.Session, server: LiveServer) -> str:
     r = session.post(
         server.url + "/api/v1/tickets",
         json={"service": "ho_tich"},
-        headers={"Authorization": f"Bearer {server.device('kiosk')['token']}", "Idempotency-Key": uuid.uuid4().hex},
+        headers={
+            "Authorization": f"Bearer {server.device('kiosk')['token']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
         timeout=30,
     )
     assert r.status_code == 201, r.text
@@ -197,7 +220,9 @@ def test_with_the_redis_queue_a_call_on_one_process_reaches_a_board_on_the_other
 ) -> None:
     _need(REDIS_URL, "LOBBY_TEST_REDIS_URL")
     channel = f"lobby-e2e-{uuid.uuid4().hex[:8]}"
-    first, second = _pair(tmp_path, postgres_db, SOCKETIO_MESSAGE_QUEUE=REDIS_URL, SOCKETIO_CHANNEL=channel)
+    first, second = _pair(
+        tmp_path, postgres_db, SOCKETIO_MESSAGE_QUEUE=REDIS_URL, SOCKETIO_CHANNEL=channel
+    )
     board = Listener(second.url, {"device_token": first.device("board")["token"]})
     try:
         board.wait_for("snapshot")

@@ -16,7 +16,9 @@ def _run(workers: list[threading.Thread]) -> None:
         w.join(120)
 
 
-def test_eight_threads_issuing_a_hundred_tickets_each_get_eight_hundred_distinct_numbers(app: Any) -> None:
+def test_eight_threads_issuing_a_hundred_tickets_each_get_eight_hundred_distinct_numbers(
+    app: Any,
+) -> None:
     numbers: list[str] = []
     errors: list[Any] = []
     lock = threading.Lock()
@@ -24,9 +26,15 @@ def test_eight_threads_issuing_a_hundred_tickets_each_get_eight_hundred_distinct
     def kiosk() -> None:
         client = app.test_client()
         for _ in range(100):
-            r = client.post("/api/v1/tickets", json={"service": "ho_tich"}, headers=kiosk_headers(app))
+            r = client.post(
+                "/api/v1/tickets", json={"service": "ho_tich"}, headers=kiosk_headers(app)
+            )
             with lock:
-                (numbers.append(r.get_json()["number"]) if r.status_code == 201 else errors.append(r.get_json()))
+                (
+                    numbers.append(r.get_json()["number"])
+                    if r.status_code == 201
+                    else errors.append(r.get_json())
+                )
 
     _run([threading.Thread(target=kiosk) for _ in range(8)])
     assert errors == []
@@ -41,7 +49,12 @@ def test_four_counters_calling_at_once_call_every_ticket_exactly_once(app: Any) 
         r = client.post("/api/v1/tickets", json={"service": service}, headers=kiosk_headers(app))
         assert r.status_code == 201
     # Counters 1, 4, 5 and a leader at counter 2 all serve some of these fields.
-    staff = [(Staff(app, "canbo1"), 1), (Staff(app, "canbo4"), 4), (Staff(app, "canbo5"), 5), (Staff(app, "canbo2"), 2)]
+    staff = [
+        (Staff(app, "canbo1"), 1),
+        (Staff(app, "canbo4"), 4),
+        (Staff(app, "canbo5"), 5),
+        (Staff(app, "canbo2"), 2),
+    ]
     for officer, n in staff:
         officer.open_counter(n)
     called: list[str] = []

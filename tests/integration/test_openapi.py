@@ -63,10 +63,19 @@ def test_real_answers_match_the_documented_schemas(app: Any) -> None:
     c.check("get", "/api/v1/procedures", client.get("/api/v1/procedures"))
     c.check("get", "/healthz", client.get("/healthz"))
     t = c.check(
-        "post", "/api/v1/tickets",
-        client.post("/api/v1/tickets", json={"service": "ho_tich", "priority": None}, headers=kiosk_headers(app)),
+        "post",
+        "/api/v1/tickets",
+        client.post(
+            "/api/v1/tickets",
+            json={"service": "ho_tich", "priority": None},
+            headers=kiosk_headers(app),
+        ),
     )
-    c.check("post", "/api/v1/tickets", client.post("/api/v1/tickets", json={"service": 1}, headers=kiosk_headers(app)))
+    c.check(
+        "post",
+        "/api/v1/tickets",
+        client.post("/api/v1/tickets", json={"service": 1}, headers=kiosk_headers(app)),
+    )
     c.check("get", "/api/v1/tickets/{token}", client.get(f"/api/v1/tickets/{t['token']}"))
     c.check("get", "/api/v1/tickets/{token}", client.get("/api/v1/tickets/zzz"))
     officer = Staff(app, "canbo1")
@@ -75,18 +84,50 @@ def test_real_answers_match_the_documented_schemas(app: Any) -> None:
     tid = c.check("post", "/api/v1/counters/{n}/call-next", officer.call_next(1))["ticket"]["id"]
     c.check("post", "/api/v1/counters/{n}/call-next", officer.call_next(1))
     c.check("get", "/api/v1/board", client.get("/api/v1/board"))
-    c.check("post", "/api/v1/tickets/{ticket_id}/recall", officer.post(f"/api/v1/tickets/{tid}/recall"))
-    c.check("post", "/api/v1/tickets/{ticket_id}/no-show", officer.post(f"/api/v1/tickets/{tid}/no-show"))
-    c.check("post", "/api/v1/tickets/{ticket_id}/requeue", officer.post(f"/api/v1/tickets/{tid}/requeue"))
-    c.check("post", "/api/v1/counters/{n}/call", officer.post("/api/v1/counters/1/call", {"number": "A001"}))
-    c.check("post", "/api/v1/tickets/{ticket_id}/start", officer.post(f"/api/v1/tickets/{tid}/start"))
-    c.check("post", "/api/v1/tickets/{ticket_id}/transfer", officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 2}))
+    c.check(
+        "post", "/api/v1/tickets/{ticket_id}/recall", officer.post(f"/api/v1/tickets/{tid}/recall")
+    )
+    c.check(
+        "post",
+        "/api/v1/tickets/{ticket_id}/no-show",
+        officer.post(f"/api/v1/tickets/{tid}/no-show"),
+    )
+    c.check(
+        "post",
+        "/api/v1/tickets/{ticket_id}/requeue",
+        officer.post(f"/api/v1/tickets/{tid}/requeue"),
+    )
+    c.check(
+        "post",
+        "/api/v1/counters/{n}/call",
+        officer.post("/api/v1/counters/1/call", {"number": "A001"}),
+    )
+    c.check(
+        "post", "/api/v1/tickets/{ticket_id}/start", officer.post(f"/api/v1/tickets/{tid}/start")
+    )
+    c.check(
+        "post",
+        "/api/v1/tickets/{ticket_id}/transfer",
+        officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 2}),
+    )
     issue(client, app)
     tid2 = officer.call_next(1).get_json()["ticket"]["id"]
     officer.post(f"/api/v1/tickets/{tid2}/start")
-    c.check("post", "/api/v1/tickets/{ticket_id}/finish", officer.post(f"/api/v1/tickets/{tid2}/finish", {"outcome": "guided_only"}))
-    c.check("post", "/api/v1/tickets/{ticket_id}/finish", officer.post(f"/api/v1/tickets/{tid2}/finish", {"outcome": "guided_only"}))
-    c.check("post", "/api/v1/counters/{n}/pause", officer.post("/api/v1/counters/1/pause", {"reason": "x"}))
+    c.check(
+        "post",
+        "/api/v1/tickets/{ticket_id}/finish",
+        officer.post(f"/api/v1/tickets/{tid2}/finish", {"outcome": "guided_only"}),
+    )
+    c.check(
+        "post",
+        "/api/v1/tickets/{ticket_id}/finish",
+        officer.post(f"/api/v1/tickets/{tid2}/finish", {"outcome": "guided_only"}),
+    )
+    c.check(
+        "post",
+        "/api/v1/counters/{n}/pause",
+        officer.post("/api/v1/counters/1/pause", {"reason": "x"}),
+    )
     c.check("post", "/api/v1/counters/{n}/resume", officer.post("/api/v1/counters/1/resume"))
     c.check("post", "/api/v1/counters/{n}/close", officer.post("/api/v1/counters/1/close"))
     c.check("post", "/api/v1/counters/{n}/call-next", client.post("/api/v1/counters/1/call-next"))

@@ -164,17 +164,28 @@ def test_the_office_calendar_is_editable_and_moves_deadlines(app: Any, clock: An
     leader = Staff(app, "lanhdao")
     page = leader.get("/admin/calendar?year=2026").get_data(as_text=True)
     assert "Tết Nguyên đán" in page and "Giỗ Tổ Hùng Vương" in page
-    r = leader.client.post("/admin/calendar?year=2026", data={
-        "csrf_token": leader.csrf, "day": "2026-12-01", "kind": "local_closure", "name": "Kiểm kê"})
+    r = leader.client.post(
+        "/admin/calendar?year=2026",
+        data={
+            "csrf_token": leader.csrf,
+            "day": "2026-12-01",
+            "kind": "local_closure",
+            "name": "Kiểm kê",
+        },
+    )
     assert r.status_code == 302
     assert "Kiểm kê" in leader.get("/admin/calendar?year=2026").get_data(as_text=True)
     # Monday 30 Nov 08:00 + 3 working days now skips the closed Tuesday: Friday 08:00.
     clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=VN))
-    got = leader.post("/api/v1/dossiers", {"procedure": "HT-XNTTHN", "applicant": {"full_name": "A B"}}).get_json()
+    got = leader.post(
+        "/api/v1/dossiers", {"procedure": "HT-XNTTHN", "applicant": {"full_name": "A B"}}
+    ).get_json()
     assert got["due_at"] == "2026-12-04T08:00:00+07:00"
     out = app.test_cli_runner().invoke(args=["calendar", "remove", "2026-12-01", "local_closure"])
     assert out.exit_code == 0, out.output
-    out = app.test_cli_runner().invoke(args=["calendar", "add", "2026-12-05", "swap_workday", "Làm bù"])
+    out = app.test_cli_runner().invoke(
+        args=["calendar", "add", "2026-12-05", "swap_workday", "Làm bù"]
+    )
     assert out.exit_code == 0 and "added" in out.output
     listing = app.test_cli_runner().invoke(args=["calendar", "list", "--year", "2026"]).output
     assert "* 2026-12-05" in listing and "2026-12-01" not in listing
