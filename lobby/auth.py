@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from flask import g, request, session
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import DomainError, Forbidden
@@ -78,6 +78,9 @@ class Principal:
 ANONYMOUS = Principal()
 
 
+_DEVICE_BY_HASH = select(Device).where(Device.token_hash == bindparam("digest"))
+
+
 def principal_from_token(token: str | None) -> Principal | None:
     """A device or a staff API token, by its hash; None for an unknown token."""
     if not token:
@@ -88,7 +91,7 @@ def principal_from_token(token: str | None) -> Principal | None:
         if api is not None and api.user.active:
             return Principal(user=api.user, via="bearer")
         return None
-    device = db.session.scalar(select(Device).where(Device.token_hash == digest))
+    device = db.session.scalar(_DEVICE_BY_HASH, {"digest": digest})
     if device is not None and device.active:
         return Principal(device=device, via="bearer")
     return None
