@@ -306,23 +306,38 @@ def _marks(canvas: _Canvas, reprint: bool, sample: bool) -> None:
         canvas.space(8)
 
 
+def _header(
+    width_dots: int,
+    office_name: str,
+    parent_authority: str,
+    reprint: bool,
+    sample: bool,
+    logo: Image.Image | None,
+) -> _Canvas:
+    """The top every slip shares: marks, optional logo, parent authority, office, a rule."""
+    _check_width(width_dots)
+    c = _Canvas(width_dots)
+    c.space(4)
+    _marks(c, reprint, sample)
+    if logo is not None:
+        c.logo(logo, 96)
+        c.space(6)
+    if parent_authority:
+        c.text(parent_authority, 24)
+    c.text(office_name, 26, bold=True)
+    c.space(4)
+    c.rule()
+    c.space(10)
+    return c
+
+
 def layout_ticket(
     slip: TicketSlip, width_dots: int = WIDTH_80MM, *, logo: Image.Image | None = None
 ) -> RenderedSlip:
     """Lay out a queue ticket: office, title, big number, field, people ahead, time, QR, footer."""
-    _check_width(width_dots)
-    c = _Canvas(width_dots)
-    c.space(4)
-    _marks(c, slip.reprint, slip.sample)
-    if logo is not None:
-        c.logo(logo, 96)
-        c.space(6)
-    if slip.parent_authority:
-        c.text(slip.parent_authority, 24)
-    c.text(slip.office_name, 26, bold=True)
-    c.space(4)
-    c.rule()
-    c.space(10)
+    c = _header(
+        width_dots, slip.office_name, slip.parent_authority, slip.reprint, slip.sample, logo
+    )
     c.text(TICKET_TITLE, 38, bold=True)
     c.space(6)
     c.big_number(slip.number, 180)
@@ -348,19 +363,9 @@ def layout_receipt(
     slip: ReceiptSlip, width_dots: int = WIDTH_80MM, *, logo: Image.Image | None = None
 ) -> RenderedSlip:
     """Lay out the 80 mm Mẫu 01 slip: code, procedure, masked applicant, dates, place, lookup."""
-    _check_width(width_dots)
-    c = _Canvas(width_dots)
-    c.space(4)
-    _marks(c, slip.reprint, slip.sample)
-    if logo is not None:
-        c.logo(logo, 96)
-        c.space(6)
-    if slip.parent_authority:
-        c.text(slip.parent_authority, 24)
-    c.text(slip.office_name, 26, bold=True)
-    c.space(4)
-    c.rule()
-    c.space(10)
+    c = _header(
+        width_dots, slip.office_name, slip.parent_authority, slip.reprint, slip.sample, logo
+    )
     c.text(RECEIPT_TITLE, 30, bold=True)
     c.space(10)
     c.text(f"Mã hồ sơ: {slip.dossier_code}", 26, bold=True, align="left")
