@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from api.openapi import IDEM, STAFF, error_responses, json_response
+from api.openapi import IDEM, STAFF, error_responses, json_content, json_response
 from api.views import _staff, bp, idempotent, json_body
 from core.dossiers import DossierAction, RatingLevel
 from core.errors import InvalidRequest, NotFound
@@ -235,6 +235,19 @@ _RANGE = [
 ]
 
 
+def _rating_body(**extra: Any) -> dict[str, Any]:
+    """A rating: one of the levels of DOMAIN §6, an optional comment (and extra fields)."""
+    return {
+        "type": "object",
+        "required": ["level"],
+        "properties": {
+            "level": {"enum": [x.value for x in RatingLevel]},
+            **extra,
+            "comment": {"type": "string"},
+        },
+    }
+
+
 def openapi_paths() -> dict[str, Any]:
     actions = [a.value for a in DossierAction if a is not DossierAction.ACCEPT]
     obj = {"type": "object"}
@@ -417,21 +430,7 @@ def openapi_paths() -> dict[str, Any]:
                 "parameters": [
                     {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
                 ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["level"],
-                                "properties": {
-                                    "level": {"enum": [x.value for x in RatingLevel]},
-                                    "comment": {"type": "string"},
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": {"required": True, **json_content(_rating_body())},
                 "responses": {
                     **json_response({"type": "object", "required": ["level", "message"]}, "201"),
                     **error_responses(400, 404, 409, 422, 429),
@@ -454,19 +453,7 @@ def openapi_paths() -> dict[str, Any]:
                 "security": [{"bearer": []}, {"deviceCookie": []}],
                 "requestBody": {
                     "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["level"],
-                                "properties": {
-                                    "level": {"enum": [x.value for x in RatingLevel]},
-                                    "number": {"type": "string"},
-                                    "comment": {"type": "string"},
-                                },
-                            }
-                        }
-                    },
+                    **json_content(_rating_body(number={"type": "string"})),
                 },
                 "responses": {
                     **json_response({"type": "object", "required": ["level", "message"]}, "201"),
