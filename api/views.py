@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -74,10 +74,13 @@ def idempotent(view: Callable[..., tuple[dict[str, Any], int]]) -> Callable[...,
                     if record_id is None:
                         raise _Claimed()
                     body, status = view(*args, **kwargs)
-                    db.session.execute(
-                        update(IdempotencyRecord)
-                        .where(IdempotencyRecord.id == record_id)
-                        .values(status_code=status, body=json.dumps(body, ensure_ascii=False))
+                    db.session.connection().execute(
+                        _STORE,
+                        {
+                            "record": record_id,
+                            "status": status,
+                            "response": json.dumps(body, ensure_ascii=False),
+                        },
                     )
                 return _json(body, status)
             except (_Claimed, IntegrityError):
@@ -94,24 +97,39 @@ class _Claimed(Exception):
     """The Idempotency-Key is already stored: answer with the first response."""
 
 
+def _claim_stmt(insert_for: Any) -> Any:
+    table = IdempotencyRecord.__table__
+    return (
+        insert_for(table)
+        .on_conflict_do_nothing(index_elements=["scope", "key"])
+        .returning(table.c.id)
+    )
+
+
+# Built once: every kiosk ticket and counter action claims a key.
+_CLAIM = {"postgresql": _claim_stmt(pg_insert), "sqlite": _claim_stmt(sqlite_insert)}
+_STORE = (
+    update(IdempotencyRecord.__table__)
+    .where(IdempotencyRecord.__table__.c.id == bindparam("record"))
+    .values(status_code=bindparam("status"), body=bindparam("response"))
+)
+
+
 def _claim(scope: str, key: str, digest: str) -> int | None:
     """Store the key (INSERT … ON CONFLICT DO NOTHING); its id, or None if it was there already."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(IdempotencyRecord)
-        .values(
-            scope=scope,
-            key=key,
-            request_hash=digest,
-            status_code=0,
-            body="",
-            created_at=services.ctx().clock.now(),
-        )
-        .on_conflict_do_nothing(index_elements=["scope", "key"])
-        .returning(IdempotencyRecord.id)
-    )
-    return db.session.execute(stmt).scalar_one_or_none()
+    conn = db.session.connection()
+    row = conn.execute(
+        _CLAIM[conn.dialect.name],
+        {
+            "scope": scope,
+            "key": key,
+            "request_hash": digest,
+            "status_code": 0,
+            "body": "",
+            "created_at": services.ctx().clock.now(),
+        },
+    ).first()
+    return None if row is None else int(row[0])
 
 
 def _replay(scope: str, key: str, digest: str) -> Response | None:

@@ -77,6 +77,7 @@ def create_app(
         configure_engine(db.engine)
 
     from lobby.printing import Printing
+    from lobby.refcache import RefCache
 
     tz = app.config["LOBBY_TIMEZONE"]
     clock = clock or SystemClock(tz)
@@ -87,6 +88,7 @@ def create_app(
         public_base_url=app.config["PUBLIC_BASE_URL"],
         speech_settings=app.config.get("LOBBY_SPEECH", {}),
         printing=Printing(app, clock=clock),
+        reference=RefCache(float(app.config.get("LOBBY_REFERENCE_TTL", 5))),
     )
 
     from lobby import webhooks

@@ -55,6 +55,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "lobby"),
         "LOBBY_OPEN_ALWAYS": _flag("LOBBY_OPEN_ALWAYS", "0"),
+        # Seconds a process keeps the office's settings, fields, windows and calendar days
+        # (lobby.refcache); a change made in another process shows after at most this long.
+        "LOBBY_REFERENCE_TTL": float(os.environ.get("LOBBY_REFERENCE_TTL", "5")),
         "RATELIMIT_ENABLED": _flag("LOBBY_RATE_LIMITS", "1"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("SOCKETIO_MESSAGE_QUEUE")

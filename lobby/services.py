@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -41,6 +41,7 @@ from lobby.models import (
     TicketSequence,
     WorkingWindow,
 )
+from lobby.refcache import RefCache
 from lobby.tx import transaction
 
 RECENT_CALLS = 10
@@ -56,6 +57,8 @@ class LobbyContext:
     public_base_url: str
     printing: Any = None
     speech_settings: dict[str, Any] = field(default_factory=dict)
+    reference: RefCache = field(default_factory=lambda: RefCache(5.0))
+    estimates: RefCache = field(default_factory=lambda: RefCache(10.0))
 
 
 def ctx() -> LobbyContext:
@@ -79,11 +82,60 @@ _WINDOWS = (
 _FIELD = select(Field).where(
     Field.office_id == bindparam("office"), Field.code == bindparam("code")
 )
+# Rows written on every ticket go through Core: the ORM's unit of work costs more than the row.
+_INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
+_INSERT_EVENT = insert(TicketEvent.__table__)
+
+
+def _seq_upsert(insert_for: Any) -> Any:
+    table = TicketSequence.__table__
+    return (
+        insert_for(table)
+        .on_conflict_do_update(
+            index_elements=["office_id", "field_id", "service_day"],
+            set_={"last_seq": table.c.last_seq + 1},
+        )
+        .returning(table.c.last_seq)
+    )
+
+
+_TAKE_SEQ = {"postgresql": _seq_upsert(pg_insert), "sqlite": _seq_upsert(sqlite_insert)}
+
+
+def _waiting_counts_stmt(priority: bool) -> Any:
+    issued, tid = bindparam("issued_at", type_=Ticket.issued_at.type), bindparam("id")
+    before = or_(Ticket.issued_at < issued, (Ticket.issued_at == issued) & (Ticket.id < tid))
+    if priority:
+        before = before & Ticket.is_priority
+    return select(func.count(), func.count().filter(before)).where(
+        Ticket.office_id == bindparam("office"),
+        Ticket.service_day == bindparam("day"),
+        Ticket.field_id == bindparam("field"),
+        Ticket.status == "waiting",
+    )
+
+
+_AHEAD_AND_WAITING = {flag: _waiting_counts_stmt(flag) for flag in (False, True)}
 
 
 def office() -> Office:
     """The office this installation serves (one per installation)."""
-    found = db.session.scalar(_OFFICE)
+    return _found_office(db.session.scalar(_OFFICE))
+
+
+def office_ref() -> Any:
+    """The office's row, read-only and cached a few seconds (lobby.refcache): for the hot paths
+    that only read its settings. Change the office through office()."""
+    table = Office.__table__
+    return _found_office(
+        ctx().reference.get(
+            "office",
+            lambda: db.session.execute(select(table).order_by(table.c.id).limit(1)).first(),
+        )
+    )
+
+
+def _found_office(found: Any) -> Any:
     if found is None:
         raise NotFound("Chưa cấu hình đơn vị. Hãy chạy: flask --app server demo")
     return found
@@ -102,8 +154,11 @@ def today(o: Office) -> date:
 
 
 def windows(o: Office, purpose: str = "ticketing") -> list[WindowRule]:
-    rows = db.session.scalars(_WINDOWS, {"office": o.id, "purpose": purpose})
-    return [WindowRule(w.weekday, w.start, w.end, w.purpose) for w in rows]
+    def load() -> tuple[WindowRule, ...]:
+        rows = db.session.scalars(_WINDOWS, {"office": o.id, "purpose": purpose})
+        return tuple(WindowRule(w.weekday, w.start, w.end, w.purpose) for w in rows)
+
+    return list(ctx().reference.get(("windows", o.id, purpose), load))
 
 
 def is_day_off(o: Office, day: date) -> bool:
@@ -111,8 +166,11 @@ def is_day_off(o: Office, day: date) -> bool:
     the working windows decide those). The calendar is the national table plus the office's rows."""
     from lobby.workcal import day_entry
 
-    entry = day_entry(o, day)
-    return entry is not None and entry.is_off
+    def load() -> bool:
+        entry = day_entry(o, day)
+        return entry is not None and entry.is_off
+
+    return ctx().reference.get(("day_off", o.id, day), load)
 
 
 def is_issuing_now(o: Office) -> bool:
@@ -123,9 +181,28 @@ def is_issuing_now(o: Office) -> bool:
 
 
 def field_by_code(o: Office, code: Any) -> Field:
+    _check_field_code(code)
+    return _active_field(db.session.scalar(_FIELD, {"office": o.id, "code": code}))
+
+
+def field_ref(o: Any, code: Any) -> Any:
+    """An active field's row, read-only and cached like office_ref()."""
+    _check_field_code(code)
+    table = Field.__table__
+
+    def load() -> Any:
+        stmt = select(table).where(table.c.office_id == o.id, table.c.code == code)
+        return db.session.execute(stmt).first()
+
+    return _active_field(ctx().reference.get(("field", o.id, code), load))
+
+
+def _check_field_code(code: Any) -> None:
     if not isinstance(code, str) or not code:
         raise InvalidRequest("Thiếu lĩnh vực (service).", field="service")
-    found = db.session.scalar(_FIELD, {"office": o.id, "code": code})
+
+
+def _active_field(found: Any) -> Any:
     if found is None or not found.active:
         raise NotFound("Không có lĩnh vực này.", field="service")
     return found
@@ -187,20 +264,19 @@ def waiting_counts(o: Office, day: date) -> dict[int, int]:
     return {fid: n for fid, n in rows}
 
 
-def _ahead_and_waiting(t: Ticket) -> tuple[int, int]:
-    """People before this new ticket in its line, and everyone waiting in its field: one query."""
-    before = or_(
-        Ticket.issued_at < t.issued_at, (Ticket.issued_at == t.issued_at) & (Ticket.id < t.id)
-    )
-    if t.is_priority:
-        before = before & Ticket.is_priority
+def _ahead_and_waiting(
+    office_id: int, day: date, field_id: int, priority: bool, issued_at: datetime, ticket_id: int
+) -> tuple[int, int]:
+    """People before a new ticket in its line, and everyone waiting in its field: one query."""
     row = db.session.execute(
-        select(func.count(), func.count().filter(before)).where(
-            Ticket.office_id == t.office_id,
-            Ticket.service_day == t.service_day,
-            Ticket.field_id == t.field_id,
-            Ticket.status == "waiting",
-        )
+        _AHEAD_AND_WAITING[priority],
+        {
+            "office": office_id,
+            "day": day,
+            "field": field_id,
+            "issued_at": issued_at,
+            "id": ticket_id,
+        },
     ).one()
     return int(row[1]), int(row[0])
 
@@ -221,22 +297,9 @@ def _ahead(t: Ticket) -> int:
     return int(db.session.scalar(stmt) or 0)
 
 
-# The wait estimate's inputs change slowly; reading them on every ticket costs two queries.
-_ESTIMATE_TTL = 10.0
-_estimate_cache: dict[tuple[int, str, int], tuple[float, float]] = {}
-
-
 def _cached(kind: str, field_id: int, compute: Any) -> float:
-    import time as _time
-
-    key = (id(current_app._get_current_object()), kind, field_id)  # type: ignore[attr-defined]
-    now = _time.monotonic()
-    hit = _estimate_cache.get(key)
-    if hit is not None and now - hit[0] < _ESTIMATE_TTL:
-        return hit[1]
-    value = float(compute(field_id))
-    _estimate_cache[key] = (now, value)
-    return value
+    """The wait estimate's inputs change slowly; reading them on every ticket costs two queries."""
+    return ctx().estimates.get((kind, field_id), lambda: float(compute(field_id)))
 
 
 def _avg_service_seconds(field_id: int) -> float:
@@ -293,7 +356,11 @@ def counter_ref(c: Counter | None) -> dict[str, Any] | None:
 
 
 def ticket_url(t: Ticket) -> str:
-    return f"{ctx().public_base_url.rstrip('/')}/t/{t.public_token}"
+    return token_url(t.public_token)
+
+
+def token_url(token: str) -> str:
+    return f"{ctx().public_base_url.rstrip('/')}/t/{token}"
 
 
 def staff_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
@@ -358,18 +425,13 @@ def _update_payload(t: Ticket, o: Office) -> dict[str, Any]:
 
 def _take_seq(office_id: int, field_id: int, day: date) -> int:
     """The next number of the (office, field, day) series, by one atomic upsert."""
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(TicketSequence)
-        .values(office_id=office_id, field_id=field_id, service_day=day, last_seq=1)
-        .on_conflict_do_update(
-            index_elements=["office_id", "field_id", "service_day"],
-            set_={"last_seq": TicketSequence.last_seq + 1},
-        )
-        .returning(TicketSequence.last_seq)
+    conn = db.session.connection()
+    return int(
+        conn.execute(
+            _TAKE_SEQ[conn.dialect.name],
+            {"office_id": office_id, "field_id": field_id, "service_day": day, "last_seq": 1},
+        ).scalar_one()
     )
-    return int(db.session.execute(stmt).scalar_one())
 
 
 def _record(
@@ -382,18 +444,43 @@ def _record(
     device: Device | None = None,
     **detail: Any,
 ) -> None:
-    db.session.add(
-        TicketEvent(
-            ticket_id=t.id,
-            at=ctx().clock.now(),
-            action=action,
-            from_status=before,
-            to_status=t.status,
-            counter_id=counter.id if counter else None,
-            staff_id=staff.id if staff else None,
-            device_id=device.id if device else None,
-            detail=detail,
-        )
+    _record_row(
+        t.id,
+        action,
+        before,
+        t.status,
+        staff_id=staff.id if staff else None,
+        counter_id=counter.id if counter else None,
+        device_id=device.id if device else None,
+        detail=detail,
+    )
+
+
+def _record_row(
+    ticket_id: int,
+    action: str,
+    before: str | None,
+    after: str,
+    *,
+    staff_id: int | None = None,
+    counter_id: int | None = None,
+    device_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One line of a ticket's history (Core insert: the ticket row is already written)."""
+    db.session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "ticket_id": ticket_id,
+            "at": ctx().clock.now(),
+            "action": action,
+            "from_status": before,
+            "to_status": after,
+            "counter_id": counter_id,
+            "staff_id": staff_id,
+            "device_id": device_id,
+            "detail": detail or {},
+        },
     )
 
 
@@ -404,8 +491,8 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
             "Nhóm ưu tiên không hợp lệ.", field="priority", allowed=list(PRIORITY_GROUPS)
         )
     with transaction() as tx:
-        o = office()
-        f = field_by_code(o, service)
+        o = office_ref()
+        f = field_ref(o, service)
         now_local = local_now(o)
         day = now_local.date()
         ensure_open(
@@ -413,35 +500,45 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
         )
         seq = _take_seq(o.id, f.id, day)
         check_daily_limit(seq - 1, f.daily_ticket_limit)
-        t = Ticket(
-            office_id=o.id,
-            service_day=day,
-            issue_field_id=f.id,
-            field_id=f.id,
-            seq=seq,
-            number=display_number(f.ticket_prefix, seq, o.number_format),
-            session=session_of(now_local),
-            is_priority=priority is not None,
-            priority_group=priority,
-            status=TicketStatus.WAITING.value,
-            public_token=secrets.token_urlsafe(18),
-            issued_at=ctx().clock.now(),
-            device_id=device.id if device else None,
+        token = secrets.token_urlsafe(18)
+        issued_at = ctx().clock.now()
+        is_priority = priority is not None
+        number = display_number(f.ticket_prefix, seq, o.number_format)
+        part_of_day = session_of(now_local)
+        ticket_id = (
+            db.session.connection()
+            .execute(
+                _INSERT_TICKET,
+                {
+                    "office_id": o.id,
+                    "service_day": day,
+                    "issue_field_id": f.id,
+                    "field_id": f.id,
+                    "seq": seq,
+                    "number": number,
+                    "session": part_of_day,
+                    "is_priority": is_priority,
+                    "priority_group": priority,
+                    "status": TicketStatus.WAITING.value,
+                    "public_token": token,
+                    "issued_at": issued_at,
+                    "device_id": device.id if device else None,
+                },
+            )
+            .scalar_one()
         )
-        db.session.add(t)
-        db.session.flush()
-        _record(t, "issue", None, device=device)
-        ahead, waiting = _ahead_and_waiting(t)
+        _record_row(ticket_id, "issue", None, "waiting", device_id=device.id if device else None)
+        ahead, waiting = _ahead_and_waiting(o.id, day, f.id, is_priority, issued_at, ticket_id)
         result = {
-            "id": t.id,
-            "number": t.number,
-            "token": t.public_token,
-            "url": ticket_url(t),
+            "id": ticket_id,
+            "number": number,
+            "token": token,
+            "url": token_url(token),
             "service": f.code,
             "service_name": f.name_vi,
-            "priority": t.is_priority,
-            "issued_at": iso(t.issued_at, o),
-            "session": t.session,
+            "priority": is_priority,
+            "issued_at": iso(issued_at, o),
+            "session": part_of_day,
             "ahead": ahead,
             "eta_minutes": eta_minutes(f.id, ahead),
             "print": {"status": "none"},
@@ -462,7 +559,8 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
         )
         printing = ctx().printing
         if printing is not None and device is not None and device.printer_url:
-            result["print"] = printing.enqueue_ticket(t, f, o, device, ahead=ahead)
+            t = db.session.get_one(Ticket, ticket_id)
+            result["print"] = printing.enqueue_ticket(t, t.field, office(), device, ahead=ahead)
     return result
 
 

@@ -7,7 +7,7 @@ from datetime import date, time
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from core.calendar import CalendarDay as CalendarRule
 from core.calendar import DayKind, WorkingCalendar, default_calendar
@@ -70,14 +70,15 @@ def _calendar(
     return cal
 
 
+_DAY_ROWS = select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
+    or_(CalendarDay.office_id == bindparam("office"), CalendarDay.office_id.is_(None)),
+    CalendarDay.day == bindparam("day"),
+)
+
+
 def day_entry(o: Office, day: date) -> CalendarRule | None:
     """The calendar's entry for one day (holiday, swap, closure…), without the working windows."""
-    own = db.session.execute(
-        select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(
-            or_(CalendarDay.office_id == o.id, CalendarDay.office_id.is_(None)),
-            CalendarDay.day == day,
-        )
-    ).all()
+    own = db.session.execute(_DAY_ROWS, {"office": o.id, "day": day}).all()
     if own:
         return CalendarRule(own[-1].day, DayKind(own[-1].kind), own[-1].name)
     return _calendar((), (), False, day.year).entry(day)

@@ -1,0 +1,92 @@
+"""The per-process cache of the office's settings, fields, windows and calendar (lobby.refcache):
+a change made here shows on the very next ticket; one made by another process within the TTL."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+
+from lobby.refcache import RefCache
+from tests.integration.helpers import issue, kiosk_headers
+
+
+def test_renaming_a_field_shows_on_the_next_ticket_although_the_field_was_cached(
+    app: Any,
+) -> None:
+    from lobby.extensions import db
+    from lobby.models import Field
+
+    client = app.test_client()
+    assert issue(client, app, "chung_thuc")["service_name"] != "Chứng thực bản sao"  # cache warm
+    with app.app_context():
+        f = db.session.scalar(db.select(Field).where(Field.code == "chung_thuc"))
+        f.name_vi = "Chứng thực bản sao"
+        f.ticket_prefix = "Z"
+        db.session.commit()
+    t = issue(client, app, "chung_thuc")
+    assert t["service_name"] == "Chứng thực bản sao" and t["number"].startswith("Z")
+
+
+def test_closing_a_field_or_declaring_a_day_off_takes_effect_at_once(app: Any) -> None:
+    from lobby.extensions import db
+    from lobby.models import CalendarDay, Field, Office
+
+    client = app.test_client()
+    issue(client, app, "dat_dai")
+    with app.app_context():
+        f = db.session.scalar(db.select(Field).where(Field.code == "dat_dai"))
+        f.active = False
+        db.session.commit()
+    r = client.post("/api/v1/tickets", json={"service": "dat_dai"}, headers=kiosk_headers(app))
+    assert r.status_code == 404
+    issue(client, app, "ho_tich")
+    with app.app_context():
+        o = db.session.scalar(db.select(Office))
+        # The fixture clock's Monday 30 Nov 2026 becomes a local closure (e.g. a storm).
+        db.session.add(CalendarDay(office_id=o.id, day=date(2026, 11, 30), kind="local_closure"))
+        db.session.commit()
+    r = client.post("/api/v1/tickets", json={"service": "ho_tich"}, headers=kiosk_headers(app))
+    assert r.status_code == 409 and r.get_json()["error"] == "outside_hours"
+
+
+def test_a_change_by_another_process_shows_once_the_ttl_has_passed(
+    app: Any, monkeypatch: Any
+) -> None:
+    """A Core UPDATE stands for another process: no ORM flush here to clear the cache."""
+    from lobby.extensions import db
+    from lobby.models import Field
+
+    now = [1000.0]
+    monkeypatch.setattr("lobby.refcache.time.monotonic", lambda: now[0])
+    ttl = app.extensions["lobby"].reference.ttl
+    client = app.test_client()
+    issue(client, app, "ho_tich")  # cached
+    with app.app_context():
+        db.session.execute(
+            update(Field).where(Field.code == "ho_tich").values(name_vi="Hộ tịch (mới)")
+        )
+        db.session.commit()
+    assert issue(client, app, "ho_tich")["service_name"] != "Hộ tịch (mới)"  # within the TTL
+    now[0] += ttl + 0.1
+    assert issue(client, app, "ho_tich")["service_name"] == "Hộ tịch (mới)"
+
+
+def test_entries_live_for_the_ttl_and_a_zero_ttl_reads_every_time(monkeypatch: Any) -> None:
+    now = [100.0]
+    monkeypatch.setattr("lobby.refcache.time.monotonic", lambda: now[0])
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(1)
+        return len(loads)
+
+    cache = RefCache(5.0)
+    assert [cache.get("k", load), cache.get("k", load)] == [1, 1]
+    now[0] += 4.9
+    assert cache.get("k", load) == 1
+    now[0] += 0.2
+    assert cache.get("k", load) == 2
+    off = RefCache(0)
+    assert [off.get("k", load), off.get("k", load)] == [3, 4]
