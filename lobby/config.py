@@ -49,6 +49,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # A staff sign-in lasts PERMANENT_SESSION_LIFETIME from the sign-in, so the cookie is
+        # not signed and sent again on every call of a busy counter.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://{_lan_address()}:{port}"),
         "LOBBY_DEMO": os.environ.get("LOBBY_DEMO"),
         "LOBBY_TIMEZONE": os.environ.get("LOBBY_TIMEZONE", "Asia/Ho_Chi_Minh"),

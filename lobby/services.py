@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import queueing
 from core.clock import Clock, session_of
@@ -40,6 +41,7 @@ from lobby.models import (
     TicketEvent,
     TicketSequence,
     WorkingWindow,
+    counter_fields,
 )
 from lobby.refcache import RefCache
 from lobby.tx import transaction
@@ -222,11 +224,14 @@ def counter_by_number(o: Office, number: Any, *, lock: bool = False) -> Counter:
     return found
 
 
+_TICKET_BY_ID = {
+    False: select(Ticket).where(Ticket.id == bindparam("id")),
+    True: select(Ticket).where(Ticket.id == bindparam("id")).with_for_update(of=Ticket),
+}
+
+
 def ticket_by_id(ticket_id: int, *, lock: bool = False) -> Ticket:
-    stmt = select(Ticket).where(Ticket.id == ticket_id)
-    if lock:
-        stmt = stmt.with_for_update(of=Ticket)
-    found = db.session.scalar(stmt)
+    found = db.session.scalar(_TICKET_BY_ID[lock], {"id": ticket_id})
     if found is None:
         raise NotFound("Không tìm thấy phiếu.")
     return found
@@ -240,7 +245,7 @@ def ticket_by_token(token: str) -> Ticket | None:
 
 def board_field_codes(device: Device | None) -> list[str]:
     """The fields a board (or kiosk) shows: its configured ones, else every active field."""
-    o = office()
+    o = office_ref()
     codes = list(
         db.session.scalars(
             select(Field.code)
@@ -318,8 +323,6 @@ def _avg_service_seconds(field_id: int) -> float:
 
 
 def _open_counters_for(field_id: int) -> int:
-    from lobby.models import counter_fields
-
     return int(
         db.session.scalar(
             select(func.count())
@@ -364,7 +367,7 @@ def token_url(token: str) -> str:
 
 
 def staff_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
-    o = o or office()
+    o = o or office_ref()
     return {
         "id": t.id,
         "number": t.number,
@@ -383,16 +386,11 @@ def staff_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
 
 def public_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
     """What a phone may see of a ticket: no personal data, no priority reason."""
-    o = o or office()
-    ahead = _ahead(t)
+    o = o or office_ref()
     return {
-        "number": t.number,
+        **_update_payload(t),
         "service": t.field.code,
         "service_name": t.field.name_vi,
-        "status": t.status,
-        "ahead": ahead,
-        "eta_minutes": eta_minutes(t.field_id, ahead) if t.status == "waiting" else 0,
-        "counter": counter_ref(t.counter) if t.status in ("called", "serving", "no_show") else None,
         "called_at": iso(t.called_at, o),
         "issued_at": iso(t.issued_at, o),
         "service_day": t.service_day.isoformat(),
@@ -415,9 +413,16 @@ def _public_dossier_of(t: Ticket, o: Office) -> dict[str, Any] | None:
     return None if d is None else public_dossier_view(d, o)
 
 
-def _update_payload(t: Ticket, o: Office) -> dict[str, Any]:
-    view = public_ticket_view(t, o)
-    return {k: view[k] for k in ("number", "status", "ahead", "eta_minutes", "counter")}
+def _update_payload(t: Ticket) -> dict[str, Any]:
+    """A ticket's live part (ticket_updated): its place in the line, wait, counter."""
+    ahead = _ahead(t)
+    return {
+        "number": t.number,
+        "status": t.status,
+        "ahead": ahead,
+        "eta_minutes": eta_minutes(t.field_id, ahead) if t.status == "waiting" else 0,
+        "counter": counter_ref(t.counter) if t.status in ("called", "serving", "no_show") else None,
+    }
 
 
 # --- issuing ----------------------------------------------------------------------------------
@@ -573,51 +578,65 @@ def may_operate(user: StaffUser, c: Counter) -> bool:
 
 
 def counter_for_staff(user: StaffUser, number: int, *, lock: bool = False) -> Counter:
-    c = counter_by_number(office(), number, lock=lock)
+    c = counter_by_number(office_ref(), number, lock=lock)
     if not may_operate(user, c):
         raise Forbidden(f"Tài khoản này không được phân công tại quầy số {c.number}.")
     return c
 
 
+_CURRENT_TICKET = (
+    select(Ticket)
+    .where(
+        Ticket.counter_id == bindparam("counter"),
+        Ticket.service_day == bindparam("day"),
+        Ticket.status.in_(["called", "serving"]),
+    )
+    .order_by(Ticket.called_at.desc())
+    .limit(1)
+)
+
+
 def _current_ticket(c: Counter, day: date) -> Ticket | None:
-    return db.session.scalar(
-        select(Ticket)
-        .where(
-            Ticket.counter_id == c.id,
-            Ticket.service_day == day,
-            Ticket.status.in_(["called", "serving"]),
-        )
-        .order_by(Ticket.called_at.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_CURRENT_TICKET, {"counter": c.id, "day": day})
 
 
-def _candidates_stmt(c: Counter, o: Office, day: date) -> Any:
-    field_ids = [f.id for f in c.fields]
-    return select(Ticket).where(
-        Ticket.office_id == o.id,
-        Ticket.service_day == day,
-        Ticket.status == "waiting",
-        or_(
-            (Ticket.field_id.in_(field_ids)) & (Ticket.target_counter_id.is_(None)),
-            Ticket.target_counter_id == c.id,
-        ),
-    )
+# The tickets a counter may call: waiting in one of its fields and not sent to another counter,
+# or sent to this one. Parameters: _candidate_params().
+_CANDIDATES = select(Ticket).where(
+    Ticket.office_id == bindparam("office"),
+    Ticket.service_day == bindparam("day"),
+    Ticket.status == "waiting",
+    or_(
+        Ticket.field_id.in_(bindparam("fields", expanding=True))
+        & Ticket.target_counter_id.is_(None),
+        Ticket.target_counter_id == bindparam("counter"),
+    ),
+)
+_COUNTER_FIELD_IDS = select(counter_fields.c.field_id).where(
+    counter_fields.c.counter_id == bindparam("counter")
+)
+# SKIP LOCKED (PostgreSQL): a head another counter is taking right now is skipped, so
+# concurrent counters take consecutive tickets instead of racing for the same one.
+_HEAD = {
+    flag: _CANDIDATES.where(Ticket.is_priority.is_(flag))
+    .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
+    .limit(1)
+    .with_for_update(skip_locked=True, of=Ticket)
+    for flag in (True, False)
+}
+
+
+def _candidate_params(c: Counter, o: Office, day: date) -> dict[str, Any]:
+    field_ids = list(db.session.scalars(_COUNTER_FIELD_IDS, {"counter": c.id}))
+    return {"office": o.id, "day": day, "fields": field_ids, "counter": c.id}
 
 
 def _heads(c: Counter, o: Office, day: date) -> list[Ticket]:
     """The oldest waiting ticket of each class: all the queue rule needs to choose."""
-    # SKIP LOCKED (PostgreSQL): a head another counter is taking right now is skipped, so
-    # concurrent counters take consecutive tickets instead of racing for the same one.
-    base = (
-        _candidates_stmt(c, o, day)
-        .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, of=Ticket)
-    )
+    params = _candidate_params(c, o, day)
     heads = []
     for flag in (True, False):
-        head = db.session.scalar(base.where(Ticket.is_priority.is_(flag)))
+        head = db.session.scalar(_HEAD[flag], params)
         if head is not None:
             heads.append(head)
     return heads
@@ -676,13 +695,16 @@ def _publish_positions(field_ids: set[int], o: Office, day: date) -> None:
 
 def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) -> None:
     """queue_changed per field, then ticket_updated (people ahead, wait) to each waiting phone."""
+    listening = _rooms_with_clients(app)
+    # With no phone following a ticket on this (only) process, there is nobody to tell: skip
+    # reading the whole waiting line, which grows with the lobby.
+    phones_here = listening is None or any(
+        isinstance(r, str) and r.startswith("ticket:") for r in listening
+    )
     with app.app_context():
         try:
             pub = ctx().publisher
-            o = db.session.get(Office, office_id)
-            if o is None:
-                return
-            counts = waiting_counts(o, day)
+            counts = waiting_counts(office_ref(), day)
             for fid in field_ids:
                 f = db.session.get(Field, fid)
                 if f is not None:
@@ -691,6 +713,8 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
                         {"service": f.code, "waiting": counts.get(fid, 0)},
                         [realtime.service_room(f.code)],
                     )
+            if not phones_here:
+                return
             # Columns only: hundreds may wait, and no ORM object (or eager join) is needed.
             waiting = db.session.execute(
                 select(Ticket.number, Ticket.is_priority, Ticket.field_id, Ticket.public_token)
@@ -706,7 +730,6 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
             rates = {fid: (_open_counters_for(fid), _avg_service_seconds(fid)) for fid in field_ids}
         finally:
             db.session.remove()  # nothing held while the events go out
-        listening = _rooms_with_clients(app)
         seen_all: dict[int, int] = {}
         seen_priority: dict[int, int] = {}
         for t in waiting:
@@ -744,39 +767,43 @@ def _rooms_with_clients(app: Any) -> set[str] | None:
         return None
 
 
-def _publish_updated(t: Ticket, o: Office) -> None:
+def _publish_updated(t: Ticket) -> None:
     rooms = [realtime.ticket_room(t.public_token)]
     if t.counter is not None:
         rooms.append(realtime.counter_room(t.counter.number))
-    tx_hooks_publish(realtime.TICKET_UPDATED, _update_payload(t, o), rooms)
+    tx_hooks_publish(realtime.TICKET_UPDATED, _update_payload(t), rooms)
 
 
 def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, how: str) -> None:
     before = t.status
     next_status(TicketStatus(t.status), Action.CALL)
+    values = {
+        "status": "called",
+        "counter_id": c.id,
+        "staff_id": user.id if user else None,
+        "called_at": ctx().clock.now(),
+        "target_counter_id": None,
+    }
     # A conditional update: if another counter took this ticket first, nothing changes here.
     done = db.session.execute(
         update(Ticket)
         .where(Ticket.id == t.id, Ticket.status == "waiting")
-        .values(
-            status="called",
-            counter_id=c.id,
-            staff_id=user.id if user else None,
-            called_at=ctx().clock.now(),
-            target_counter_id=None,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise _Raced()
-    db.session.refresh(t)
+    # The row now holds exactly these values: tell the loaded object, no reload.
+    for key, value in values.items():
+        set_committed_value(t, key, value)
+    set_committed_value(t, "counter", c)
     c.normals_since_priority = queueing.normals_after_call(
         queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq), _counter_normals(c, day)
     )
     c.interleave_day = day
     _record(t, how, before, staff=user, counter=c)
     _publish_called(t, c, o, recall=False)
-    _publish_updated(t, o)
+    _publish_updated(t)
     _publish_positions({t.field_id}, o, day)
 
 
@@ -799,7 +826,7 @@ def call_next(counter_number: int, user: StaffUser) -> dict[str, Any]:
     for _attempt in range(20):
         try:
             with transaction():
-                o = office()
+                o = office_ref()
                 day = today(o)
                 c = counter_for_staff(user, counter_number, lock=True)
                 _ensure_counter_free(c, day)
@@ -830,7 +857,7 @@ def call_number(counter_number: int, number: Any, user: StaffUser) -> dict[str, 
         raise InvalidRequest("Thiếu số cần gọi (number).", field="number")
     prefix, seq = parse_number(number)
     with transaction():
-        o = office()
+        o = office_ref()
         day = today(o)
         c = counter_for_staff(user, counter_number, lock=True)
         _ensure_counter_free(c, day)
@@ -856,7 +883,7 @@ def call_number(counter_number: int, number: Any, user: StaffUser) -> dict[str, 
 
 
 def _ticket_at_counter(ticket_id: int, user: StaffUser) -> tuple[Ticket, Counter | None, Office]:
-    o = office()
+    o = office_ref()
     t = ticket_by_id(ticket_id, lock=True)
     if t.office_id != o.id:
         raise NotFound("Không tìm thấy phiếu.")
@@ -899,13 +926,13 @@ def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str
         db.session.flush()
         if action is Action.RECALL and c is not None:
             _publish_called(t, c, o, recall=True)
-        _publish_updated(t, o)
+        _publish_updated(t)
         if action in (Action.REQUEUE,):
             _publish_positions({t.field_id}, o, day)
         if c is not None and action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL):
             tx_hooks_publish(
                 realtime.COUNTER_CHANGED,
-                counter_view(c, o, day),
+                counter_view(c, o, day, free=True),
                 [realtime.LOBBY_ROOM, realtime.counter_room(c.number)],
             )
         return {"ticket": staff_ticket_view(t, o)}
@@ -973,7 +1000,7 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
         _record(t, "transfer", before, staff=user, counter=c, **detail)
         db.session.flush()
         db.session.refresh(t)
-        _publish_updated(t, o)
+        _publish_updated(t)
         _publish_positions({old_field, t.field_id}, o, t.service_day)
         if c is not None:
             tx_hooks_publish(
@@ -989,7 +1016,7 @@ def set_counter_state(
 ) -> dict[str, Any]:
     """Open (take), pause, resume or close a counter; taking one held by another needs force."""
     with transaction():
-        o = office()
+        o = office_ref()
         c = counter_by_number(o, counter_number, lock=True)
         if state == "open" and c.staff_id not in (None, user.id) and c.state != "closed":
             holder = db.session.get(StaffUser, c.staff_id)
@@ -1021,8 +1048,9 @@ def set_counter_state(
         return {"counter": view}
 
 
-def counter_view(c: Counter, o: Office, day: date) -> dict[str, Any]:
-    current = _current_ticket(c, day)
+def counter_view(c: Counter, o: Office, day: date, *, free: bool = False) -> dict[str, Any]:
+    """`free`: the caller has just closed the counter's one ticket, so it holds none."""
+    current = None if free else _current_ticket(c, day)
     return {
         "counter": c.number,
         "number": c.number,
@@ -1036,7 +1064,7 @@ def counter_view(c: Counter, o: Office, day: date) -> dict[str, Any]:
 
 
 def counters_list() -> dict[str, Any]:
-    o = office()
+    o = office_ref()
     day = today(o)
     rows = db.session.scalars(
         select(Counter).where(Counter.office_id == o.id, Counter.active).order_by(Counter.number)
@@ -1046,16 +1074,15 @@ def counters_list() -> dict[str, Any]:
 
 def counter_queue(counter_number: int, user: StaffUser | None) -> dict[str, Any]:
     """The counter console's snapshot: its current ticket and the lines it serves."""
-    o = office()
+    o = office_ref()
     day = today(o)
     c = counter_for_staff(user, counter_number) if user else counter_by_number(o, counter_number)
     current = _current_ticket(c, day)
+    params = _candidate_params(c, o, day)
     waiting = db.session.scalars(
-        _candidates_stmt(c, o, day).order_by(Ticket.issued_at, Ticket.id).limit(50)
+        _CANDIDATES.order_by(Ticket.issued_at, Ticket.id).limit(50), params
     ).all()
-    total = db.session.scalar(
-        select(func.count()).select_from(_candidates_stmt(c, o, day).subquery())
-    )
+    total = db.session.scalar(select(func.count()).select_from(_CANDIDATES.subquery()), params)
     no_shows = db.session.scalars(
         select(Ticket)
         .where(Ticket.counter_id == c.id, Ticket.service_day == day, Ticket.status == "no_show")
@@ -1078,7 +1105,7 @@ def counter_queue(counter_number: int, user: StaffUser | None) -> dict[str, Any]
 
 
 def services_list() -> dict[str, Any]:
-    o = office()
+    o = office_ref()
     day = today(o)
     counts = waiting_counts(o, day)
     open_now = is_issuing_now(o)
@@ -1113,7 +1140,7 @@ def services_list() -> dict[str, Any]:
 
 
 def procedures_list(service: str | None) -> dict[str, Any]:
-    o = office()
+    o = office_ref()
     stmt = select(Procedure).where(Procedure.office_id == o.id, Procedure.active)
     if service:
         f = field_by_code(o, service)
@@ -1139,7 +1166,7 @@ def board_snapshot(device: Device | None = None) -> dict[str, Any]:
     """What a board renders: now serving, recent calls, people waiting, counters."""
     from core.numbering import hours_text
 
-    o = office()
+    o = office_ref()
     day = today(o)
     codes = board_field_codes(device)
     settings = (device.settings or {}) if device is not None else {}
