@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import qrcode
-import qrcode.constants
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
-from qrcode.image.svg import SvgPathFillImage
 
 from core.numbering import hours_text
 from core.tickets import PRIORITY_GROUPS
 from lobby import services
 from lobby.auth import Principal, Unauthorized, current_device, current_principal
+from lobby.qr import qr_svg
 
 bp = Blueprint(
     "kiosk",
@@ -126,19 +124,6 @@ def kiosk() -> Any:
     )
     resp.headers["Cache-Control"] = "no-store"
     return resp
-
-
-def qr_svg(data: str) -> bytes:
-    """A QR code as a standalone SVG with a white background and the standard quiet zone."""
-    qr = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        box_size=10,
-        border=4,
-        image_factory=SvgPathFillImage,
-    )
-    qr.add_data(data)
-    qr.make(fit=True)
-    return bytes(qr.make_image().to_string())
 
 
 @bp.get("/kiosk/qr.svg")

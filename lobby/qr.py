@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import qrcode
-import qrcode.constants
-from qrcode.image.svg import SvgPathFillImage
-
 
 def qr_svg(data: str) -> bytes:
     """A QR code as a standalone SVG with a white background and the standard quiet zone."""
+    import qrcode  # loaded with the first QR: see lobby.printing.render_job
+    import qrcode.constants
+    from qrcode.image.svg import SvgPathFillImage
+
     qr = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         box_size=10,

@@ -19,16 +19,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
-
-from escpos import printer as escpos_printer
-from escpos.capabilities import CAPABILITIES
-from escpos.constants import RT_STATUS_PAPER
-from escpos.exceptions import DeviceNotFoundError
-from escpos.exceptions import Error as EscposError
-
-from printers.escpos_out import set_paper_width
 
 PrinterState = Literal["ok", "paper_low", "paper_out", "offline", "unknown"]
 PRINTER_STATES: tuple[PrinterState, ...] = ("ok", "paper_low", "paper_out", "offline", "unknown")
@@ -50,11 +43,21 @@ _OPTIONS: dict[str, set[str]] = {
 }
 # Which pip package brings the driver python-escpos needs for a scheme.
 DRIVER_PACKAGES = {"usb": "pyusb", "serial": "pyserial", "cups": "pycups"}
-_DRIVER_CLASSES = {
-    "usb": escpos_printer.Usb,
-    "serial": escpos_printer.Serial,
-    "cups": escpos_printer.CupsPrinter,
-}
+
+
+def _escpos_printer() -> Any:
+    """python-escpos (with Pillow and qrcode, ~12 MB) loads with the first printer opened, not
+    with this module: URL checks and keys do not need it."""
+    from escpos import printer
+
+    return printer
+
+
+def _driver_class(scheme: str) -> Any:
+    attr = {"usb": "Usb", "serial": "Serial", "cups": "CupsPrinter"}.get(scheme)
+    return None if attr is None else getattr(_escpos_printer(), attr)
+
+
 # DLE EOT 4 answer bits (Epson): 0x0C roll paper near its end, 0x60 roll paper out.
 _PAPER_NEAR_END = 0x0C
 _PAPER_OUT = 0x60
@@ -156,7 +159,7 @@ def parse_printer_url(url: str) -> PrinterTarget:
             url, f"status={options['status']!r}: use status=off for printers that never answer"
         )
     profile = options.get("profile") or None
-    if profile is not None and profile not in CAPABILITIES["profiles"]:
+    if profile is not None and profile not in _escpos_profiles():
         raise _fail(url, f"unknown python-escpos profile {profile!r} (e.g. TM-T20II, default)")
 
     port: int | None = None
@@ -234,6 +237,12 @@ def is_agent_url(url: str | None) -> bool:
         return False
 
 
+def _escpos_profiles() -> Any:
+    from escpos.capabilities import CAPABILITIES
+
+    return CAPABILITIES["profiles"]
+
+
 def width_dots(url: str) -> int:
     """Return the paper width in dots a printer URL asks for (576 when not given)."""
     return parse_printer_url(url).width_dots
@@ -242,7 +251,7 @@ def width_dots(url: str) -> int:
 def require_driver(url: str) -> None:
     """Raise PrinterDriverMissing naming the pip package if the URL's transport lacks its driver."""
     target = parse_printer_url(url)
-    driver = _DRIVER_CLASSES.get(target.scheme)
+    driver = _driver_class(target.scheme)
     if driver is not None and not driver.is_usable():
         package = DRIVER_PACKAGES[target.scheme]
         raise PrinterDriverMissing(
@@ -254,19 +263,23 @@ def require_driver(url: str) -> None:
 # --- the in-memory printer -------------------------------------------------------------------
 
 
-class MemoryPrinter(escpos_printer.Dummy):  # type: ignore[misc]
-    """A Dummy printer whose jobs stay readable in a process-wide registry, by name."""
+@cache
+def _memory_printer_class() -> Any:
+    class MemoryPrinter(_escpos_printer().Dummy):  # type: ignore[misc]
+        """A Dummy printer whose jobs stay readable in a process-wide registry, by name."""
 
-    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.name = name
+        def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.name = name
 
-    def close(self) -> None:
-        """Hand the bytes written since open() to the registry as one job."""
-        data = self.output
-        if data:
-            _memory(self.name).add(data)
-        self.clear()
+        def close(self) -> None:
+            """Hand the bytes written since open() to the registry as one job."""
+            data = self.output
+            if data:
+                _memory(self.name).add(data)
+            self.clear()
+
+    return MemoryPrinter
 
 
 @dataclass
@@ -327,6 +340,9 @@ def open_printer(url: str, *, profile: Any = None, timeout: float = 5.0) -> Any:
             " (python -m printers.agent), not opened here"
         )
     require_driver(url)
+    from printers.escpos_out import set_paper_width
+
+    escpos_printer = _escpos_printer()
     prof = profile if profile is not None else target.profile
     opts = target.options
     printer: Any
@@ -356,12 +372,14 @@ def open_printer(url: str, *, profile: Any = None, timeout: float = 5.0) -> Any:
             kwargs["port"] = int(opts["port"])
         printer = escpos_printer.CupsPrinter(target.address, profile=prof, **kwargs)
     else:
-        printer = MemoryPrinter(target.address, profile=prof)
+        printer = _memory_printer_class()(target.address, profile=prof)
     set_paper_width(printer, target.width_dots)
     return printer
 
 
 def _connect(url: str, timeout: float) -> Any:
+    from escpos.exceptions import DeviceNotFoundError
+
     target = parse_printer_url(url)
     if target.scheme == "memory" and not _memory(target.address).online:
         raise PrinterOffline(f"{target.key} is offline")
@@ -374,12 +392,16 @@ def _connect(url: str, timeout: float) -> Any:
 
 
 def _close(printer: Any) -> None:
+    from escpos.exceptions import Error as EscposError
+
     with contextlib.suppress(OSError, EscposError):
         printer.close()
 
 
 def send(url: str, data: bytes, timeout: float = 5.0) -> None:
     """Write raw ESC/POS bytes to the printer and close; raise PrinterOffline if it fails."""
+    from escpos.exceptions import Error as EscposError
+
     printer = _connect(url, timeout)
     try:
         printer._raw(data)
@@ -420,6 +442,9 @@ def read_status(url: str, timeout: float = 2.0) -> PrinterState:
         return device.state if device.online else "offline"
     if target.scheme not in ("network", "usb", "serial") or not target.status_queries:
         return "unknown"
+    from escpos.constants import RT_STATUS_PAPER
+    from escpos.exceptions import Error as EscposError
+
     try:
         printer = _connect(url, timeout)
     except PrinterOffline:
