@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from api.openapi import openapi_document
@@ -20,7 +18,7 @@ from lobby import services
 from lobby.auth import current_device, current_principal, require_device, require_staff
 from lobby.extensions import csrf, db, issue_limit, limiter, public_limit
 from lobby.models import IdempotencyRecord
-from lobby.tx import transaction
+from lobby.tx import insert_for, transaction
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # CSRF is checked in lobby.auth for cookie-authenticated writes only
@@ -97,17 +95,17 @@ class _Claimed(Exception):
     """The Idempotency-Key is already stored: answer with the first response."""
 
 
-def _claim_stmt(insert_for: Any) -> Any:
+@cache
+def _claim_stmt(dialect: str) -> Any:
+    """Built once per database kind: every kiosk ticket and counter action claims a key."""
     table = IdempotencyRecord.__table__
     return (
-        insert_for(table)
+        insert_for(dialect)(table)
         .on_conflict_do_nothing(index_elements=["scope", "key"])
         .returning(table.c.id)
     )
 
 
-# Built once: every kiosk ticket and counter action claims a key.
-_CLAIM = {"postgresql": _claim_stmt(pg_insert), "sqlite": _claim_stmt(sqlite_insert)}
 _STORE = (
     update(IdempotencyRecord.__table__)
     .where(IdempotencyRecord.__table__.c.id == bindparam("record"))
@@ -119,7 +117,7 @@ def _claim(scope: str, key: str, digest: str) -> int | None:
     """Store the key (INSERT … ON CONFLICT DO NOTHING); its id, or None if it was there already."""
     conn = db.session.connection()
     row = conn.execute(
-        _CLAIM[conn.dialect.name],
+        _claim_stmt(conn.dialect.name),
         {
             "scope": scope,
             "key": key,

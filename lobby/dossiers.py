@@ -13,8 +13,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.deadlines import (
@@ -56,7 +54,7 @@ from lobby.models import (
     WebhookDelivery,
 )
 from lobby.services import ctx, iso, office, office_tz, tx_hooks_publish
-from lobby.tx import transaction
+from lobby.tx import insert_for, transaction
 from lobby.workcal import working_calendar
 
 CHANNELS = ("truc_tiep", "buu_chinh", "truc_tuyen")
@@ -212,10 +210,8 @@ def dossier_of_ticket(t: Ticket) -> Dossier | None:
 
 
 def _take_dossier_seq(office_id: int, day: date) -> int:
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        insert(DossierSequence)
+        insert_for(db.session.get_bind().dialect.name)(DossierSequence)
         .values(office_id=office_id, day=day, last_seq=1)
         .on_conflict_do_update(
             index_elements=["office_id", "day"], set_={"last_seq": DossierSequence.last_seq + 1}

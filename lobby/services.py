@@ -5,13 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import queueing
@@ -44,7 +43,7 @@ from lobby.models import (
     counter_fields,
 )
 from lobby.refcache import RefCache
-from lobby.tx import transaction
+from lobby.tx import insert_for, transaction
 
 RECENT_CALLS = 10
 
@@ -89,19 +88,17 @@ _INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
 _INSERT_EVENT = insert(TicketEvent.__table__)
 
 
-def _seq_upsert(insert_for: Any) -> Any:
+@cache
+def _take_seq_stmt(dialect: str) -> Any:
     table = TicketSequence.__table__
     return (
-        insert_for(table)
+        insert_for(dialect)(table)
         .on_conflict_do_update(
             index_elements=["office_id", "field_id", "service_day"],
             set_={"last_seq": table.c.last_seq + 1},
         )
         .returning(table.c.last_seq)
     )
-
-
-_TAKE_SEQ = {"postgresql": _seq_upsert(pg_insert), "sqlite": _seq_upsert(sqlite_insert)}
 
 
 def _waiting_counts_stmt(priority: bool) -> Any:
@@ -433,7 +430,7 @@ def _take_seq(office_id: int, field_id: int, day: date) -> int:
     conn = db.session.connection()
     return int(
         conn.execute(
-            _TAKE_SEQ[conn.dialect.name],
+            _take_seq_stmt(conn.dialect.name),
             {"office_id": office_id, "field_id": field_id, "service_day": day, "last_seq": 1},
         ).scalar_one()
     )

@@ -38,6 +38,16 @@ class Tx:
                 log.exception("after-commit hook failed")
 
 
+def insert_for(dialect: str) -> Callable[..., Any]:
+    """INSERT with ON CONFLICT for the database in use (SQLite or PostgreSQL). The PostgreSQL
+    dialect (~2 MB) is imported only by installations that run on it."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert  # type: ignore[no-any-return]
+
+
 def current_tx() -> Tx | None:
     return _current.get()
 
