@@ -56,10 +56,11 @@ def password_matches(user: StaffUser, password: str) -> bool:
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller of a request or a socket connection."""
+    """The caller of a request or a socket connection. `user` and `device` are read-only rows
+    (their columns as attributes), except an API token's user; change them through a query."""
 
-    user: StaffUser | None = None
-    device: Device | None = None
+    user: Any = None
+    device: Any = None
     via: str | None = None  # session | bearer | cookie
 
     @property
@@ -78,7 +79,31 @@ class Principal:
 ANONYMOUS = Principal()
 
 
-_DEVICE_BY_HASH = select(Device).where(Device.token_hash == bindparam("digest"))
+_DEVICES = Device.__table__
+_USERS = StaffUser.__table__
+_DEVICE_BY_HASH = select(_DEVICES).where(_DEVICES.c.token_hash == bindparam("digest"))
+_USER_BY_ID = select(_USERS).where(_USERS.c.id == bindparam("id"))
+
+
+def _reference() -> Any:
+    from lobby.services import ctx
+
+    return ctx().reference
+
+
+# Every kiosk ticket and every counter action starts by finding who asks. Devices and staff are
+# read as rows through the reference cache (lobby.refcache): a revocation or a role change made
+# here applies to the next request, one made by another process within LOBBY_REFERENCE_TTL.
+def _device_row(digest: str) -> Any:
+    return _reference().get(
+        ("device", digest), lambda: db.session.execute(_DEVICE_BY_HASH, {"digest": digest}).first()
+    )
+
+
+def _user_row(user_id: int) -> Any:
+    return _reference().get(
+        ("user", user_id), lambda: db.session.execute(_USER_BY_ID, {"id": user_id}).first()
+    )
 
 
 def principal_from_token(token: str | None) -> Principal | None:
@@ -91,7 +116,7 @@ def principal_from_token(token: str | None) -> Principal | None:
         if api is not None and api.user.active:
             return Principal(user=api.user, via="bearer")
         return None
-    device = db.session.scalar(_DEVICE_BY_HASH, {"digest": digest})
+    device = _device_row(digest)
     if device is not None and device.active:
         return Principal(device=device, via="bearer")
     return None
@@ -101,7 +126,7 @@ def principal_from_session() -> Principal | None:
     user_id = session.get("user_id")
     if user_id is None:
         return None
-    user = db.session.get(StaffUser, user_id)
+    user = _user_row(user_id) if isinstance(user_id, int) else None
     if user is None or not user.active:
         return None
     return Principal(user=user, via="session")

@@ -1,8 +1,8 @@
 """Short-lived per-process caches of what every ticket and every call reads but rarely changes.
 
-`reference`: the office's settings, its fields, working windows and calendar days. They change a
-few times a year, yet issuing a ticket read all four from the database every time (about a third
-of its CPU). A process keeps them for `LOBBY_REFERENCE_TTL` seconds (default 5); a write to any
+`reference`: the office's settings, its fields, working windows and calendar days, its devices
+and staff accounts. They change a few times a year, yet issuing a ticket or acting at a counter
+read them from the database every time (about a third of its CPU). A process keeps them for `LOBBY_REFERENCE_TTL` seconds (default 5); a write to any
 of them through the ORM in this process clears them at once, and another process sees the change
 within the TTL. Values are immutable (Core rows, tuples, plain values), never ORM objects, so
 concurrent requests can share them safely.
@@ -48,9 +48,9 @@ class RefCache:
 
 
 def _reference_models() -> tuple[type, ...]:
-    from lobby.models import CalendarDay, Field, Office, WorkingWindow
+    from lobby.models import CalendarDay, Device, Field, Office, StaffUser, WorkingWindow
 
-    return (Office, Field, WorkingWindow, CalendarDay)
+    return (Office, Field, WorkingWindow, CalendarDay, Device, StaffUser)
 
 
 def _clear_reference() -> None:

@@ -90,3 +90,39 @@ def test_entries_live_for_the_ttl_and_a_zero_ttl_reads_every_time(monkeypatch: A
     assert cache.get("k", load) == 2
     off = RefCache(0)
     assert [off.get("k", load), off.get("k", load)] == [3, 4]
+
+
+def test_a_revoked_kiosk_and_a_deactivated_officer_are_refused_on_their_next_request(
+    app: Any,
+) -> None:
+    from lobby.extensions import db
+    from lobby.models import Device, StaffUser
+    from tests.integration.helpers import Staff
+
+    client = app.test_client()
+    issue(client, app, "ho_tich")  # the kiosk's row is cached now
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)  # and the officer's
+    with app.app_context():
+        db.session.scalar(db.select(Device).where(Device.kind == "kiosk")).active = False
+        db.session.scalar(db.select(StaffUser).where(StaffUser.username == "canbo1")).active = False
+        db.session.commit()
+    r = client.post("/api/v1/tickets", json={"service": "ho_tich"}, headers=kiosk_headers(app))
+    assert r.status_code == 401
+    r = officer.post("/api/v1/counters/1/call-next")
+    assert r.status_code == 401
+
+
+def test_a_role_change_applies_to_the_next_request(app: Any) -> None:
+    from lobby.extensions import db
+    from lobby.models import StaffUser
+    from tests.integration.helpers import Staff
+
+    leader = Staff(app, "lanhdao")
+    assert leader.get("/api/v1/stats").status_code == 200
+    with app.app_context():
+        db.session.scalar(
+            db.select(StaffUser).where(StaffUser.username == "lanhdao")
+        ).role = "officer"
+        db.session.commit()
+    assert leader.get("/api/v1/stats").status_code == 403
