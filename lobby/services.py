@@ -782,13 +782,8 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
         "target_counter_id": None,
     }
     # A conditional update: if another counter took this ticket first, nothing changes here.
-    done = db.session.execute(
-        update(Ticket)
-        .where(Ticket.id == t.id, Ticket.status == "waiting")
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    done = db.session.connection().execute(_CALL_UPDATE, {"ticket": t.id, **values})
+    if done.rowcount != 1:
         raise _Raced()
     # The row now holds exactly these values: tell the loaded object, no reload.
     for key, value in values.items():
@@ -804,17 +799,33 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
     _publish_positions({t.field_id}, o, day)
 
 
+_TICKETS = Ticket.__table__
+_CALL_UPDATE = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id == bindparam("ticket"), _TICKETS.c.status == "waiting")
+    .values(
+        {
+            name: bindparam(name, type_=_TICKETS.c[name].type)
+            for name in ("status", "counter_id", "staff_id", "called_at", "target_counter_id")
+        }
+    )
+)
+
+
 class _Raced(Exception):
     """Another counter called the chosen ticket between our read and our update."""
 
 
+_CURRENT_NUMBER = _CURRENT_TICKET.with_only_columns(Ticket.number)
+
+
 def _ensure_counter_free(c: Counter, day: date) -> None:
-    current = _current_ticket(c, day)
+    current = db.session.scalar(_CURRENT_NUMBER, {"counter": c.id, "day": day})
     if current is not None:
         raise IllegalTransition(
-            f"Quầy {c.number} đang giữ số {current.number}. "
+            f"Quầy {c.number} đang giữ số {current}. "
             "Hãy hoàn thành, đánh dấu vắng mặt hoặc chuyển quầy trước khi gọi số mới.",
-            ticket=current.number,
+            ticket=current,
         )
 
 
