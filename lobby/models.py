@@ -218,6 +218,21 @@ class Ticket(db.Model):
     __table_args__ = (
         UniqueConstraint("office_id", "issue_field_id", "service_day", "seq"),
         Index("ix_tickets_queue", "office_id", "service_day", "status", "field_id", "issued_at"),
+        # The head of each line in queue order: call-next stops at the first match.
+        Index(
+            "ix_tickets_line",
+            "office_id",
+            "service_day",
+            "status",
+            "is_priority",
+            "issued_at",
+            "seq",
+            "id",
+        ),
+        # A counter's current ticket and no-shows; the recent service times of a field. Without
+        # them both read every ticket ever issued, and the table grows by the year.
+        Index("ix_tickets_counter", "counter_id", "service_day", "status"),
+        Index("ix_tickets_field_done", "field_id", "status", "finished_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))

@@ -196,6 +196,14 @@ def field_ref(o: Any, code: Any) -> Any:
     return _active_field(ctx().reference.get(("field", o.id, code), load))
 
 
+def field_code(field_id: int) -> str | None:
+    """A field's code by its id (cached like field_ref())."""
+    return ctx().reference.get(
+        ("field_code", field_id),
+        lambda: db.session.scalar(select(Field.code).where(Field.id == field_id)),
+    )
+
+
 def _check_field_code(code: Any) -> None:
     if not isinstance(code, str) or not code:
         raise InvalidRequest("Thiếu lĩnh vực (service).", field="service")
@@ -612,10 +620,18 @@ _CANDIDATES = select(Ticket).where(
 _COUNTER_FIELD_IDS = select(counter_fields.c.field_id).where(
     counter_fields.c.counter_id == bindparam("counter")
 )
+_COUNTER_FIELD_CODES = (
+    select(Field.code)
+    .join(counter_fields, counter_fields.c.field_id == Field.id)
+    .where(counter_fields.c.counter_id == bindparam("counter"))
+    .order_by(Field.sort_order, Field.id)
+)
 # SKIP LOCKED (PostgreSQL): a head another counter is taking right now is skipped, so
 # concurrent counters take consecutive tickets instead of racing for the same one.
+# Only what the queue rule needs (no ORM object, no eager joins), along ix_tickets_line.
 _HEAD = {
-    flag: _CANDIDATES.where(Ticket.is_priority.is_(flag))
+    flag: _CANDIDATES.with_only_columns(Ticket.id, Ticket.is_priority, Ticket.issued_at, Ticket.seq)
+    .where(Ticket.is_priority.is_(flag))
     .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
     .limit(1)
     .with_for_update(skip_locked=True, of=Ticket)
@@ -628,14 +644,14 @@ def _candidate_params(c: Counter, o: Office, day: date) -> dict[str, Any]:
     return {"office": o.id, "day": day, "fields": field_ids, "counter": c.id}
 
 
-def _heads(c: Counter, o: Office, day: date) -> list[Ticket]:
+def _heads(c: Counter, o: Office, day: date) -> list[queueing.Candidate]:
     """The oldest waiting ticket of each class: all the queue rule needs to choose."""
     params = _candidate_params(c, o, day)
     heads = []
     for flag in (True, False):
-        head = db.session.scalar(_HEAD[flag], params)
-        if head is not None:
-            heads.append(head)
+        row = db.session.execute(_HEAD[flag], params).first()
+        if row is not None:
+            heads.append(queueing.Candidate(row.id, row.is_priority, row.issued_at, row.seq))
     return heads
 
 
@@ -703,12 +719,12 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
             pub = ctx().publisher
             counts = waiting_counts(office_ref(), day)
             for fid in field_ids:
-                f = db.session.get(Field, fid)
-                if f is not None:
+                code = field_code(fid)
+                if code is not None:
                     pub.publish(
                         realtime.QUEUE_CHANGED,
-                        {"service": f.code, "waiting": counts.get(fid, 0)},
-                        [realtime.service_room(f.code)],
+                        {"service": code, "waiting": counts.get(fid, 0)},
+                        [realtime.service_room(code)],
                     )
             if not phones_here:
                 return
@@ -844,14 +860,10 @@ def call_next(counter_number: int, user: StaffUser) -> dict[str, Any]:
                     interleave_n=o.interleave_n,
                     priority_counter_serves_normal=o.priority_counter_serves_normal,
                 )
-                chosen = queueing.choose_next(
-                    [queueing.Candidate(h.id, h.is_priority, h.issued_at, h.seq) for h in heads],
-                    policy,
-                    _counter_normals(c, day),
-                )
+                chosen = queueing.choose_next(heads, policy, _counter_normals(c, day))
                 if chosen is None:
                     raise QueueEmpty("Không còn số nào đang chờ tại quầy này.")
-                t = next(h for h in heads if h.id == chosen.id)
+                t = ticket_by_id(chosen.id)
                 _call(t, c, user, o, day, "call")
                 return {"ticket": staff_ticket_view(t, o)}
         except _Raced:
@@ -1063,7 +1075,7 @@ def counter_view(c: Counter, o: Office, day: date, *, free: bool = False) -> dic
         "counter": c.number,
         "number": c.number,
         "name": c.name,
-        "services": [f.code for f in c.fields],
+        "services": list(db.session.scalars(_COUNTER_FIELD_CODES, {"counter": c.id})),
         "priority": c.is_priority,
         "state": c.state,
         "pause_reason": c.pause_reason if c.state == "paused" else "",
