@@ -215,15 +215,18 @@ def _active_field(found: Any) -> Any:
     return found
 
 
+_COUNTER = select(Counter).where(
+    Counter.office_id == bindparam("office"), Counter.number == bindparam("number")
+)
+_COUNTER_BY_NUMBER = {False: _COUNTER, True: _COUNTER.with_for_update()}
+
+
 def counter_by_number(o: Office, number: Any, *, lock: bool = False) -> Counter:
     try:
         n = int(number)
     except (TypeError, ValueError):
         raise InvalidRequest("Số quầy không hợp lệ.", field="counter") from None
-    stmt = select(Counter).where(Counter.office_id == o.id, Counter.number == n)
-    if lock:
-        stmt = stmt.with_for_update()
-    found = db.session.scalar(stmt)
+    found = db.session.scalar(_COUNTER_BY_NUMBER[lock], {"office": o.id, "number": n})
     if found is None or not found.active:
         raise NotFound(f"Không có quầy số {n}.")
     return found
@@ -798,13 +801,8 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
         "target_counter_id": None,
     }
     # A conditional update: if another counter took this ticket first, nothing changes here.
-    done = db.session.connection().execute(_CALL_UPDATE, {"ticket": t.id, **values})
-    if done.rowcount != 1:
+    if not _write_ticket(t, values, only_if="waiting"):
         raise _Raced()
-    # The row now holds exactly these values: tell the loaded object, no reload.
-    for key, value in values.items():
-        set_committed_value(t, key, value)
-    set_committed_value(t, "counter", c)
     c.normals_since_priority = queueing.normals_after_call(
         queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq), _counter_normals(c, day)
     )
@@ -816,16 +814,34 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
 
 
 _TICKETS = Ticket.__table__
-_CALL_UPDATE = (
-    update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket"), _TICKETS.c.status == "waiting")
-    .values(
-        {
-            name: bindparam(name, type_=_TICKETS.c[name].type)
-            for name in ("status", "counter_id", "staff_id", "called_at", "target_counter_id")
-        }
+
+
+@cache
+def _ticket_update(columns: tuple[str, ...], only_if: str | None = None) -> Any:
+    """UPDATE tickets SET <columns> WHERE id = :ticket [AND status = only_if], built once."""
+    stmt = update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket"))
+    if only_if is not None:
+        stmt = stmt.where(_TICKETS.c.status == only_if)
+    return stmt.values({name: bindparam(name, type_=_TICKETS.c[name].type) for name in columns})
+
+
+def _write_ticket(t: Ticket, values: dict[str, Any], *, only_if: str | None = None) -> bool:
+    """Write a ticket's changed columns with one Core UPDATE (no unit of work) and tell the
+    loaded object; False when `only_if` no longer holds (another counter was first)."""
+    done = db.session.connection().execute(
+        _ticket_update(tuple(values), only_if), {"ticket": t.id, **values}
     )
-)
+    if done.rowcount != 1:
+        return False
+    for key, value in values.items():
+        set_committed_value(t, key, value)
+    if "counter_id" in values:
+        set_committed_value(
+            t,
+            "counter",
+            None if values["counter_id"] is None else db.session.get(Counter, values["counter_id"]),
+        )
+    return True
 
 
 class _Raced(Exception):
@@ -923,27 +939,25 @@ def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str
         outcome = kw.get("outcome")
         new = next_status(TicketStatus(t.status), action, outcome=outcome)
         now = ctx().clock.now()
-        t.status = new.value
         day = t.service_day
+        values: dict[str, Any] = {"status": new.value}
         if action is Action.RECALL:
-            t.recall_count += 1
-            t.called_at = now
+            values |= {"recall_count": t.recall_count + 1, "called_at": now}
         elif action is Action.START:
-            t.serving_started_at = now
+            values["serving_started_at"] = now
         elif action is Action.FINISH:
-            t.outcome = outcome.value if outcome else None
-            t.finished_at = now
-        elif action is Action.NO_SHOW:
-            t.finished_at = now
+            values |= {"outcome": outcome.value if outcome else None, "finished_at": now}
+        elif action in (Action.NO_SHOW, Action.CANCEL):
+            values["finished_at"] = now
         elif action is Action.REQUEUE:
-            t.finished_at = None
-            t.called_at = None
-            t.counter_id = None
-            t.target_counter_id = c.id if c is not None else None
-        elif action is Action.CANCEL:
-            t.finished_at = now
+            values |= {
+                "finished_at": None,
+                "called_at": None,
+                "counter_id": None,
+                "target_counter_id": c.id if c is not None else None,
+            }
+        _write_ticket(t, values)
         _record(t, action.value, before, staff=user, counter=c, **kw.get("detail", {}))
-        db.session.flush()
         if action is Action.RECALL and c is not None:
             _publish_called(t, c, o, recall=True)
         _publish_updated(t)
