@@ -4,23 +4,34 @@ The server is Flask-SocketIO on gevent's WSGI server with gevent-websocket: one 
 many open websockets cheaply (see docs/deployment.md for why).
 """
 
-if __name__ == "__main__":
+
+def _leave_out_unused_libraries() -> None:
+    """python-socketio and python-engineio import every optional library they find installed:
+    their client's transports (requests, websocket-client; installed here for the tests) and
+    Redis (~6 MB with what it imports). This process is a Socket.IO server, and needs Redis only
+    when a message queue or a Redis rate-limit store is configured. Leaving them out makes it
+    start ~11 MB smaller (bench/README.md); a library left out stays out of this process."""
+    import os
     import sys
 
-    # This process is a Socket.IO server only. python-engineio imports its client's transports
-    # (requests, websocket-client) whenever they are installed, as they are here for the tests;
-    # the server never uses them, and without them it starts ~5 MB smaller (bench/README.md).
-    for _client_only in ("requests", "websocket"):
-        sys.modules.setdefault(_client_only, None)  # type: ignore[arg-type]
+    unused = ["requests", "websocket"]
+    settings = ("SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI")
+    if not any("redis" in os.environ.get(name, "").lower() for name in settings):
+        unused.append("redis")
+    for name in unused:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
+
+if __name__ == "__main__":
+    _leave_out_unused_libraries()
     # Before anything else imports socket or threading: make blocking I/O cooperative.
     from gevent import monkey
 
     monkey.patch_all()
 
-import os
+import os  # noqa: E402  (after the gevent patch above)
 
-from lobby import create_app
+from lobby import create_app  # noqa: E402
 
 # Under `python server.py` gevent serves; under `flask --app server` (CLI, tests) threads do.
 app = create_app(
