@@ -26,10 +26,15 @@ T = TypeVar("T")
 
 
 class RefCache:
-    """A dict of (key → value) whose entries live `ttl` seconds; ttl <= 0 turns it off."""
+    """A dict of (key → value) whose entries live `ttl` seconds; ttl <= 0 turns it off.
 
-    def __init__(self, ttl: float) -> None:
+    Some keys come from requests (a field code, a token's hash), misses included, so the
+    dict is bounded: past `max_entries` the expired entries go, then everything if need be.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 4096) -> None:
         self.ttl = ttl
+        self.max_entries = max_entries
         self._data: dict[Hashable, tuple[float, Any]] = {}
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
@@ -40,6 +45,10 @@ class RefCache:
         if hit is not None and now - hit[0] < self.ttl:
             return hit[1]  # type: ignore[no-any-return]
         value = load()
+        if len(self._data) >= self.max_entries:
+            self._data = {k: v for k, v in self._data.items() if now - v[0] < self.ttl}
+            if len(self._data) >= self.max_entries:
+                self._data.clear()
         self._data[key] = (now, value)
         return value
 

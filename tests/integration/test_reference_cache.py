@@ -126,3 +126,21 @@ def test_a_role_change_applies_to_the_next_request(app: Any) -> None:
         ).role = "officer"
         db.session.commit()
     assert leader.get("/api/v1/stats").status_code == 403
+
+
+def test_keys_from_requests_cannot_grow_the_cache_without_bound(monkeypatch: Any) -> None:
+    """Unknown tokens and field codes are cached as misses: a flood of them stays bounded."""
+    now = [0.0]
+    monkeypatch.setattr("lobby.refcache.time.monotonic", lambda: now[0])
+    cache = RefCache(5.0, max_entries=100)
+    for i in range(1000):
+        cache.get(("device", f"random-{i}"), lambda: None)
+        assert len(cache._data) <= 100
+    cache._data.clear()
+    for i in range(99):
+        cache.get(("field", f"nope-{i}"), lambda: None)
+    now[0] += 6.0  # those misses have expired
+    cache.get("office", lambda: "row")  # the 100th entry
+    cache.get(("device", "one-more"), lambda: None)  # full: the expired ones go first
+    assert len(cache._data) == 2
+    assert cache.get("office", lambda: "reloaded") == "row"
