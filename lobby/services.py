@@ -783,10 +783,12 @@ def _rooms_with_clients(app: Any) -> set[str] | None:
         return None
 
 
-def _publish_updated(t: Ticket) -> None:
+def _publish_updated(t: Ticket, counter: Counter | None = None) -> None:
+    """ticket_updated to the ticket's phone and to the counter it is at (or has just left)."""
     rooms = [realtime.ticket_room(t.public_token)]
-    if t.counter is not None:
-        rooms.append(realtime.counter_room(t.counter.number))
+    at = counter or t.counter
+    if at is not None:
+        rooms.append(realtime.counter_room(at.number))
     tx_hooks_publish(realtime.TICKET_UPDATED, _update_payload(t), rooms)
 
 
@@ -960,7 +962,7 @@ def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str
         _record(t, action.value, before, staff=user, counter=c, **kw.get("detail", {}))
         if action is Action.RECALL and c is not None:
             _publish_called(t, c, o, recall=True)
-        _publish_updated(t)
+        _publish_updated(t, c)
         if action in (Action.REQUEUE,):
             _publish_positions({t.field_id}, o, day)
         if c is not None and action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL):

@@ -89,7 +89,9 @@ def test_priority_goes_first_then_one_priority_per_two_normals(app: Any) -> None
     assert order == ["A005", "A001", "A002", "A006", "A003", "A004"]
 
 
-def test_no_show_then_requeue_keeps_the_number_and_returns_to_the_same_counter(app: Any) -> None:
+def test_no_show_then_requeue_keeps_the_number_and_returns_to_the_same_counter(
+    app: Any, published: Any
+) -> None:
     client = app.test_client()
     t = issue(client, app)
     officer = Staff(app, "canbo1")
@@ -101,6 +103,10 @@ def test_no_show_then_requeue_keeps_the_number_and_returns_to_the_same_counter(a
     assert client.get(f"/api/v1/tickets/{t['token']}").get_json()["status"] == "no_show"
     back = officer.post(f"/api/v1/tickets/{tid}/requeue").get_json()["ticket"]
     assert back["status"] == "waiting" and back["number"] == t["number"]
+    # The phone and the counter the citizen came back to both hear of it.
+    payload, rooms = published.named("ticket_updated")[-1]
+    assert payload["status"] == "waiting" and payload["counter"] is None
+    assert set(rooms) == {f"ticket:{t['token']}", "counter:1"}
     again = officer.call_next(1).get_json()["ticket"]
     assert again["id"] == tid
 
