@@ -69,8 +69,13 @@ def main() -> None:
     socketio.start_background_task(run_background_jobs, app)
     import signal
 
-    # SIGTERM (service managers) ends the server as cleanly as Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    import gevent
+
+    # SIGTERM (service managers) ends the server as cleanly as Ctrl-C does: the serving
+    # greenlet gets a KeyboardInterrupt (raised in the signal handler itself, gevent's hub
+    # would print it as a crash first).
+    serving = gevent.getcurrent()
+    gevent.signal_handler(signal.SIGTERM, lambda: gevent.kill(serving, KeyboardInterrupt))
     try:
         socketio.run(
             app,

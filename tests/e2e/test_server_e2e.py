@@ -96,6 +96,22 @@ def test_a_call_reaches_the_board_and_the_phone_within_a_second(live_server: Liv
         phone.close()
 
 
+def test_a_service_manager_stops_the_server_cleanly_with_sigterm(live_server: LiveServer) -> None:
+    """systemd and friends send SIGTERM: the server says it stopped, exits 0, logs no crash."""
+    import signal
+
+    ticket = _issue(live_server)
+    assert live_server.proc is not None
+    live_server.proc.send_signal(signal.SIGTERM)
+    assert live_server.proc.wait(10) == 0
+    log = live_server.log_text()
+    assert "Đã dừng máy chủ." in log and "Traceback" not in log
+    live_server.proc = None
+    live_server.start()  # and what it issued is still there
+    got = requests.get(f"{live_server.url}/api/v1/tickets/{ticket['token']}", timeout=5)
+    assert got.json()["number"] == ticket["number"]
+
+
 def test_tickets_survive_a_server_restart_and_clients_reconnect(live_server: LiveServer) -> None:
     ticket = _issue(live_server)
     phone = Listener(live_server.url, {"ticket": ticket["token"]})
