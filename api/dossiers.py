@@ -259,36 +259,34 @@ def openapi_paths() -> dict[str, Any]:
                 "parameters": [IDEM],
                 "requestBody": {
                     "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["procedure", "applicant"],
-                                "properties": {
-                                    "ticket_id": {"type": "integer"},
-                                    "procedure": {"type": "string"},
-                                    "applicant": {
-                                        "type": "object",
-                                        "required": ["full_name"],
-                                        "properties": {
-                                            k: {"type": "string"}
-                                            for k in (
-                                                "full_name",
-                                                "id_number",
-                                                "phone",
-                                                "email",
-                                                "address",
-                                            )
-                                        },
+                    **json_content(
+                        {
+                            "type": "object",
+                            "required": ["procedure", "applicant"],
+                            "properties": {
+                                "ticket_id": {"type": "integer"},
+                                "procedure": {"type": "string"},
+                                "applicant": {
+                                    "type": "object",
+                                    "required": ["full_name"],
+                                    "properties": {
+                                        k: {"type": "string"}
+                                        for k in (
+                                            "full_name",
+                                            "id_number",
+                                            "phone",
+                                            "email",
+                                            "address",
+                                        )
                                     },
-                                    "components": {"type": "array"},
-                                    "channel": {"enum": list(dossiers.CHANNELS)},
-                                    "sets_count": {"type": "integer"},
-                                    "print": {"type": "boolean"},
                                 },
-                            }
+                                "components": {"type": "array"},
+                                "channel": {"enum": list(dossiers.CHANNELS)},
+                                "sets_count": {"type": "integer"},
+                                "print": {"type": "boolean"},
+                            },
                         }
-                    },
+                    ),
                 },
                 "responses": {
                     **json_response(
@@ -341,22 +339,20 @@ def openapi_paths() -> dict[str, Any]:
                 "parameters": [_CODE, IDEM],
                 "requestBody": {
                     "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["action"],
-                                "properties": {
-                                    "action": {"enum": actions},
-                                    "note": {"type": "string"},
-                                    "reason": {"type": "string"},
-                                    "to_unit": {"type": "string"},
-                                    "items": {"type": "array"},
-                                    "new_due_at": {"type": "string", "format": "date-time"},
-                                },
-                            }
+                    **json_content(
+                        {
+                            "type": "object",
+                            "required": ["action"],
+                            "properties": {
+                                "action": {"enum": actions},
+                                "note": {"type": "string"},
+                                "reason": {"type": "string"},
+                                "to_unit": {"type": "string"},
+                                "items": {"type": "array"},
+                                "new_due_at": {"type": "string", "format": "date-time"},
+                            },
                         }
-                    },
+                    ),
                 },
                 "responses": {
                     **json_response({"type": "object", "required": ["dossier"]}),
@@ -378,18 +374,16 @@ def openapi_paths() -> dict[str, Any]:
                 "summary": "Look up by dossier code and the lookup secret printed on the receipt (rate-limited)",
                 "requestBody": {
                     "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["code", "pin"],
-                                "properties": {
-                                    "code": {"type": "string"},
-                                    "pin": {"type": "string"},
-                                },
-                            }
+                    **json_content(
+                        {
+                            "type": "object",
+                            "required": ["code", "pin"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "pin": {"type": "string"},
+                            },
                         }
-                    },
+                    ),
                 },
                 "responses": {
                     **json_response(_PUBLIC_DOSSIER),

@@ -250,20 +250,13 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 def _list(key: str, item: str) -> dict[str, Any]:
-    return {
-        "200": {
-            "description": "OK",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": [key],
-                        "properties": {key: {"type": "array", "items": _ref(item)}},
-                    }
-                }
-            },
+    return json_response(
+        {
+            "type": "object",
+            "required": [key],
+            "properties": {key: {"type": "array", "items": _ref(item)}},
         }
-    }
+    )
 
 
 IDEM = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
@@ -287,7 +280,7 @@ def _counter_op(
         "responses": {**_ok(ok), **_errors(400, 401, 403, 404, 409, 422, *extra)},
     }
     if body is not None:
-        op["requestBody"] = {"content": {"application/json": {"schema": body}}}
+        op["requestBody"] = json_content(body)
     return op
 
 
@@ -345,7 +338,7 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [IDEM],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("IssueRequest")}},
+                    **json_content(_ref("IssueRequest")),
                 },
                 "responses": {
                     **_ok("IssuedTicket", "201", "Issued"),
@@ -441,36 +434,29 @@ def openapi_document() -> dict[str, Any]:
                     IDEM,
                 ],
                 "requestBody": {
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"device": {"type": "integer"}},
-                            }
+                    **json_content(
+                        {
+                            "type": "object",
+                            "properties": {"device": {"type": "integer"}},
                         }
-                    }
+                    )
                 },
                 "responses": {
-                    "202": {
-                        "description": "Queued for the printer (409 no_printer: the device has none)",
-                        "content": {
-                            "application/json": {
-                                "schema": {
+                    **json_response(
+                        {
+                            "type": "object",
+                            "required": ["print"],
+                            "properties": {
+                                "print": {
                                     "type": "object",
-                                    "required": ["print"],
-                                    "properties": {
-                                        "print": {
-                                            "type": "object",
-                                            "required": ["status"],
-                                            "properties": {
-                                                "status": {"enum": ["queued", "failed"]}
-                                            },
-                                        }
-                                    },
+                                    "required": ["status"],
+                                    "properties": {"status": {"enum": ["queued", "failed"]}},
                                 }
-                            }
+                            },
                         },
-                    },
+                        "202",
+                        "Queued for the printer (409 no_printer: the device has none)",
+                    ),
                     **_errors(400, 401, 403, 404, 409, 422),
                 },
             }
