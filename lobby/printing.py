@@ -517,26 +517,43 @@ class Printing:
             # A bad URL stored before validation: the ticket is still valid, only unprintable.
             log.exception("device %s has an unusable printer URL", device.id)
             return {"status": "failed"}
+        slip = {
+            **slip_data(ticket_slip(t, f, o, reprint=reprint, ahead=ahead)),
+            "logo": logo_path(self.app),
+        }
+        self._queue(tx, device, key, "ticket", t.id, slip, reprint=reprint)
+        return {"status": "queued"}
+
+    def _queue(
+        self,
+        tx: Any,
+        device: Any,
+        key: str,
+        kind: str,
+        ticket_id: int | None,
+        slip: dict[str, Any],
+        *,
+        payload: bytes | None = None,
+        reprint: bool = False,
+    ) -> None:
+        """Store a pending job for the device's printer; its worker wakes after the commit."""
+        url, device_id = device.printer_url, device.id
         db.session.add(
             PrintJob(
-                device_id=device.id,
+                device_id=device_id,
                 printer_url=url,
                 printer_key=key,
-                kind="ticket",
-                ticket_id=t.id,
-                slip={
-                    **slip_data(ticket_slip(t, f, o, reprint=reprint, ahead=ahead)),
-                    "logo": logo_path(self.app),
-                },
+                kind=kind,
+                ticket_id=ticket_id,
+                slip=slip,
+                payload=payload,
                 status="pending",
                 attempts=0,
                 created_at=self.clock.now(),
                 reprint=reprint,
             )
         )
-        device_id = device.id
         tx.after_commit(lambda: self._after_queued(key, url, device_id))
-        return {"status": "queued"}
 
     def receipt_printer(self, d: Any) -> Device | None:
         """The counter's own printer (a device with settings.counter = N), else a kiosk's."""
@@ -564,23 +581,8 @@ class Printing:
         key = job_printer_key(url, device.id)
         slip = receipt_slip(d, o, pin)
         payload = render_job("receipt", {**slip_data(slip), "logo": logo_path(self.app)}, url)
-        db.session.add(
-            PrintJob(
-                device_id=device.id,
-                printer_url=url,
-                printer_key=key,
-                kind="receipt",
-                ticket_id=d.ticket_id,
-                slip=slip_data(dataclasses.replace(slip, lookup_pin=None)),
-                payload=payload,
-                status="pending",
-                attempts=0,
-                created_at=self.clock.now(),
-                reprint=False,
-            )
-        )
-        device_id = device.id
-        tx.after_commit(lambda: self._after_queued(key, url, device_id))
+        stored = slip_data(dataclasses.replace(slip, lookup_pin=None))
+        self._queue(tx, device, key, "receipt", d.ticket_id, stored, payload=payload)
         return {"status": "queued", "printer": device.name}
 
     def reprint_ticket(self, ticket_id: int, device_id: Any, user: StaffUser) -> dict[str, Any]:
