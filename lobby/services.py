@@ -342,14 +342,18 @@ def _open_counters_for(field_id: int) -> int:
     )
 
 
-def eta_minutes(field_id: int, ahead: int) -> int:
-    if ahead <= 0:
-        return 0
-    return estimate_wait_minutes(
-        ahead,
+def _estimate_inputs(field_id: int) -> tuple[int, float]:
+    """Open counters serving the field and its recent service time (cached, see _cached)."""
+    return (
         int(_cached("counters", field_id, _open_counters_for)),
         _cached("service", field_id, _avg_service_seconds),
     )
+
+
+def eta_minutes(field_id: int, ahead: int) -> int:
+    if ahead <= 0:
+        return 0
+    return estimate_wait_minutes(ahead, *_estimate_inputs(field_id))
 
 
 # --- views (plain dicts: the API's shapes) ---------------------------------------------------
@@ -743,7 +747,7 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
                 .order_by(Ticket.field_id, Ticket.issued_at, Ticket.id)
             ).all()
             # The estimate's inputs are per field: read them once, not once per waiting ticket.
-            rates = {fid: (_open_counters_for(fid), _avg_service_seconds(fid)) for fid in field_ids}
+            rates = {fid: _estimate_inputs(fid) for fid in field_ids}
         finally:
             db.session.remove()  # nothing held while the events go out
         seen_all: dict[int, int] = {}
