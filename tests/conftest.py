@@ -156,3 +156,21 @@ def app(db_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Any]:
 @pytest.fixture
 def published(app: Any) -> TeePublisher:
     return app.extensions["lobby"].publisher  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def fresh_memory_printers() -> Iterator[None]:
+    """memory:// printers start empty and online (modules opt in with pytest.mark.usefixtures)."""
+    from printers.backends import reset_memory_printers
+
+    reset_memory_printers()
+    yield
+    reset_memory_printers()
+
+
+@pytest.fixture
+def printing(app: Any) -> Iterator[Any]:
+    """The app's Printing; every worker it started is stopped when the test ends."""
+    p = app.extensions["lobby"].printing
+    yield p
+    p.stop_all()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,24 +19,12 @@ from core.clock import FixedClock
 from lobby.extensions import socketio
 from printers import backends
 from printers.agent import PrintAgent, ServerApi, ServerRefused, ServerUnavailable
-from printers.backends import PrinterConfigError, reset_memory_printers
+from printers.backends import PrinterConfigError
 from tests.integration.helpers import Staff, device_token
 from tests.integration.test_openapi import Checker
 from tests.printer_loopback import LoopbackPrinter, cut_follows_raster, parse_raster, stitch
 
-
-@pytest.fixture(autouse=True)
-def _fresh_memory_printers() -> Iterator[None]:
-    reset_memory_printers()
-    yield
-    reset_memory_printers()
-
-
-@pytest.fixture
-def printing(app: Any) -> Iterator[Any]:
-    p = app.extensions["lobby"].printing
-    yield p
-    p.stop_all()
+pytestmark = pytest.mark.usefixtures("fresh_memory_printers")
 
 
 def add_kiosk(app: Any, name: str, printer: str | None) -> dict[str, Any]:

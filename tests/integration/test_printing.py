@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.clock import FixedClock
 from lobby.demo import OFFICE
-from printers.backends import printer_key, reset_memory_printers
+from printers.backends import printer_key
 from printers.layout import render_ticket
 from printers.sample import SAMPLE_TICKET_URL
 from printers.slips import TicketSlip
@@ -27,19 +27,7 @@ from tests.printer_loopback import LoopbackPrinter, cut_follows_raster, parse_ra
 SESSION_LABEL = {"sang": "Sáng", "chieu": "Chiều"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memory_printers() -> Iterator[None]:
-    reset_memory_printers()
-    yield
-    reset_memory_printers()
-
-
-@pytest.fixture
-def printing(app: Any) -> Iterator[Any]:
-    """The app's Printing; every worker it started is stopped when the test ends."""
-    p = app.extensions["lobby"].printing
-    yield p
-    p.stop_all()
+pytestmark = pytest.mark.usefixtures("fresh_memory_printers")
 
 
 @pytest.fixture

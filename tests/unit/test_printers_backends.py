@@ -23,7 +23,6 @@ from printers.backends import (
     printer_key,
     read_status,
     require_driver,
-    reset_memory_printers,
     send,
     validate_printer_url,
     width_dots,
@@ -36,11 +35,7 @@ from tests.printer_loopback import LoopbackPrinter, cut_follows_raster, parse_ra
 NOW = datetime(2025, 7, 1, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memory_printers() -> Iterator[None]:
-    reset_memory_printers()
-    yield
-    reset_memory_printers()
+pytestmark = pytest.mark.usefixtures("fresh_memory_printers")
 
 
 @pytest.fixture

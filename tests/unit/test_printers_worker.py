@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.clock import FixedClock, SystemClock
-from printers.backends import PrinterState, memory_device, reset_memory_printers
+from printers.backends import PrinterState, memory_device
 from printers.escpos_out import slip_bytes
 from printers.layout import render_ticket
 from printers.sample import sample_ticket_slip
@@ -27,11 +26,7 @@ URL = "memory://kiosk-1"
 KEY = "memory://kiosk-1"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memory_printers() -> Iterator[None]:
-    reset_memory_printers()
-    yield
-    reset_memory_printers()
+pytestmark = pytest.mark.usefixtures("fresh_memory_printers")
 
 
 class Recorder:
