@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,29 @@ class LiveServer:
 
     def log_text(self) -> str:
         return (self.instance / "server.log").read_text("utf-8", errors="replace")
+
+
+def issue_ticket(
+    server: LiveServer,
+    service: str = "ho_tich",
+    priority: str | None = None,
+    *,
+    token: str | None = None,
+    session: requests.Session | None = None,
+    timeout: float = 10,
+) -> dict[str, Any]:
+    """A ticket from a kiosk (the demo kiosk unless `token`), as the kiosk page asks for it."""
+    r = (session or requests).post(
+        server.url + "/api/v1/tickets",
+        json={"service": service, "priority": priority},
+        headers={
+            "Authorization": f"Bearer {token or server.device('kiosk')['token']}",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+        timeout=timeout,
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
 
 
 def make_server(tmp: Path, *, port: int | None = None, **env: str) -> LiveServer:

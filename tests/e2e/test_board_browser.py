@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from core.speech import call_announcement, clip_sequence
-from tests.e2e.conftest import REPO, LiveServer, api_login
+from tests.e2e.conftest import REPO, LiveServer, api_login, issue_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,20 +65,6 @@ AUTOPLAY_BLOCKED = """
 def clips_for(number: str, counter: int) -> list[str]:
     """The clip URLs the board must play for a call, computed independently of the server."""
     return ["/voice/vi/" + c for c in clip_sequence(call_announcement(number, counter), repeat=2)]
-
-
-def issue(server: LiveServer, service: str) -> dict[str, Any]:
-    response = requests.post(
-        server.url + "/api/v1/tickets",
-        json={"service": service, "priority": None},
-        headers={
-            "Authorization": "Bearer " + server.device("kiosk")["token"],
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return dict(response.json())
 
 
 def post(session: requests.Session, server: LiveServer, path: str, body: Any = None) -> Any:
@@ -191,7 +177,7 @@ def test_a_call_shows_within_a_second_and_its_clips_play_in_order_and_a_recall_a
     officer = api_login(live_server, "canbo1")
     post(officer, live_server, "/api/v1/counters/1/open")
     for service in ("ho_tich", "ho_tich", "chung_thuc", "dat_dai", "dat_dai", "kinh_te"):
-        issue(live_server, service)
+        issue_ticket(live_server, service)
     page = open_board(browser, live_server)
     voice = []
     page.on("response", lambda r: voice.append((r.url, r.status)) if "/voice/" in r.url else None)
@@ -248,7 +234,7 @@ def test_ten_calls_in_a_burst_are_all_announced_in_order_without_overlap(
     tickets: dict[int, list[str]] = {}
     for counter, service in FIELD_OF_COUNTER.items():
         post(admin, live_server, f"/api/v1/counters/{counter}/open")
-        tickets[counter] = [issue(live_server, service)["number"] for _ in range(2)]
+        tickets[counter] = [issue_ticket(live_server, service)["number"] for _ in range(2)]
     page = open_board(browser, live_server, script=FAST_AUDIO)
 
     calls: list[tuple[str, int]] = []
@@ -294,7 +280,7 @@ def test_a_board_limited_to_counters_ignores_calls_at_other_counters(
     admin = api_login(live_server, "admin")
     for counter in (1, 5):
         post(admin, live_server, f"/api/v1/counters/{counter}/open")
-    first, second = issue(live_server, "ho_tich"), issue(live_server, "ho_tich")
+    first, second = issue_ticket(live_server, "ho_tich"), issue_ticket(live_server, "ho_tich")
     page = open_board(browser, live_server, token=token, script=FAST_AUDIO)
     rows = page.eval_on_selector_all("#serving-rows li", "rows => rows.map(r => r.dataset.counter)")
     assert rows == ["1"]
@@ -318,7 +304,7 @@ def test_when_autoplay_is_blocked_a_notice_asks_for_a_tap_and_then_the_call_play
 ) -> None:
     officer = api_login(live_server, "canbo1")
     post(officer, live_server, "/api/v1/counters/1/open")
-    issue(live_server, "ho_tich")
+    issue_ticket(live_server, "ho_tich")
     page = open_board(browser, live_server, script=AUTOPLAY_BLOCKED)
     page.wait_for_selector("#sound-off", state="visible", timeout=5000)
     assert "Âm thanh đang tắt – chạm để bật" in page.inner_text("#sound-off")
@@ -342,7 +328,7 @@ def test_the_board_recovers_by_itself_after_the_server_restarts(
     officer = api_login(live_server, "canbo2")
     post(officer, live_server, "/api/v1/counters/2/open")
     for _ in range(3):
-        issue(live_server, "dat_dai")
+        issue_ticket(live_server, "dat_dai")
     page = open_board(browser, live_server, script=FAST_AUDIO)
     first = post(officer, live_server, "/api/v1/counters/2/call-next")["ticket"]
     wait_row(page, 2, first["number"], timeout=3000)

@@ -8,23 +8,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer, api_login
+from tests.e2e.conftest import LiveServer, api_login, issue_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def issue(server: LiveServer, service: str, priority: str | None = None) -> dict[str, Any]:
-    response = requests.post(
-        server.url + "/api/v1/tickets",
-        json={"service": service, "priority": priority},
-        headers={
-            "Authorization": "Bearer " + server.device("kiosk")["token"],
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return dict(response.json())
 
 
 def ticket_status(server: LiveServer, token: str) -> str:
@@ -88,9 +74,9 @@ def test_an_officer_signs_in_takes_the_counter_and_calls_serves_and_finishes(
     assert page.is_disabled('[data-action="next"]')  # nobody is waiting yet
     assert "N" in page.inner_text('[data-action="next"] kbd')
 
-    first = issue(live_server, "ho_tich")
-    second = issue(live_server, "chung_thuc", priority="elderly")
-    issue(live_server, "ho_tich")
+    first = issue_ticket(live_server, "ho_tich")
+    second = issue_ticket(live_server, "chung_thuc", priority="elderly")
+    issue_ticket(live_server, "ho_tich")
     page.wait_for_selector(f'#queue-list li[data-number="{first["number"]}"]', timeout=5000)
     wait_text(page, "#waiting-total", "3")
     assert "Ưu tiên" in page.inner_text(f'#queue-list li[data-number="{second["number"]}"]')
@@ -112,7 +98,7 @@ def test_an_officer_signs_in_takes_the_counter_and_calls_serves_and_finishes(
     wait_text(page, "#current-status", "Đang phục vụ")
     assert ticket_status(live_server, called["token"]) == "serving"
     assert page.is_disabled('[data-action="recall"]') and page.is_disabled('[data-action="noshow"]')
-    more = [issue(live_server, s) for s in ("hoi_dap", "ho_tich", "chung_thuc", "ho_tich")]
+    more = [issue_ticket(live_server, s) for s in ("hoi_dap", "ho_tich", "chung_thuc", "ho_tich")]
     page.wait_for_selector(f'#queue-list li[data-number="{more[-1]["number"]}"]', timeout=5000)
     page.wait_for_timeout(3500)  # the screenshot shows the timer running, not a toast
     page.screenshot(path=str(screenshots_dir / "counter.png"))
@@ -130,7 +116,7 @@ def test_an_officer_signs_in_takes_the_counter_and_calls_serves_and_finishes(
 def test_finishing_a_called_ticket_records_start_then_finish(
     live_server: LiveServer, browser: Any
 ) -> None:
-    ticket = issue(live_server, "ho_tich")
+    ticket = issue_ticket(live_server, "ho_tich")
     page = sign_in(browser, live_server, "canbo1")
     wait_text(page, "#counter-state", "Đang mở")
     page.wait_for_selector(f'#queue-list li[data-number="{ticket["number"]}"]')
@@ -147,8 +133,8 @@ def test_finishing_a_called_ticket_records_start_then_finish(
 def test_no_show_requeue_call_a_number_pause_and_resume(
     live_server: LiveServer, browser: Any
 ) -> None:
-    first = issue(live_server, "ho_tich")
-    second = issue(live_server, "ho_tich")
+    first = issue_ticket(live_server, "ho_tich")
+    second = issue_ticket(live_server, "ho_tich")
     page = sign_in(browser, live_server, "canbo1")
     wait_text(page, "#counter-state", "Đang mở")
     wait_live(page)
@@ -221,7 +207,7 @@ def test_the_console_shows_offline_and_recovers_after_a_restart(
     assert "Mất kết nối" in page.inner_text("#conn")
     live_server.start()
     wait_live(page, timeout=20000)
-    ticket = issue(live_server, "ho_tich")
+    ticket = issue_ticket(live_server, "ho_tich")
     page.wait_for_selector(f'#queue-list li[data-number="{ticket["number"]}"]', timeout=5000)
     page.keyboard.press("n")
     wait_text(page, "#current-number", ticket["number"])
@@ -233,7 +219,7 @@ def test_staff_reprint_the_current_ticket_from_the_console(
 ) -> None:
     page = sign_in(browser, live_server, "canbo1")
     wait_live(page)
-    ticket = issue(live_server, "ho_tich")
+    ticket = issue_ticket(live_server, "ho_tich")
     page.wait_for_selector(f'#queue-list li[data-number="{ticket["number"]}"]', timeout=5000)
     page.click('[data-action="next"]')
     wait_text(page, "#current-number", ticket["number"])

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer, api_login
-from tests.e2e.test_phone_browser import PHONE, act, call_next, issue, officer
+from tests.e2e.conftest import LiveServer, api_login, issue_ticket
+from tests.e2e.test_phone_browser import PHONE, act, call_next, officer
 
 pytestmark = pytest.mark.browser
 PRIVATE = ["079123456789", "0901234567", "Nguyễn Văn An", "an@example.com", "Ấp 3"]
@@ -26,7 +26,7 @@ def _staff_context(browser: Any, server: LiveServer, session: requests.Session) 
 def test_the_phone_switches_to_the_dossier_view_when_the_officer_accepts_it(
     live_server: LiveServer, browser: Any, screenshots_dir: Path
 ) -> None:
-    ticket = issue(live_server)
+    ticket = issue_ticket(live_server)
     staff = officer(live_server)
     t = call_next(staff, live_server)
     act(staff, live_server, t["id"], "start")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,27 +9,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer, api_login
+from tests.e2e.conftest import LiveServer, api_login, issue_ticket
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
 PRIVACY = "Thông tin cá nhân được bảo vệ theo quy định pháp luật về bảo vệ dữ liệu cá nhân"
-
-
-def issue(server: LiveServer, service: str = "ho_tich") -> dict[str, Any]:
-    """A ticket from the demo kiosk, as the kiosk page would ask for it."""
-    r = requests.post(
-        server.url + "/api/v1/tickets",
-        json={"service": service, "priority": None},
-        headers={
-            "Authorization": "Bearer " + server.device("kiosk")["token"],
-            "Idempotency-Key": str(uuid.uuid4()),
-        },
-        timeout=10,
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
 
 
 def officer(server: LiveServer) -> requests.Session:
@@ -79,8 +63,8 @@ def test_the_phone_page_shows_the_place_in_line_and_the_call_within_a_second(
 ) -> None:
     from playwright.sync_api import expect
 
-    issue(live_server)
-    mine = issue(live_server)
+    issue_ticket(live_server)
+    mine = issue_ticket(live_server)
     response = phone.goto(mine["url"])
     assert response is not None and response.status == 200
     assert "noindex" in (response.headers.get("x-robots-tag") or "")
@@ -114,8 +98,8 @@ def test_the_phone_page_shows_the_place_in_line_and_the_call_within_a_second(
 def test_no_show_and_done_are_shown_with_what_to_do(phone: Any, live_server: LiveServer) -> None:
     from playwright.sync_api import expect
 
-    absent = issue(live_server)
-    present = issue(live_server)
+    absent = issue_ticket(live_server)
+    present = issue_ticket(live_server)
     s = officer(live_server)
     phone.goto(absent["url"])
     wait_live(phone)
@@ -139,7 +123,7 @@ def test_no_show_and_done_are_shown_with_what_to_do(phone: Any, live_server: Liv
 def test_the_first_load_is_under_150_kb_without_the_font(
     phone: Any, live_server: LiveServer
 ) -> None:
-    mine = issue(live_server)
+    mine = issue_ticket(live_server)
     finished: list[Any] = []
     phone.on("requestfinished", lambda req: finished.append(req))
     phone.goto(mine["url"])
@@ -162,7 +146,7 @@ def test_a_wrong_token_gets_a_friendly_404_page_about_nothing_else(
 ) -> None:
     from playwright.sync_api import expect
 
-    other = issue(live_server)
+    other = issue_ticket(live_server)
     for token in ("khong-co-phieu-nay", "x" * 200, other["token"][:-1] + "Z"):
         response = phone.goto(f"{live_server.url}/t/{token}")
         assert response is not None and response.status == 404
@@ -179,7 +163,7 @@ def test_when_the_socket_is_blocked_the_page_polls_and_still_shows_the_call(
 ) -> None:
     from playwright.sync_api import expect
 
-    mine = issue(live_server)
+    mine = issue_ticket(live_server)
     phone.route("**/socket.io/**", lambda route: route.abort())
     phone.goto(mine["url"])
     phone.wait_for_function(
@@ -196,8 +180,8 @@ def test_after_a_server_restart_the_page_recovers_by_itself(
 ) -> None:
     from playwright.sync_api import expect
 
-    first = issue(live_server)
-    mine = issue(live_server)
+    first = issue_ticket(live_server)
+    mine = issue_ticket(live_server)
     phone.goto(mine["url"])
     wait_live(phone)
     expect(phone.get_by_text("Còn 1 người trước bạn")).to_be_visible()

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import socketio
 import zxingcpp
 from PIL import Image
 
-from tests.e2e.conftest import REPO, LiveServer, api_login, make_server
+from tests.e2e.conftest import REPO, LiveServer, api_login, issue_ticket, make_server
 from tests.printer_loopback import LoopbackPrinter, parse_raster, stitch
 
 pytestmark = pytest.mark.slow
@@ -44,14 +43,8 @@ def add_kiosk(server: LiveServer, printer_url: str) -> str:
 
 
 def issue(server: LiveServer, token: str) -> dict[str, Any]:
-    r = requests.post(
-        server.url + "/api/v1/tickets",
-        json={"service": "ho_tich"},
-        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
-        timeout=10,
-    )
-    assert r.status_code == 201, r.text
-    body: dict[str, Any] = r.json()
+    """A ticket from the kiosk with this token, whose slip was queued for its printer."""
+    body = issue_ticket(server, token=token)
     assert body["print"] == {"status": "queued"}
     return body
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 import socketio
 
-from tests.e2e.conftest import LiveServer, api_login, make_server
+from tests.e2e.conftest import LiveServer, api_login, issue_ticket, make_server
 
 POSTGRES_URL = os.environ.get("LOBBY_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("LOBBY_TEST_REDIS_URL", "")
@@ -56,22 +56,8 @@ class Listener:
         self.client.disconnect()
 
 
-def _issue(server: LiveServer, service: str = "ho_tich") -> dict[str, Any]:
-    r = requests.post(
-        server.url + "/api/v1/tickets",
-        json={"service": service},
-        headers={
-            "Authorization": f"Bearer {server.device('kiosk')['token']}",
-            "Idempotency-Key": uuid.uuid4().hex,
-        },
-        timeout=10,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
-
-
 def test_a_call_reaches_the_board_and_the_phone_within_a_second(live_server: LiveServer) -> None:
-    ticket = _issue(live_server)
+    ticket = issue_ticket(live_server)
     board = Listener(live_server.url, {"device_token": live_server.device("board")["token"]})
     phone = Listener(live_server.url, {"ticket": ticket["token"]})
     try:
@@ -100,7 +86,7 @@ def test_a_service_manager_stops_the_server_cleanly_with_sigterm(live_server: Li
     """systemd and friends send SIGTERM: the server says it stopped, exits 0, logs no crash."""
     import signal
 
-    ticket = _issue(live_server)
+    ticket = issue_ticket(live_server)
     assert live_server.proc is not None
     live_server.proc.send_signal(signal.SIGTERM)
     assert live_server.proc.wait(10) == 0
@@ -113,7 +99,7 @@ def test_a_service_manager_stops_the_server_cleanly_with_sigterm(live_server: Li
 
 
 def test_tickets_survive_a_server_restart_and_clients_reconnect(live_server: LiveServer) -> None:
-    ticket = _issue(live_server)
+    ticket = issue_ticket(live_server)
     phone = Listener(live_server.url, {"ticket": ticket["token"]})
     try:
         phone.wait_for("snapshot")
@@ -218,17 +204,7 @@ def test_two_server_processes_on_one_postgresql_never_repeat_a_number_or_a_call(
 
 
 def _issue_with(session: requests.Session, server: LiveServer) -> str:
-    r = session.post(
-        server.url + "/api/v1/tickets",
-        json={"service": "ho_tich"},
-        headers={
-            "Authorization": f"Bearer {server.device('kiosk')['token']}",
-            "Idempotency-Key": uuid.uuid4().hex,
-        },
-        timeout=30,
-    )
-    assert r.status_code == 201, r.text
-    return str(r.json()["number"])
+    return str(issue_ticket(server, session=session, timeout=30)["number"])
 
 
 def test_with_the_redis_queue_a_call_on_one_process_reaches_a_board_on_the_other(
@@ -242,7 +218,7 @@ def test_with_the_redis_queue_a_call_on_one_process_reaches_a_board_on_the_other
     board = Listener(second.url, {"device_token": first.device("board")["token"]})
     try:
         board.wait_for("snapshot")
-        ticket = _issue(first)
+        ticket = issue_ticket(first)
         board.wait_for("ticket_issued", lambda d: d["number"] == ticket["number"])
         officer = api_login(first, "canbo1")
         officer.post(first.url + "/api/v1/counters/1/open", json={})
