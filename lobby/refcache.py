@@ -1,7 +1,7 @@
 """Short-lived per-process caches of what every ticket and every call reads but rarely changes.
 
 `reference`: the office's settings, its fields, working windows and calendar days, its devices
-and staff accounts. They change a few times a year, yet issuing a ticket or acting at a counter
+and staff accounts, and the fields each counter serves. They change a few times a year, yet issuing a ticket or acting at a counter
 read them from the database every time (about a third of its CPU). A process keeps them for `LOBBY_REFERENCE_TTL` seconds (default 5); a write to any
 of them through the ORM in this process clears them at once, and another process sees the change
 within the TTL. Values are immutable (Core rows, tuples, plain values), never ORM objects, so
@@ -19,7 +19,7 @@ from itertools import chain
 from typing import Any, TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
 T = TypeVar("T")
@@ -70,11 +70,23 @@ def _clear_reference() -> None:
         lobby.reference.clear()
 
 
+def _counter_fields_changed(session: Session, obj: Any) -> bool:
+    """A counter added or removed, or the fields it serves changed (its other columns, such as
+    the interleave count written on every call, are not reference data)."""
+    from lobby.models import Counter
+
+    if not isinstance(obj, Counter):
+        return False
+    if obj in session.new or obj in session.deleted:
+        return True
+    return bool(inspect(obj).attrs.fields.history.has_changes())
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _flush_context: Any) -> None:
     models = _reference_models()
     for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, models):
+        if isinstance(obj, models) or _counter_fields_changed(session, obj):
             session.info["lobby_reference_changed"] = True
             # Now, for the rest of this transaction; and again at commit, so that a request
             # that read the old rows in between does not keep them.

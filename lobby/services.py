@@ -624,15 +624,25 @@ _CANDIDATES = select(Ticket).where(
         Ticket.target_counter_id == bindparam("counter"),
     ),
 )
-_COUNTER_FIELD_IDS = select(counter_fields.c.field_id).where(
-    counter_fields.c.counter_id == bindparam("counter")
-)
-_COUNTER_FIELD_CODES = (
-    select(Field.code)
+_COUNTER_FIELDS = (
+    select(Field.id, Field.code)
     .join(counter_fields, counter_fields.c.field_id == Field.id)
     .where(counter_fields.c.counter_id == bindparam("counter"))
     .order_by(Field.sort_order, Field.id)
 )
+
+
+def counter_fields_ref(counter_id: int) -> tuple[tuple[int, str], ...]:
+    """(id, code) of the fields a counter serves, in display order (cached like field_ref())."""
+    return ctx().reference.get(
+        ("counter_fields", counter_id),
+        lambda: tuple(
+            (row.id, row.code)
+            for row in db.session.execute(_COUNTER_FIELDS, {"counter": counter_id})
+        ),
+    )
+
+
 # SKIP LOCKED (PostgreSQL): a head another counter is taking right now is skipped, so
 # concurrent counters take consecutive tickets instead of racing for the same one.
 # Only what the queue rule needs (no ORM object, no eager joins), along ix_tickets_line.
@@ -647,7 +657,7 @@ _HEAD = {
 
 
 def _candidate_params(c: Counter, o: Office, day: date) -> dict[str, Any]:
-    field_ids = list(db.session.scalars(_COUNTER_FIELD_IDS, {"counter": c.id}))
+    field_ids = [fid for fid, _code in counter_fields_ref(c.id)]
     return {"office": o.id, "day": day, "fields": field_ids, "counter": c.id}
 
 
@@ -1095,7 +1105,7 @@ def counter_view(c: Counter, o: Office, day: date, *, free: bool = False) -> dic
         "counter": c.number,
         "number": c.number,
         "name": c.name,
-        "services": list(db.session.scalars(_COUNTER_FIELD_CODES, {"counter": c.id})),
+        "services": [code for _fid, code in counter_fields_ref(c.id)],
         "priority": c.is_priority,
         "state": c.state,
         "pause_reason": c.pause_reason if c.state == "paused" else "",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update
 
 from lobby.refcache import RefCache
-from tests.integration.helpers import issue, kiosk_headers
+from tests.integration.helpers import Staff, issue, kiosk_headers
 
 
 def test_renaming_a_field_shows_on_the_next_ticket_although_the_field_was_cached(
@@ -144,3 +144,42 @@ def test_keys_from_requests_cannot_grow_the_cache_without_bound(monkeypatch: Any
     cache.get(("device", "one-more"), lambda: None)  # full: the expired ones go first
     assert len(cache._data) == 2
     assert cache.get("office", lambda: "reloaded") == "row"
+
+
+def test_a_counter_given_a_new_field_calls_its_tickets_at_once(app: Any) -> None:
+    """The fields a counter serves are cached too; changing them through the ORM clears it."""
+    from lobby.extensions import db
+    from lobby.models import Counter, Field
+
+    client = app.test_client()
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    issue(client, app, "dat_dai")  # not one of counter 1's fields
+    r = officer.call_next(1)
+    assert r.status_code == 409 and r.get_json()["error"] == "queue_empty"
+    with app.app_context():
+        c = db.session.scalar(db.select(Counter).where(Counter.number == 1))
+        c.fields.append(db.session.scalar(db.select(Field).where(Field.code == "dat_dai")))
+        db.session.commit()
+    r = officer.call_next(1)
+    assert r.status_code == 200 and r.get_json()["ticket"]["service"] == "dat_dai"
+    counters = client.get("/api/v1/counters").get_json()["counters"]
+    assert "dat_dai" in next(c["services"] for c in counters if c["number"] == 1)
+
+
+def test_the_interleave_count_written_on_every_call_keeps_the_counters_fields_cached(
+    app: Any,
+) -> None:
+    from lobby.extensions import db
+    from lobby.models import Counter
+
+    client = app.test_client()
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    issue(client, app, "ho_tich", priority="elderly")
+    assert officer.call_next(1).status_code == 200  # a priority call resets the count
+    with app.app_context():
+        c = db.session.scalar(db.select(Counter).where(Counter.number == 1))
+        key = ("counter_fields", c.id)
+    cache = app.extensions["lobby"].reference
+    assert key in cache._data
