@@ -3,6 +3,8 @@
 Served exactly as server.py serves the lobby (gevent monkey-patching, TCP_NODELAY on accepted
 connections, socketio.run), with the same SQLite settings (WAL, synchronous=NORMAL, busy timeout) or DATABASE_URL for PostgreSQL:
   POST /insert   inserts one row with SQLAlchemy and returns it as JSON;
+  POST /call     marks the oldest waiting row "called" (one conditional UPDATE … RETURNING);
+  POST /rows/<id>/start, /rows/<id>/finish   one UPDATE each: the officer's cycle, bare;
   POST /emit     emits one `ticket_called` to every connected Socket.IO client (room "all").
 Run by the benchmarks: `PORT=... LOBBY_INSTANCE_PATH=... python bench/bare_app.py`.
 """
@@ -22,7 +24,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from flask_socketio import SocketIO, emit, join_room
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, String, event
+from sqlalchemy import DateTime, String, event, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -39,6 +41,7 @@ class Row(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     field: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(10), default="waiting", index=True)
 
 
 def create_app() -> Flask:
@@ -78,6 +81,37 @@ def create_app() -> Flask:
         db.session.add(row)
         db.session.commit()
         return jsonify({"id": row.id, "field": row.field}), 201
+
+    @app.post("/call")
+    def call() -> Any:
+        oldest = (
+            select(Row.id)
+            .where(Row.status == "waiting")
+            .order_by(Row.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        called = db.session.scalar(
+            update(Row)
+            .where(Row.id == oldest, Row.status == "waiting")
+            .values(status="called")
+            .returning(Row.id)
+        )
+        db.session.commit()
+        if called is None:
+            return jsonify({"error": "queue_empty"}), 409
+        return jsonify({"id": called})
+
+    @app.post("/rows/<int:row_id>/<any(start, finish):action>")
+    def act(row_id: int, action: str) -> Any:
+        before, after = ("called", "serving") if action == "start" else ("serving", "done")
+        done = db.session.execute(
+            update(Row).where(Row.id == row_id, Row.status == before).values(status=after)
+        )
+        db.session.commit()
+        if done.rowcount != 1:
+            return jsonify({"error": "conflict"}), 409
+        return jsonify({"id": row_id, "status": after})
 
     @app.post("/emit")
     def emit_all() -> Any:

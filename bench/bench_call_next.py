@@ -6,8 +6,11 @@ call-next, start, finish {"outcome": "guided_only"} until their queue is empty; 
 is timed. The demo office has officers canbo1..canbo5 at counters 1..5; the 8- and 16-client
 levels add counters 6..16 (serving every field) and officers bench06..bench16 to the benchmark's
 own throw-away database first. Each level runs on a fresh server and database. Afterwards every
-ticket must have been called exactly once. A last part (the depth probe) measures one officer's
-call-next with 10, 100, 300 and 1,000 tickets waiting in one field, topped up after each call.
+ticket must have been called exactly once. After each level the same cycle runs on the bare
+stack (bench/bare_app.py: /call, /rows/<id>/start, /rows/<id>/finish, one UPDATE each) with as
+many rows and officers, for the ratio (--no-baseline skips it). A last part (the depth probe)
+measures one officer's call-next with 10, 100, 300 and 1,000 tickets waiting in one field,
+topped up after each call.
 
   .venv/bin/python bench/bench_call_next.py --db sqlite
   .venv/bin/python bench/bench_call_next.py --db postgres
@@ -27,6 +30,7 @@ from typing import Any
 
 import requests
 from common import (
+    BARE_ARGV,
     login,
     print_machine,
     raise_open_files,
@@ -94,8 +98,34 @@ def officer_session(server: Any, number: int) -> requests.Session:
     return s
 
 
+class Cycle:
+    """Where an officer's cycle goes: the lobby's API, or the bare stack's three updates."""
+
+    def __init__(self, call: Any, act: Any, ticket_id: Any) -> None:
+        self.call = call  # counter number -> URL of "call the next"
+        self.act = act  # (ticket id, "start" | "finish") -> URL
+        self.ticket_id = ticket_id  # the call's JSON answer -> ticket id
+
+
+def lobby_cycle(server: Any) -> Cycle:
+    base = f"{server.url}/api/v1"
+    return Cycle(
+        lambda n: f"{base}/counters/{n}/call-next",
+        lambda tid, action: f"{base}/tickets/{tid}/{action}",
+        lambda body: body["ticket"]["id"],
+    )
+
+
+def bare_cycle(server: Any) -> Cycle:
+    return Cycle(
+        lambda _n: f"{server.url}/call",
+        lambda tid, action: f"{server.url}/rows/{tid}/{action}",
+        lambda body: body["id"],
+    )
+
+
 def run_level(
-    server: Any, sessions: dict[int, requests.Session], max_seconds: float
+    cycle: Cycle, sessions: dict[int, requests.Session], max_seconds: float
 ) -> dict[str, Any]:
     """Every officer loops call-next, start, finish until the queue is empty or time is up."""
     lock = threading.Lock()
@@ -107,12 +137,11 @@ def run_level(
     deadline = [0.0]
 
     def officer(number: int, s: requests.Session) -> None:
-        base = f"{server.url}/api/v1"
         gate.wait()
         while time.monotonic() < deadline[0]:
             t0 = time.perf_counter()
             r = s.post(
-                f"{base}/counters/{number}/call-next",
+                cycle.call(number),
                 json={},
                 headers={"Idempotency-Key": uuid.uuid4().hex},
                 timeout=60,
@@ -124,10 +153,10 @@ def run_level(
                 with lock:
                     failures.append(f"call-next {number}: {r.status_code} {r.text[:200]}")
                 return
-            tid = r.json()["ticket"]["id"]
+            tid = cycle.ticket_id(r.json())
             ok = True
             for action, body in (("start", {}), ("finish", {"outcome": "guided_only"})):
-                rr = s.post(f"{base}/tickets/{tid}/{action}", json=body, timeout=60)
+                rr = s.post(cycle.act(tid, action), json=body, timeout=60)
                 if rr.status_code != 200:
                     ok = False
                     with lock:
@@ -157,6 +186,24 @@ def run_level(
         "elapsed": elapsed,
         "requests": requests_done[0],
     }
+
+
+def bare_level(db: str, clients: int, tickets: int, max_seconds: float) -> dict[str, Any]:
+    """The same cycle on the bare stack: /insert the rows, then /call, /start, /finish."""
+    with running_server(db, argv=BARE_ARGV) as bare:
+
+        def insert(s: requests.Session, _i: int) -> tuple[bool, Any]:
+            r = s.post(f"{bare.url}/insert", json={"field": "x"}, timeout=30)
+            return r.status_code == 201, r.text
+
+        filled = run_load(8, tickets, lambda _k: requests.Session(), insert)
+        if filled.errors:
+            raise RuntimeError(f"bare stack: {filled.errors} rows failed to insert")
+        sessions = {n: requests.Session() for n in range(1, clients + 1)}
+        level = run_level(bare_cycle(bare), sessions, max_seconds)
+    if level["failures"]:
+        raise RuntimeError(f"bare stack: {level['failures'][:3]}")
+    return level
 
 
 def depth_probe(server: Any, session: requests.Session, depth: int, calls: int) -> dict:
@@ -230,6 +277,7 @@ def main() -> int:
         help="queue depths for the one-officer depth probe ('' to skip)",
     )
     p.add_argument("--depth-calls", type=int, default=20, help="calls per depth")
+    p.add_argument("--no-baseline", action="store_true", help="skip the bare-stack baseline")
     args = p.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     if max(levels) > 16:
@@ -254,7 +302,7 @@ def main() -> int:
             sessions = {n: officer_session(server, n) for n in range(1, clients + 1)}
             # One officer: counter 1, so only its fields; more: every field.
             ids = issue_tickets(server, args.tickets, COUNTER1_FIELDS if clients == 1 else codes)
-            level = run_level(server, sessions, args.max_seconds)
+            level = run_level(lobby_cycle(server), sessions, args.max_seconds)
             check = db_check(server, ids)
         s = summary_ms(level["latencies"])
         rate = len(level["called"]) / level["elapsed"]
@@ -287,6 +335,23 @@ def main() -> int:
                 "failures": level["failures"][:10],
             }
         )
+        if not args.no_baseline:
+            bare = bare_level(args.db, clients, args.tickets, args.max_seconds)
+            bs = summary_ms(bare["latencies"])
+            bare_rate = len(bare["called"]) / bare["elapsed"]
+            print(
+                f"bare cycle clients {clients:>3}  calls {len(bare['called']):>5}  "
+                f"{bare_rate:7.1f} calls/s ({bare['requests'] / bare['elapsed']:6.1f} req/s with "
+                f"start+finish)  p50 {bs['p50']:7.2f} ms  p99 {bs['p99']:7.2f} ms  "
+                f"max {bs['max']:7.2f} ms;  lobby/bare throughput {rate / bare_rate:.2f}",
+                flush=True,
+            )
+            results["levels"][-1]["bare"] = {
+                "calls": len(bare["called"]),
+                "rate": bare_rate,
+                "req_rate": bare["requests"] / bare["elapsed"],
+                **bs,
+            }
     depths = [int(x) for x in args.depths.split(",") if x.strip()]
     results["depths"] = []
     if depths:
