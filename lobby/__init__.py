@@ -22,7 +22,7 @@ def create_app(
     """Build the app: config, database, clock, publisher, printing, blueprints."""
     from lobby import config, errors
     from lobby.extensions import babel, csrf, db, limiter, socketio
-    from lobby.realtime import SocketPublisher
+    from lobby.realtime import SocketPublisher, queue_options
     from lobby.services import LobbyContext
     from lobby.tx import configure_engine
 
@@ -67,8 +67,7 @@ def create_app(
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"],
+        **queue_options(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"]),
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
         ping_interval=20,
         ping_timeout=20,

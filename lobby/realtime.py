@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
+from socketio import RedisManager
+from socketio.manager import Manager
 
 from lobby.extensions import db, socketio
 
@@ -64,6 +66,44 @@ def agent_room(device_id: int) -> str:
 class Publisher(Protocol):
     def publish(self, event: str, payload: dict[str, Any], rooms: list[str]) -> None: ...
 
+    def publish_each(self, event: str, items: list[tuple[str, dict[str, Any]]]) -> None: ...
+
+
+# A batch: one message on the Redis queue carrying one event for many rooms, each with its own
+# payload. Sent to a room nobody joins, so a process that does not know batches delivers it to
+# no one (never the whole batch to every client).
+_EACH_ROOM = "lobby:each_room"
+
+
+class EachRoomRedisManager(RedisManager):  # type: ignore[misc]
+    """python-socketio's Redis client manager, plus batches (SocketPublisher.publish_each).
+
+    Each process delivers a batch to the rooms that have a client on it. Without batches, a call
+    with 500 tickets waiting put 500 messages on the queue, and every process decoded all 500."""
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("room") != _EACH_ROOM or message.get("event") != _EACH_ROOM:
+            super()._handle_emit(message)
+            return
+        batch = message["data"][0]
+        namespace = message.get("namespace") or "/"
+        here = self.rooms.get(namespace, {})
+        for room, payload in batch["items"]:
+            if room in here:
+                # The plain, local emit: this message is already on the queue.
+                Manager.emit(self, batch["event"], payload, namespace=namespace, room=room)
+
+
+def queue_options(url: str | None, channel: str) -> dict[str, Any]:
+    """socketio.init_app()'s options for the message queue: on Redis, the manager that knows
+    batches; with no queue, a fresh in-process manager (Flask-SocketIO would otherwise keep the
+    one it made for an earlier app); another kind of queue as Flask-SocketIO sets it up."""
+    if not url:
+        return {"message_queue": None, "client_manager": None}
+    if url.startswith(("redis://", "rediss://")):
+        return {"message_queue": url, "client_manager": EachRoomRedisManager(url, channel=channel)}
+    return {"message_queue": url, "channel": channel}
+
 
 class SocketPublisher:
     """Publishes to Socket.IO rooms (through the Redis queue when several processes share it)."""
@@ -71,6 +111,17 @@ class SocketPublisher:
     def publish(self, event: str, payload: dict[str, Any], rooms: list[str]) -> None:
         # One emit to a list of rooms: a client in several of them receives the event once.
         socketio.emit(event, payload, to=list(dict.fromkeys(rooms)))
+
+    def publish_each(self, event: str, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """`event` to many rooms, each with its own payload (the waiting phones' places): on
+        the Redis queue one message for them all; otherwise one emit per room."""
+        if not items:
+            return
+        if isinstance(getattr(socketio.server, "manager", None), EachRoomRedisManager):
+            socketio.emit(_EACH_ROOM, {"event": event, "items": items}, to=_EACH_ROOM)
+            return
+        for room, payload in items:
+            socketio.emit(event, payload, to=room)
 
 
 @dataclass
@@ -81,6 +132,9 @@ class RecordingPublisher:
 
     def publish(self, event: str, payload: dict[str, Any], rooms: list[str]) -> None:
         self.events.append((event, payload, list(rooms)))
+
+    def publish_each(self, event: str, items: list[tuple[str, dict[str, Any]]]) -> None:
+        self.events += [(event, payload, [room]) for room, payload in items]
 
     def named(self, event: str) -> list[tuple[dict[str, Any], list[str]]]:
         return [(p, r) for e, p, r in self.events if e == event]

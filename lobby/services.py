@@ -762,6 +762,7 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
             db.session.remove()  # nothing held while the events go out
         seen_all: dict[int, int] = {}
         seen_priority: dict[int, int] = {}
+        places = []
         for t in waiting:
             ahead = (seen_priority if t.is_priority else seen_all).get(t.field_id, 0)
             seen_all[t.field_id] = seen_all.get(t.field_id, 0) + 1
@@ -771,17 +772,22 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
             room = realtime.ticket_room(t.public_token)
             if listening is not None and room not in listening:
                 continue  # nobody follows this ticket right now
-            pub.publish(
-                realtime.TICKET_UPDATED,
-                {
-                    "number": t.number,
-                    "status": "waiting",
-                    "ahead": ahead,
-                    "eta_minutes": estimate_wait_minutes(ahead, counters, avg) if ahead > 0 else 0,
-                    "counter": None,
-                },
-                [room],
+            places.append(
+                (
+                    room,
+                    {
+                        "number": t.number,
+                        "status": "waiting",
+                        "ahead": ahead,
+                        "eta_minutes": estimate_wait_minutes(ahead, counters, avg)
+                        if ahead > 0
+                        else 0,
+                        "counter": None,
+                    },
+                )
             )
+        # With several processes: one message on the queue, not one per waiting ticket.
+        pub.publish_each(realtime.TICKET_UPDATED, places)
 
 
 def _rooms_with_clients(app: Any) -> set[str] | None:

@@ -53,6 +53,10 @@ class TeePublisher:
         self.events.append((event, payload, list(rooms)))
         self._real.publish(event, payload, rooms)
 
+    def publish_each(self, event: str, items: list[tuple[str, dict[str, Any]]]) -> None:
+        self.events += [(event, payload, [room]) for room, payload in items]
+        self._real.publish_each(event, items)
+
     def named(self, event: str) -> list[tuple[dict[str, Any], list[str]]]:
         return [(p, r) for e, p, r in self.events if e == event]
 

@@ -230,3 +230,60 @@ def test_with_the_redis_queue_a_call_on_one_process_reaches_a_board_on_the_other
         board.close()
         first.stop()
         second.stop()
+
+
+def test_with_the_redis_queue_phones_on_both_processes_move_up_with_one_message_for_all(
+    tmp_path: Path, postgres_db: str
+) -> None:
+    """A call tells every waiting phone its new place. With 30 waiting that was 30 messages on
+    the queue, each decoded by every process; now one batch, delivered where each phone is."""
+    _need(REDIS_URL, "LOBBY_TEST_REDIS_URL")
+    import json
+
+    import redis
+
+    channel = f"lobby-e2e-{uuid.uuid4().hex[:8]}"
+    first, second = _pair(
+        tmp_path,
+        postgres_db,
+        SOCKETIO_MESSAGE_QUEUE=REDIS_URL,
+        SOCKETIO_CHANNEL=channel,
+        LOBBY_PRINT_THREADS="0",
+    )
+    queue = redis.Redis.from_url(REDIS_URL).pubsub()
+    queue.subscribe(channel)
+    phones: list[Listener] = []
+    try:
+        tickets = [issue_ticket(first) for _ in range(30)]
+        phones = [
+            Listener(first.url, {"ticket": tickets[-2]["token"]}),
+            Listener(second.url, {"ticket": tickets[-1]["token"]}),
+        ]
+        before = [phone.wait_for("snapshot")[0]["ahead"] for phone in phones]
+        assert before == [28, 29]
+        officer = api_login(first, "canbo1")
+        officer.post(first.url + "/api/v1/counters/1/open", json={})
+        while queue.get_message(timeout=0.3) is not None:
+            pass  # what issuing and opening put on the queue
+        assert officer.post(first.url + "/api/v1/counters/1/call-next", json={}).status_code == 200
+        for phone, ahead in zip(phones, before, strict=True):
+            moved, _ = phone.wait_for("ticket_updated", lambda d, a=ahead: d["ahead"] == a - 1)
+            assert moved["status"] == "waiting" and moved["number"] in {
+                t["number"] for t in tickets
+            }
+        messages = []
+        while (m := queue.get_message(timeout=0.5)) is not None:
+            if m["type"] == "message":
+                messages.append(json.loads(m["data"]))
+        updates = [m for m in messages if m.get("event") == "ticket_updated"]
+        # The called ticket's own update; the 29 still waiting travel in one batch.
+        assert len(updates) == 1 and len(messages) <= 8, [m.get("event") for m in messages]
+        assert all(
+            sum(1 for e in phone.events if e[0] == "ticket_updated") == 1 for phone in phones
+        ), "each phone is told once, by the process it is connected to"
+    finally:
+        for phone in phones:
+            phone.close()
+        queue.close()
+        first.stop()
+        second.stop()
