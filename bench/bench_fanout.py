@@ -12,13 +12,19 @@ CLOCK_MONOTONIC, shared by all processes of the machine.
 
 The same harness runs against the bare stack (bench/bare_app.py: one socketio.emit to a room
 holding every client) for the ratio. Server memory (VmRSS) is read with the clients connected.
+With --queue <redis URL>, two server processes share the database and the queue, the clients
+are split between them and the calls are made on the first; the CPU each server process spends
+per call is printed.
 
   .venv/bin/python bench/bench_fanout.py --db sqlite
+  .venv/bin/python bench/bench_fanout.py --db postgres --queue redis://127.0.0.1:6379/0 \
+      --levels 300,1000 --no-baseline
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -37,11 +43,13 @@ import requests
 from common import (
     BARE_ARGV,
     BENCH,
+    cpu_seconds,
     login,
     print_machine,
     raise_open_files,
     rss_mb,
     run_load,
+    running_peer,
     running_server,
     summary_ms,
     write_results,
@@ -176,12 +184,27 @@ def issue(server: Any, n: int) -> list[dict[str, Any]]:
     return r.results
 
 
-def lobby_level(clients: int, rounds: int, procs: int, db: str) -> dict[str, Any]:
-    """One level against the real server: boards and phones, call-next rounds."""
+def lobby_level(
+    clients: int, rounds: int, procs: int, db: str, queue: str | None = None
+) -> dict[str, Any]:
+    """One level against the real server: boards and phones, call-next rounds. With `queue`
+    (a Redis URL): two server processes on one database sharing that message queue, the
+    clients split between them, every call made on the first."""
     boards = clients - clients // 2
     phones = clients // 2
     total_rounds = rounds + WARMUP_ROUNDS
-    with running_server(db) as server:
+    shared = (
+        {
+            "SOCKETIO_MESSAGE_QUEUE": queue,
+            "SOCKETIO_CHANNEL": f"lobby-bench-{uuid.uuid4().hex[:8]}",
+            "SECRET_KEY": uuid.uuid4().hex,
+        }
+        if queue
+        else {}
+    )
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(running_server(db, **shared))
+        servers = [server] + ([stack.enter_context(running_peer(server))] if queue else [])
         rss_start = rss_mb(server.pid)
         board_token = server.device("board")["token"]
         officer = login(server, "canbo1")
@@ -194,14 +217,20 @@ def lobby_level(clients: int, rounds: int, procs: int, db: str) -> dict[str, Any
         random.shuffle(specs)
         rss_idle = rss_mb(server.pid)
         t_connect = time.monotonic()
-        group = Clients(server.url, specs, procs)
-        status = group.wait_ready()
+        groups = [
+            Clients(srv.url, specs[k :: len(servers)], max(1, procs // len(servers)))
+            for k, srv in enumerate(servers)
+        ]
+        statuses = [group.wait_ready() for group in groups]
         connect_s = time.monotonic() - t_connect
         rss_connected = rss_mb(server.pid)
-        connected = status["connected"]
+        connected = [status["connected"] for status in statuses]
         sends: list[tuple[str, float, float]] = []  # (number, t_send, call-next seconds)
         missing_rounds = 0
+        cpu_before = [cpu_seconds(srv.pid) for srv in servers]
         for k in range(total_rounds):
+            if k == WARMUP_ROUNDS:
+                cpu_before = [cpu_seconds(srv.pid) for srv in servers]
             t0 = time.monotonic()
             r = officer.post(
                 f"{server.url}/api/v1/counters/1/call-next",
@@ -212,7 +241,10 @@ def lobby_level(clients: int, rounds: int, procs: int, db: str) -> dict[str, Any
             assert r.status_code == 200, r.text
             ticket = r.json()["ticket"]
             sends.append((ticket["number"], t0, t1 - t0))
-            if not group.wait_for(connected * (k + 1), timeout=10):
+            if not all(
+                group.wait_for(n * (k + 1), timeout=10)
+                for group, n in zip(groups, connected, strict=True)
+            ):
                 missing_rounds += 1
             tid = ticket["id"]
             officer.post(f"{server.url}/api/v1/tickets/{tid}/start", json={})
@@ -220,8 +252,12 @@ def lobby_level(clients: int, rounds: int, procs: int, db: str) -> dict[str, Any
                 f"{server.url}/api/v1/tickets/{tid}/finish", json={"outcome": "guided_only"}
             )
             time.sleep(0.05)
+        cpu_ms = [
+            (cpu_seconds(srv.pid) - before) / rounds * 1000
+            for srv, before in zip(servers, cpu_before, strict=True)
+        ]
         rss_after = rss_mb(server.pid)
-        reports = group.stop()
+        reports = [rep for group in groups for rep in group.stop()]
         expected_numbers = [t["number"] for t in to_call]
     board_lat, phone_lat, problems = [], [], 0
     for rep in reports:
@@ -247,11 +283,12 @@ def lobby_level(clients: int, rounds: int, procs: int, db: str) -> dict[str, Any
     called_ok = [n for n, _, _ in sends] == expected_numbers
     return {
         "clients": clients,
+        "servers": len(cpu_ms),
         "boards": boards,
         "phones": phones,
-        "connected": connected,
-        "connect_failed": status["n_failed"],
-        "connect_errors": status["failed"],
+        "connected": sum(connected),
+        "connect_failed": sum(status["n_failed"] for status in statuses),
+        "connect_errors": [e for status in statuses for e in status["failed"]][:5],
         "connect_seconds": connect_s,
         "rounds": rounds,
         "rounds_incomplete": missing_rounds,
@@ -261,6 +298,7 @@ def lobby_level(clients: int, rounds: int, procs: int, db: str) -> dict[str, Any
         "boards_ms": summary_ms(board_lat),
         "phones_ms": summary_ms(phone_lat),
         "call_next_ms": summary_ms([d for _, _, d in sends[WARMUP_ROUNDS:]]),
+        "server_cpu_ms_per_call": cpu_ms,
         "rss_start_mb": rss_start,
         "rss_idle_mb": rss_idle,
         "rss_connected_mb": rss_connected,
@@ -319,6 +357,11 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=20, help="measured calls per level")
     p.add_argument("--procs", type=int, default=2, help="client processes")
     p.add_argument("--no-baseline", action="store_true", help="skip the bare-stack baseline")
+    p.add_argument(
+        "--queue",
+        default=None,
+        help="a Redis URL: two server processes share it (and the database), clients split",
+    )
     args = p.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     limit = raise_open_files(max(levels) * 4 + 1024)
@@ -331,7 +374,7 @@ def main() -> int:
     ok = True
     for clients in levels:
         procs = max(1, min(args.procs, math.ceil(clients / 10)))
-        lv = lobby_level(clients, args.rounds, procs, args.db)
+        lv = lobby_level(clients, args.rounds, procs, args.db, args.queue)
         results["lobby"].append(lv)
         ok &= lv["missing_or_wrong_receipts"] == 0 and lv["connect_failed"] == 0
         print(
@@ -341,6 +384,9 @@ def main() -> int:
             f"   call→board          {fmt(lv['boards_ms'])}\n"
             f"   call→phone          {fmt(lv['phones_ms'])}\n"
             f"   call-next response  {fmt(lv['call_next_ms'])}\n"
+            f"   server CPU per call (call-next, start, finish, the pushes): "
+            + ", ".join(f"{ms:.1f} ms" for ms in lv["server_cpu_ms_per_call"])
+            + "\n"
             f"   server RSS: {lv['rss_start_mb']:.1f} MB at start, {lv['rss_idle_mb']:.1f} MB "
             f"after issuing, {lv['rss_connected_mb']:.1f} MB "
             f"connected, {lv['rss_after_mb']:.1f} MB after the calls; "
@@ -362,7 +408,7 @@ def main() -> int:
                 f"{bl['rss_connected_mb']:.1f} MB connected; missing {bl['missing_receipts']}",
                 flush=True,
             )
-    name = f"fanout-{args.db}"
+    name = f"fanout-{args.db}" + ("-2proc-redis" if args.queue else "")
     print(f"# raw figures: {write_results(name, results)}")
     return 0 if ok else 1
 

@@ -303,6 +303,37 @@ def running_server(
 
 
 @contextmanager
+def running_peer(server: Server) -> Iterator[Server]:
+    """A second `python server.py` on the same database as `server` (its SQLite file or its
+    PostgreSQL database), own port and instance folder. Share a message queue by starting both
+    with SOCKETIO_MESSAGE_QUEUE and SECRET_KEY in their environment."""
+    tmp = Path(tempfile.mkdtemp(prefix="lobby-bench-peer-"))
+    port = free_port()
+    env = {
+        **server.env,
+        "LOBBY_INSTANCE_PATH": str(tmp),
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": server.env.get("DATABASE_URL")
+        or f"sqlite:///{server.instance / 'lobby.sqlite3'}",
+    }
+    peer = Server(instance=tmp, port=port, env=env, argv=server.argv)
+    try:
+        peer.start()
+        peer.credentials = server.credentials
+        yield peer
+    finally:
+        peer.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
 def _maybe_pg(db: str) -> Iterator[str | None]:
     if db == "postgres":
         with fresh_pg_database() as url:
