@@ -1,8 +1,9 @@
 """Short-lived per-process caches of what every ticket and every call reads but rarely changes.
 
 `reference`: the office's settings, its fields, working windows and calendar days, its devices
-and staff accounts, and the fields each counter serves. They change a few times a year, yet issuing a ticket or acting at a counter
-read them from the database every time (about a third of its CPU). A process keeps them for `LOBBY_REFERENCE_TTL` seconds (default 5); a write to any
+and staff accounts, and the fields each counter serves. They change a few times a year, yet
+issuing a ticket or acting at a counter read them from the database every time (about a third
+of its CPU). A process keeps them for `LOBBY_REFERENCE_TTL` seconds (default 5); a write to any
 of them through the ORM in this process clears them at once, and another process sees the change
 within the TTL. Values are immutable (Core rows, tuples, plain values), never ORM objects, so
 concurrent requests can share them safely.
