@@ -319,3 +319,43 @@ def calendar() -> Any:
         kinds=workcal.DAY_KIND_LABELS,
         user=user,
     )
+
+
+@bp.route("/admin/setup", methods=["GET", "POST"])
+def setup() -> Any:
+    """The administrator sets up the office: its details, fields (lĩnh vực) and counters."""
+    from lobby import office_setup
+
+    user = _user()
+    if user.role != "admin":
+        abort(403)
+    if request.method == "POST":
+        form = request.form
+        action = form.get("action", "")
+        section = {"office": "office", "field_add": "fields", "field_save": "fields"}.get(
+            action, "counters"
+        )
+        try:
+            if action == "office":
+                office_setup.update_office(form)
+                flash(_("Đã lưu thông tin đơn vị."), "ok")
+            elif action == "field_add":
+                f = office_setup.add_field(form)
+                flash(_("Đã thêm lĩnh vực %(name)s.", name=f.name_vi), "ok")
+            elif action == "field_save":
+                f = office_setup.update_field(form.get("id"), form)
+                flash(_("Đã lưu lĩnh vực %(name)s.", name=f.name_vi), "ok")
+            elif action == "counter_add":
+                c = office_setup.add_counter(form, form.getlist("fields"))
+                flash(_("Đã thêm quầy %(number)s.", number=c.number), "ok")
+            elif action == "counter_save":
+                c = office_setup.update_counter(form.get("id"), form, form.getlist("fields"))
+                flash(_("Đã lưu quầy %(number)s.", number=c.number), "ok")
+            else:
+                flash(_("Thao tác không hợp lệ."), "error")
+        except DomainError as exc:
+            flash(_(getattr(exc, "message", str(exc))), "error")
+        return redirect(url_for("admin.setup", s=section) + "#" + section)
+    return render_template(
+        "admin/setup.html", user=user, focus=request.args.get("s"), **office_setup.setup_view()
+    )

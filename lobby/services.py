@@ -873,7 +873,7 @@ class _Raced(Exception):
 _CURRENT_NUMBER = _CURRENT_TICKET.with_only_columns(Ticket.number)
 
 
-def _ensure_counter_free(c: Counter, day: date) -> None:
+def ensure_counter_free(c: Counter, day: date) -> None:
     current = db.session.scalar(_CURRENT_NUMBER, {"counter": c.id, "day": day})
     if current is not None:
         raise IllegalTransition(
@@ -891,7 +891,7 @@ def call_next(counter_number: int, user: StaffUser) -> dict[str, Any]:
                 o = office_ref()
                 day = today(o)
                 c = counter_for_staff(user, counter_number, lock=True)
-                _ensure_counter_free(c, day)
+                ensure_counter_free(c, day)
                 heads = _heads(c, o, day)
                 policy = queueing.CounterPolicy(
                     is_priority_counter=c.is_priority,
@@ -918,7 +918,7 @@ def call_number(counter_number: int, number: Any, user: StaffUser) -> dict[str, 
         o = office_ref()
         day = today(o)
         c = counter_for_staff(user, counter_number, lock=True)
-        _ensure_counter_free(c, day)
+        ensure_counter_free(c, day)
         t = db.session.scalar(
             select(Ticket)
             .join(Field, Field.id == Ticket.issue_field_id)

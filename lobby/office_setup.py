@@ -1,0 +1,233 @@
+"""Setting up the office itself: its details, its fields (lĩnh vực) and its counters.
+
+The administrator's page (/admin/setup) calls these; each change is one transaction through the
+ORM, so the per-process reference cache (lobby/refcache.py) forgets the old values at once.
+Every check raises a DomainError with a message for people: the page shows it, nothing changes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+
+from core.errors import IllegalTransition, InvalidRequest, NotFound
+from lobby import realtime, services
+from lobby.extensions import db
+from lobby.models import Counter, Field
+from lobby.tx import transaction
+
+FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
+# Ticket numbers are read aloud letter by letter: plain capital letters only.
+TICKET_PREFIX = re.compile(r"[A-Z]{1,4}")
+MAX_INTERLEAVE = 10
+MAX_COUNTER = 999
+
+
+def _text(value: Any, label: str, field: str, *, required: bool = True, limit: int = 255) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise InvalidRequest(f"Cần nhập {label}.", field=field)
+    if len(text) > limit:
+        raise InvalidRequest(f"{label.capitalize()} dài quá {limit} ký tự.", field=field)
+    return text
+
+
+def _whole(value: Any, label: str, field: str, low: int, high: int, *, blank: bool = False) -> Any:
+    """A whole number in [low, high] from a form; None for an empty box when `blank`."""
+    if blank and (value is None or str(value).strip() == ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InvalidRequest(f"{label.capitalize()} phải là một số nguyên.", field=field) from None
+    if not low <= number <= high:
+        raise InvalidRequest(
+            f"{label.capitalize()} phải từ {low} đến {high}.", field=field, low=low, high=high
+        )
+    return number
+
+
+# --- the office ------------------------------------------------------------------------------
+
+
+def update_office(form: dict[str, Any]) -> None:
+    """Name, parent authority, province, address, hotline; the queue rule's settings."""
+    name = _text(form.get("name"), "tên đơn vị", "name")
+    parent = _text(
+        form.get("parent_authority"), "cơ quan chủ quản", "parent_authority", required=False
+    )
+    province = _text(form.get("province"), "tỉnh, thành phố", "province", required=False, limit=120)
+    address = _text(form.get("address"), "địa chỉ", "address", required=False)
+    hotline = _text(
+        form.get("hotline"), "số điện thoại đường dây nóng", "hotline", required=False, limit=40
+    )
+    interleave = _whole(
+        form.get("interleave_n"),
+        "số lượt thường giữa hai lượt ưu tiên",
+        "interleave_n",
+        0,
+        MAX_INTERLEAVE,
+    )
+    with transaction():
+        o = services.office()
+        o.name, o.parent_authority, o.province = name, parent, province
+        o.address, o.hotline, o.interleave_n = address, hotline, interleave
+        o.priority_counter_serves_normal = bool(form.get("priority_counter_serves_normal"))
+
+
+# --- fields ----------------------------------------------------------------------------------
+
+
+def _field_values(form: dict[str, Any]) -> dict[str, Any]:
+    prefix = _text(form.get("ticket_prefix"), "chữ đầu số thứ tự", "ticket_prefix", limit=4).upper()
+    if not TICKET_PREFIX.fullmatch(prefix):
+        raise InvalidRequest(
+            "Chữ đầu số thứ tự gồm 1 đến 4 chữ cái in hoa, không dấu (VD: A, HT).",
+            field="ticket_prefix",
+        )
+    return {
+        "name_vi": _text(form.get("name_vi"), "tên lĩnh vực", "name_vi"),
+        "name_en": _text(form.get("name_en"), "tên tiếng Anh", "name_en", required=False),
+        "ticket_prefix": prefix,
+        "daily_ticket_limit": _whole(
+            form.get("daily_ticket_limit"),
+            "giới hạn số phiếu mỗi ngày",
+            "daily_ticket_limit",
+            1,
+            9999,
+            blank=True,
+        ),
+        "sort_order": _whole(form.get("sort_order") or 0, "thứ tự hiển thị", "sort_order", 0, 999),
+        "active": bool(form.get("active")),
+    }
+
+
+def _check_prefix_free(office_id: int, prefix: str, field_id: int | None) -> None:
+    taken = db.session.scalar(
+        select(Field).where(Field.office_id == office_id, Field.ticket_prefix == prefix)
+    )
+    if taken is not None and taken.id != field_id:
+        raise IllegalTransition(
+            f"Chữ đầu {prefix} đã dùng cho lĩnh vực “{taken.name_vi}”: "
+            "mỗi lĩnh vực một dãy số riêng.",
+            field="ticket_prefix",
+        )
+
+
+def add_field(form: dict[str, Any]) -> Field:
+    code = _text(form.get("code"), "mã lĩnh vực", "code", limit=40).lower()
+    if not FIELD_CODE.fullmatch(code):
+        raise InvalidRequest(
+            "Mã lĩnh vực gồm chữ thường không dấu, chữ số và dấu gạch dưới, bắt đầu bằng một chữ "
+            "(VD: ho_tich).",
+            field="code",
+        )
+    values = _field_values(form)
+    with transaction():
+        o = services.office()
+        if db.session.scalar(select(Field).where(Field.office_id == o.id, Field.code == code)):
+            raise IllegalTransition(f"Đã có lĩnh vực mã {code}.", field="code")
+        _check_prefix_free(o.id, values["ticket_prefix"], None)
+        f = Field(office_id=o.id, code=code, **values)
+        db.session.add(f)
+        db.session.flush()
+        return f
+
+
+def update_field(field_id: Any, form: dict[str, Any]) -> Field:
+    """Everything but the code, which kiosks, boards and other software refer to."""
+    values = _field_values(form)
+    with transaction():
+        o = services.office()
+        f = db.session.get(Field, _whole(field_id, "lĩnh vực", "field", 1, 2**31 - 1))
+        if f is None or f.office_id != o.id:
+            raise NotFound("Không có lĩnh vực này.")
+        _check_prefix_free(o.id, values["ticket_prefix"], f.id)
+        for key, value in values.items():
+            setattr(f, key, value)
+        return f
+
+
+# --- counters --------------------------------------------------------------------------------
+
+
+def _counter_fields(office_id: int, field_ids: list[Any]) -> list[Field]:
+    ids = {_whole(i, "lĩnh vực", "fields", 1, 2**31 - 1) for i in field_ids}
+    found = list(
+        db.session.scalars(
+            select(Field)
+            .where(Field.office_id == office_id, Field.id.in_(ids))
+            .order_by(Field.sort_order, Field.id)
+        )
+    )
+    if len(found) != len(ids):
+        raise InvalidRequest("Có lĩnh vực không thuộc đơn vị này.", field="fields")
+    return found
+
+
+def add_counter(form: dict[str, Any], field_ids: list[Any]) -> Counter:
+    number = _whole(form.get("number"), "số quầy", "number", 1, MAX_COUNTER)
+    name = _text(form.get("name"), "tên quầy", "name")
+    with transaction():
+        o = services.office()
+        if db.session.scalar(
+            select(Counter).where(Counter.office_id == o.id, Counter.number == number)
+        ):
+            raise IllegalTransition(f"Đã có quầy số {number}.", field="number")
+        c = Counter(
+            office_id=o.id,
+            number=number,
+            name=name,
+            is_priority=bool(form.get("is_priority")),
+            fields=_counter_fields(o.id, field_ids),
+        )
+        db.session.add(c)
+        db.session.flush()
+        _publish_counter(c, o)
+        return c
+
+
+def update_counter(counter_id: Any, form: dict[str, Any], field_ids: list[Any]) -> Counter:
+    """Name, priority, the fields served, in use or not. A counter holding a ticket stays in
+    use until the ticket is finished, marked absent or transferred."""
+    name = _text(form.get("name"), "tên quầy", "name")
+    active = bool(form.get("active"))
+    with transaction():
+        o = services.office()
+        c = db.session.get(Counter, _whole(counter_id, "quầy", "counter", 1, 2**31 - 1))
+        if c is None or c.office_id != o.id:
+            raise NotFound("Không có quầy này.")
+        if c.active and not active:
+            services.ensure_counter_free(c, services.today(o))
+            c.state = "closed"
+        c.name, c.is_priority, c.active = name, bool(form.get("is_priority")), active
+        c.fields = _counter_fields(o.id, field_ids)
+        _publish_counter(c, o)
+        return c
+
+
+def _publish_counter(c: Counter, o: Any) -> None:
+    """Boards and counter screens show the new name and fields without a reload."""
+    services.tx_hooks_publish(
+        realtime.COUNTER_CHANGED,
+        services.counter_view(c, o, services.today(o)),
+        [realtime.LOBBY_ROOM, realtime.counter_room(c.number)],
+    )
+
+
+def setup_view() -> dict[str, Any]:
+    """What the page shows: the office, every field, every counter with the fields it serves."""
+    o = services.office()
+    fields = list(
+        db.session.scalars(
+            select(Field).where(Field.office_id == o.id).order_by(Field.sort_order, Field.id)
+        )
+    )
+    counters = list(
+        db.session.scalars(
+            select(Counter).where(Counter.office_id == o.id).order_by(Counter.number)
+        )
+    )
+    return {"office": o, "fields": fields, "counters": counters, "max_interleave": MAX_INTERLEAVE}

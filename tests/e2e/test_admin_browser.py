@@ -1,0 +1,46 @@
+"""The administrator's setup page in a real browser: sign in, add a field and a counter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import LiveServer, issue_ticket
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_administrator_sets_up_a_field_and_a_counter_in_the_browser(
+    live_server: LiveServer, browser: Any, screenshots_dir: Path
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="vi-VN")
+    page = ctx.new_page()
+    page.goto(f"{live_server.url}/login?next=/admin/setup")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", live_server.user("admin")["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Cấu hình đơn vị')")
+
+    new_field = page.locator("tr.new").first
+    new_field.locator("input[name=code]").fill("bao_hiem")
+    new_field.locator("input[name=name_vi]").fill("Bảo hiểm xã hội")
+    new_field.locator("input[name=name_en]").fill("Social insurance")
+    new_field.locator("input[name=ticket_prefix]").fill("M")
+    new_field.locator("button").click()
+    page.wait_for_selector("text=Đã thêm lĩnh vực Bảo hiểm xã hội.")
+
+    new_counter = page.locator("#counters tr.new")
+    assert new_counter.locator("input[name=number]").input_value() == "6"
+    new_counter.locator("input[name=name]").fill("Quầy 6 – Bảo hiểm xã hội")
+    new_counter.locator("label:has-text('Bảo hiểm xã hội') input").check()
+    new_counter.locator("button").click()
+    page.wait_for_selector("text=Đã thêm quầy 6.")
+    page.screenshot(path=str(screenshots_dir / "admin-setup.png"), full_page=True)
+    ctx.close()
+
+    assert issue_ticket(live_server, "bao_hiem")["number"] == "M001"
+    counters = requests.get(f"{live_server.url}/api/v1/counters", timeout=5).json()["counters"]
+    assert next(c for c in counters if c["number"] == 6)["services"] == ["bao_hiem"]

@@ -1,0 +1,234 @@
+"""The administrator's setup page (/admin/setup): the office, its fields and its counters, as a
+commune's IT officer changes them in a browser; the kiosk, the counters and the API follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.helpers import Staff, issue, kiosk_headers
+
+
+def _post(staff: Staff, **form: Any) -> str:
+    """Submit the setup form like the browser does; the page it lands on, flash included."""
+    r = staff.client.post(
+        "/admin/setup", data={"csrf_token": staff.csrf, **form}, follow_redirects=True
+    )
+    assert r.status_code == 200, r.status_code
+    return str(r.get_data(as_text=True))
+
+
+def _field(app: Any, code: str) -> Any:
+    from lobby.extensions import db
+    from lobby.models import Field
+
+    with app.app_context():
+        found = db.session.scalar(db.select(Field).where(Field.code == code))
+        db.session.expunge_all()
+        return found
+
+
+def _counter(app: Any, number: int) -> Any:
+    from lobby.extensions import db
+    from lobby.models import Counter
+
+    with app.app_context():
+        found = db.session.scalar(db.select(Counter).where(Counter.number == number))
+        fields = sorted(f.code for f in found.fields) if found else []
+        db.session.expunge_all()
+        return found, fields
+
+
+NEW_FIELD = {
+    "action": "field_add",
+    "code": "bao_hiem",
+    "name_vi": "Bảo hiểm xã hội",
+    "name_en": "Social insurance",
+    "ticket_prefix": "m",  # typed in lower case: stored in capitals
+    "daily_ticket_limit": "",
+    "sort_order": "8",
+    "active": "1",
+}
+
+
+def test_a_field_added_on_the_page_becomes_a_kiosk_tile_with_its_own_numbers(app: Any) -> None:
+    admin = Staff(app, "admin")
+    page = _post(admin, **NEW_FIELD)
+    assert "Đã thêm lĩnh vực Bảo hiểm xã hội." in page
+    client = app.test_client()
+    services = client.get("/api/v1/services").get_json()["services"]
+    assert "Bảo hiểm xã hội" in [s["name"] for s in services if s["code"] == "bao_hiem"]
+    assert issue(client, app, "bao_hiem")["number"] == "M001"
+    assert issue(client, app, "bao_hiem")["number"] == "M002"
+
+
+def test_a_taken_code_or_prefix_or_a_bad_value_is_refused_with_a_message(app: Any) -> None:
+    admin = Staff(app, "admin")
+    cases = [
+        ({"code": "ho_tich"}, "Đã có lĩnh vực mã ho_tich."),
+        ({"ticket_prefix": "A"}, "Chữ đầu A đã dùng cho lĩnh vực “Hộ tịch”"),
+        ({"ticket_prefix": "Đ"}, "Chữ đầu số thứ tự gồm 1 đến 4 chữ cái in hoa"),
+        ({"code": "Bảo hiểm"}, "Mã lĩnh vực gồm chữ thường không dấu"),
+        ({"name_vi": "   "}, "Cần nhập tên lĩnh vực."),
+        ({"daily_ticket_limit": "nhiều"}, "Giới hạn số phiếu mỗi ngày phải là một số nguyên."),
+        ({"daily_ticket_limit": "0"}, "Giới hạn số phiếu mỗi ngày phải từ 1 đến 9999."),
+    ]
+    for change, message in cases:
+        page = _post(admin, **{**NEW_FIELD, **change})
+        assert message in page, change
+    assert _field(app, "bao_hiem") is None
+    services = app.test_client().get("/api/v1/services").get_json()["services"]
+    assert len(services) == 7
+
+
+def test_renaming_a_field_limiting_it_and_taking_it_out_of_use_reach_the_kiosk_at_once(
+    app: Any,
+) -> None:
+    admin = Staff(app, "admin")
+    client = app.test_client()
+    issue(client, app, "chung_thuc")  # the field is in the reference cache now
+    f = _field(app, "chung_thuc")
+    form = {
+        "action": "field_save",
+        "id": str(f.id),
+        "name_vi": "Chứng thực bản sao, chữ ký",
+        "name_en": "Certified copies",
+        "ticket_prefix": "B",
+        "daily_ticket_limit": "2",
+        "sort_order": "2",
+        "active": "1",
+    }
+    assert "Đã lưu lĩnh vực Chứng thực bản sao, chữ ký." in _post(admin, **form)
+    second = issue(client, app, "chung_thuc")
+    assert second["service_name"] == "Chứng thực bản sao, chữ ký" and second["number"] == "B002"
+    r = client.post("/api/v1/tickets", json={"service": "chung_thuc"}, headers=kiosk_headers(app))
+    assert r.status_code == 409 and r.get_json()["error"] == "daily_limit_reached"
+    _post(admin, **{**form, "active": ""})  # an unticked box is not sent
+    r = client.post("/api/v1/tickets", json={"service": "chung_thuc"}, headers=kiosk_headers(app))
+    assert r.status_code == 404
+    assert f.code == _field(app, "chung_thuc").code  # the code never changes
+
+
+def test_a_counter_added_on_the_page_calls_the_fields_it_was_given(app: Any) -> None:
+    admin = Staff(app, "admin")
+    dat_dai, kinh_te = _field(app, "dat_dai"), _field(app, "kinh_te")
+    page = admin.client.post(
+        "/admin/setup",
+        data={
+            "csrf_token": admin.csrf,
+            "action": "counter_add",
+            "number": "7",
+            "name": "Quầy 7 – Đất đai",
+            "fields": [str(dat_dai.id), str(kinh_te.id)],
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Đã thêm quầy 7." in page
+    counter, fields = _counter(app, 7)
+    assert counter.active and not counter.is_priority and fields == ["dat_dai", "kinh_te"]
+    listed = app.test_client().get("/api/v1/counters").get_json()["counters"]
+    assert next(c for c in listed if c["number"] == 7)["services"] == ["dat_dai", "kinh_te"]
+    client = app.test_client()
+    issue(client, app, "ho_tich")  # not its field
+    land = issue(client, app, "dat_dai")
+    admin.open_counter(7)
+    r = admin.call_next(7)
+    assert r.status_code == 200 and r.get_json()["ticket"]["number"] == land["number"]
+    assert "Đã có quầy số 7." in _post(admin, action="counter_add", number="7", name="Trùng")
+    assert "Số quầy phải từ 1 đến 999." in _post(admin, action="counter_add", number="0", name="X")
+
+
+def test_a_counter_holding_a_ticket_stays_in_use_until_the_ticket_is_closed(app: Any) -> None:
+    admin, officer = Staff(app, "admin"), Staff(app, "canbo1")
+    counter, fields = _counter(app, 1)
+    ids = [str(_field(app, code).id) for code in fields]
+    officer.open_counter(1)
+    ticket = issue(app.test_client(), app, "ho_tich")
+    assert officer.call_next(1).status_code == 200
+    out_of_use = {"action": "counter_save", "id": str(counter.id), "name": counter.name}
+    page = admin.client.post(
+        "/admin/setup",
+        data={"csrf_token": admin.csrf, **out_of_use, "fields": ids},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"Quầy 1 đang giữ số {ticket['number']}." in page
+    assert _counter(app, 1)[0].active
+    assert officer.post(f"/api/v1/tickets/{ticket['id']}/no-show").status_code == 200
+    admin.client.post(
+        "/admin/setup",
+        data={"csrf_token": admin.csrf, **out_of_use, "fields": ids},
+    )
+    closed, still = _counter(app, 1)
+    assert not closed.active and closed.state == "closed" and still == fields
+    assert officer.call_next(1).status_code == 404
+
+
+def test_the_office_details_and_the_queue_rule_are_saved_and_checked(app: Any) -> None:
+    admin = Staff(app, "admin")
+    form = {
+        "action": "office",
+        "name": "Trung tâm Phục vụ hành chính công xã Tân Lập",
+        "parent_authority": "UBND xã Tân Lập",
+        "province": "Tây Ninh",
+        "address": "Ấp 2, xã Tân Lập",
+        "hotline": "0276 3800 111",
+        "interleave_n": "0",
+    }
+    page = _post(admin, **form)
+    assert "Đã lưu thông tin đơn vị." in page
+    assert "Trung tâm Phục vụ hành chính công xã Tân Lập" in admin.get("/admin").get_data(
+        as_text=True
+    )
+    from lobby.extensions import db
+    from lobby.models import Office
+
+    with app.app_context():
+        o = db.session.scalar(db.select(Office))
+        assert (o.interleave_n, o.priority_counter_serves_normal) == (0, False)
+        assert o.hotline == "0276 3800 111"
+    for bad, message in [
+        ({"interleave_n": "hai"}, "Số lượt thường giữa hai lượt ưu tiên phải là một số nguyên."),
+        ({"interleave_n": "11"}, "Số lượt thường giữa hai lượt ưu tiên phải từ 0 đến 10."),
+        ({"name": ""}, "Cần nhập tên đơn vị."),
+    ]:
+        assert message in _post(admin, **{**form, **bad})
+    with app.app_context():
+        assert db.session.scalar(db.select(Office)).name == form["name"]
+
+
+def test_only_an_administrator_may_open_or_change_the_setup(app: Any) -> None:
+    for username in ("lanhdao", "canbo1"):
+        staff = Staff(app, username)
+        assert staff.get("/admin/setup").status_code == 403
+        r = staff.client.post(
+            "/admin/setup", data={"csrf_token": staff.csrf, **NEW_FIELD}, follow_redirects=False
+        )
+        assert r.status_code == 403
+        assert "Cấu hình" not in staff.get("/admin/calendar").get_data(as_text=True)
+    anonymous = app.test_client().get("/admin/setup")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    admin = Staff(app, "admin")
+    page = admin.get("/admin/setup").get_data(as_text=True)
+    assert "Cấu hình đơn vị" in page and "ho_tich" in page and "Quầy 5 – Ưu tiên" in page
+    assert _field(app, "bao_hiem") is None
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(app: Any) -> None:
+    admin = Staff(app, "admin")
+    r = admin.client.post("/admin/setup", data=NEW_FIELD, follow_redirects=True)
+    assert "Phiên làm việc đã hết hạn" in r.get_data(as_text=True)
+    assert _field(app, "bao_hiem") is None
+
+
+def test_an_unknown_field_or_counter_gives_a_message_not_an_error_page(app: Any) -> None:
+    admin = Staff(app, "admin")
+    assert "Không có lĩnh vực này." in _post(
+        admin, **{**NEW_FIELD, "action": "field_save", "id": "9999"}
+    )
+    assert "Lĩnh vực phải là một số nguyên." in _post(
+        admin, **{**NEW_FIELD, "action": "field_save", "id": "x"}
+    )
+    assert "Không có quầy này." in _post(admin, action="counter_save", id="9999", name="Q")
+    assert "Có lĩnh vực không thuộc đơn vị này." in _post(
+        admin, action="counter_add", number="8", name="Q8", fields="9999"
+    )
+    assert "Thao tác không hợp lệ." in _post(admin, action="drop_tables")
