@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -359,3 +360,83 @@ def setup() -> Any:
     return render_template(
         "admin/setup.html", user=user, focus=request.args.get("s"), **office_setup.setup_view()
     )
+
+
+@bp.route("/admin/staff", methods=["GET", "POST"])
+def staff() -> Any:
+    """Staff accounts and devices. A generated password or a pairing link is shown once, on
+    the page that made it (never kept in a flash cookie)."""
+    from lobby import accounts
+
+    user = _user()
+    if user.role != "admin":
+        abort(403)
+    secret: dict[str, Any] | None = None
+    if request.method == "POST":
+        form = request.form
+        action = form.get("action", "")
+        section = "devices" if action.startswith("device") else "users"
+        try:
+            if action == "user_add":
+                made, password = accounts.create_user(
+                    form.get("username"),
+                    form.get("role"),
+                    counter=form.get("counter"),
+                    full_name=form.get("full_name"),
+                    title=form.get("title"),
+                )
+                secret = {"user": made, "password": password}
+            elif action == "user_reset":
+                made, password = accounts.reset_password(form.get("id"))
+                secret = {"user": made, "password": password}
+            elif action == "user_save":
+                saved = accounts.update_user(form.get("id"), form, by=user)
+                flash(_("Đã lưu tài khoản %(name)s.", name=saved.username), "ok")
+            elif action in ("device_add", "device_pair"):
+                if action == "device_add":
+                    device, token = accounts.create_device(
+                        form.get("kind"),
+                        form.get("name"),
+                        printer=form.get("printer"),
+                        counter=form.get("counter"),
+                    )
+                else:
+                    device, token = accounts.new_device_token(form.get("id"))
+                url = accounts.pairing_url(token)
+                secret = {"device": device, "url": url, "qr": _qr(url)}
+            elif action in ("device_off", "device_on"):
+                device = accounts.set_device_active(form.get("id"), action == "device_on")
+                flash(
+                    _("Đã thu hồi %(name)s.", name=device.name)
+                    if action == "device_off"
+                    else _("Đã dùng lại %(name)s.", name=device.name),
+                    "ok",
+                )
+            else:
+                flash(_("Thao tác không hợp lệ."), "error")
+        except DomainError as exc:
+            flash(_(getattr(exc, "message", str(exc))), "error")
+            secret = None
+        if secret is None:
+            return redirect(url_for("admin.staff", s=section) + "#" + section)
+    page = render_template(
+        "admin/staff.html",
+        user=user,
+        focus=request.args.get("s"),
+        secret=secret,
+        roles={
+            "admin": _("Quản trị"),
+            "leader": _("Lãnh đạo"),
+            "officer": _("Cán bộ"),
+        },
+        kinds={
+            "kiosk": _("Máy lấy số"),
+            "board": _("Màn hình gọi số"),
+            "tablet": _("Máy đánh giá"),
+        },
+        **accounts.staff_and_devices(),
+    )
+    response = make_response(page)
+    if secret is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response

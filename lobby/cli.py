@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
-import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from lobby.auth import DEVICE_TOKEN_PREFIX, USER_TOKEN_PREFIX, hash_password, new_token, token_hash
+from core.errors import DomainError
+from lobby.accounts import create_device, create_user, pairing_url
+from lobby.auth import USER_TOKEN_PREFIX, new_token, token_hash
 from lobby.extensions import db
-from lobby.models import ApiToken, Counter, Device, Office, StaffUser
+from lobby.models import ApiToken, Device, Office, StaffUser
 
 
-def pairing_url(token: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/pair/{token}"
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """A rule's message (Vietnamese, for people) as the command's error, exit code 1."""
+    try:
+        yield
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
 
 
 def _emit(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
@@ -69,42 +77,21 @@ def register(app: Flask) -> None:
         as_json: bool,
     ) -> None:
         """Create a staff user; prints a generated password unless --password is given."""
-        from lobby.services import office
-
-        if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
-            raise click.ClickException(f"user {username!r} already exists")
-        o = office()
-        counter_id = None
-        if counter is not None:
-            c = db.session.scalar(
-                select(Counter).where(Counter.office_id == o.id, Counter.number == counter)
+        with _domain_errors():
+            user, generated = create_user(
+                username, role, counter=counter, full_name=full_name, password=password
             )
-            if c is None:
-                raise click.ClickException(f"no counter {counter}")
-            counter_id = c.id
-        generated = password is None
-        password = password or secrets.token_urlsafe(9)
-        db.session.add(
-            StaffUser(
-                office_id=o.id,
-                username=username,
-                full_name=full_name or username,
-                password_hash=hash_password(password),
-                role=role,
-                counter_id=counter_id,
-            )
-        )
-        db.session.commit()
         data = {
-            "username": username,
+            "username": user.username,
             "role": role,
             "counter": counter,
-            "password": password if generated else None,
+            "password": generated,
         }
         _emit(
             data,
             as_json,
-            [f"created {username} ({role})"] + ([f"password: {password}"] if generated else []),
+            [f"created {user.username} ({role})"]
+            + ([f"password: {generated}"] if generated else []),
         )
 
     @users.command("token")
@@ -138,32 +125,8 @@ def register(app: Flask) -> None:
         kind: str, name: str, printer: str | None, counter: int | None, as_json: bool
     ) -> None:
         """Print the device token and its pairing link."""
-        from lobby.services import ctx, office
-
-        if printer:
-            try:
-                from printers.backends import validate_printer_url
-
-                printer = validate_printer_url(printer)
-            except ImportError:
-                pass
-            except ValueError as exc:
-                raise click.ClickException(str(exc)) from None
-        o = office()
-        token = new_token(DEVICE_TOKEN_PREFIX)
-        settings: dict[str, Any] = {"counter": counter} if counter else {}
-        db.session.add(
-            Device(
-                office_id=o.id,
-                kind=kind,
-                name=name,
-                token_hash=token_hash(token),
-                printer_url=printer,
-                settings=settings,
-                created_at=ctx().clock.now(),
-            )
-        )
-        db.session.commit()
+        with _domain_errors():
+            _device, token = create_device(kind, name, printer=printer, counter=counter)
         data = {"kind": kind, "name": name, "token": token, "pairing_url": pairing_url(token)}
         _emit(data, as_json, [f"token: {token}", f"pairing link: {data['pairing_url']}"])
 

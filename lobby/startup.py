@@ -47,7 +47,7 @@ def prepare(app: Flask) -> None:
         )
         base = app.config["PUBLIC_BASE_URL"].rstrip("/")
         if empty and want_demo:
-            from lobby.cli import pairing_url
+            from lobby.accounts import pairing_url
             from lobby.demo import load_demo
 
             data = load_demo()

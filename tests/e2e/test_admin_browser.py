@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +45,50 @@ def test_an_administrator_sets_up_a_field_and_a_counter_in_the_browser(
     assert issue_ticket(live_server, "bao_hiem")["number"] == "M001"
     counters = requests.get(f"{live_server.url}/api/v1/counters", timeout=5).json()["counters"]
     assert next(c for c in counters if c["number"] == 6)["services"] == ["bao_hiem"]
+
+
+def test_an_administrator_adds_an_officer_and_pairs_a_tablet_in_the_browser(
+    live_server: LiveServer, browser: Any, screenshots_dir: Path
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="vi-VN")
+    page = ctx.new_page()
+    page.goto(f"{live_server.url}/login?next=/admin/staff")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", live_server.user("admin")["password"])
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('Tài khoản và thiết bị')")
+
+    new_user = page.locator("#users tr.new")
+    new_user.locator("input[name=username]").fill("canbo6")
+    new_user.locator("input[name=full_name]").fill("Hồ Thị Sáu")
+    new_user.locator("input[name=counter]").fill("2")
+    new_user.locator("button").click()
+    page.wait_for_selector("h2:has-text('Mật khẩu của canbo6')")
+    password = page.locator(".secret .big code").inner_text()
+    officer = requests.Session()
+    login = officer.get(f"{live_server.url}/login").text
+    csrf = login.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    r = officer.post(
+        f"{live_server.url}/login",
+        data={"username": "canbo6", "password": password, "csrf_token": csrf},
+        allow_redirects=False,
+    )
+    assert r.status_code == 302, "the password shown signs the officer in"
+
+    new_device = page.locator("#devices tr.new")
+    new_device.locator("select[name=kind]").select_option("tablet")
+    new_device.locator("input[name=name]").fill("Máy đánh giá quầy 2")
+    new_device.locator("input[name=counter]").fill("2")
+    new_device.locator("button").click()
+    page.wait_for_selector("h2:has-text('Ghép nối Máy đánh giá quầy 2')")
+    assert page.locator(".secret .qr svg").count() == 1
+    link = page.locator(".secret .big code").inner_text()
+    page.screenshot(path=str(screenshots_dir / "admin-staff.png"), full_page=True)
+    ctx.close()
+
+    tablet = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+    screen = tablet.new_page()
+    screen.goto(link)
+    screen.wait_for_url(re.compile(r".*/rate.*"))
+    assert "2" in screen.content()
+    tablet.close()

@@ -28,7 +28,7 @@ def test_users_create_prints_a_generated_password_that_signs_in(app: Any) -> Non
     officer = Staff(app, "canbo9")
     assert officer.post("/api/v1/counters/2/open").status_code == 200
     again = app.test_cli_runner().invoke(args=["users", "create", "canbo9", "--role", "officer"])
-    assert again.exit_code != 0 and "already exists" in again.output
+    assert again.exit_code != 0 and "Tên đăng nhập canbo9 đã có." in again.output
 
 
 def test_devices_create_gives_a_token_that_works_and_a_pairing_link(app: Any) -> None:

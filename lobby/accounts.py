@@ -1,0 +1,245 @@
+"""Staff accounts and devices: made, changed and withdrawn from the command line or /admin.
+
+One place for both, so that the rules are the same: usernames are unique, an officer's counter
+belongs to the office, nobody locks themselves out, the last administrator stays, device tokens
+and generated passwords are shown once and stored only hashed. Every change is one transaction
+through the ORM: the reference cache (lobby/refcache.py) forgets the old account at once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
+from lobby import services
+from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
+from lobby.extensions import db
+from lobby.models import Counter, Device, StaffUser
+from lobby.tx import transaction
+
+ROLES = ("admin", "leader", "officer")
+DEVICE_KINDS = ("kiosk", "board", "tablet")
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
+
+
+def pairing_url(token: str) -> str:
+    """The link a device opens once to keep its token (/pair/<token>)."""
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/pair/{token}"
+
+
+def _counter_id(number: Any) -> int | None:
+    """The id of counter `number` of this office; None for no counter (empty)."""
+    if number is None or str(number).strip() == "":
+        return None
+    try:
+        n = int(str(number).strip())
+    except ValueError:
+        raise InvalidRequest("Số quầy phải là một số nguyên.", field="counter") from None
+    found = db.session.scalar(
+        select(Counter.id).where(Counter.office_id == services.office().id, Counter.number == n)
+    )
+    if found is None:
+        raise NotFound(f"Không có quầy số {n}.", field="counter")
+    return int(found)
+
+
+def _role(value: Any) -> str:
+    if value not in ROLES:
+        raise InvalidRequest("Vai trò không hợp lệ.", field="role", allowed=list(ROLES))
+    return str(value)
+
+
+def _name(value: Any, label: str, field: str, limit: int) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) > limit:
+        raise InvalidRequest(f"{label} dài quá {limit} ký tự.", field=field)
+    return text
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def create_user(
+    username: Any,
+    role: Any,
+    *,
+    counter: Any = None,
+    full_name: Any = "",
+    title: Any = "",
+    password: str | None = None,
+) -> tuple[StaffUser, str | None]:
+    """A new staff account; with no password given, a generated one, returned to show once."""
+    name = username.strip().lower() if isinstance(username, str) else ""
+    if not USERNAME.fullmatch(name):
+        raise InvalidRequest(
+            "Tên đăng nhập gồm 2 đến 80 chữ thường không dấu, chữ số, dấu chấm, gạch ngang "
+            "hoặc gạch dưới.",
+            field="username",
+        )
+    role = _role(role)
+    generated = password is None
+    password = password or secrets.token_urlsafe(9)
+    with transaction():
+        if db.session.scalar(select(StaffUser.id).where(StaffUser.username == name)):
+            raise IllegalTransition(f"Tên đăng nhập {name} đã có.", field="username")
+        user = StaffUser(
+            office_id=services.office().id,
+            username=name,
+            full_name=_name(full_name, "Họ tên", "full_name", 255) or name,
+            title=_name(title, "Chức danh", "title", 120),
+            password_hash=hash_password(password),
+            role=role,
+            counter_id=_counter_id(counter),
+        )
+        db.session.add(user)
+        db.session.flush()
+        return user, password if generated else None
+
+
+def _user_of_office(user_id: Any) -> StaffUser:
+    try:
+        user = db.session.get(StaffUser, int(user_id))
+    except (TypeError, ValueError):
+        user = None
+    if user is None or user.office_id != services.office().id:
+        raise NotFound("Không có tài khoản này.")
+    return user
+
+
+def _other_active_admins(user: StaffUser) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(StaffUser)
+            .where(
+                StaffUser.office_id == user.office_id,
+                StaffUser.role == "admin",
+                StaffUser.active,
+                StaffUser.id != user.id,
+            )
+        )
+        or 0
+    )
+
+
+def update_user(user_id: Any, form: Any, *, by: StaffUser) -> StaffUser:
+    """Name, title, role, counter, active. Nobody deactivates or demotes themselves, and the
+    office always keeps one active administrator."""
+    role = _role(form.get("role"))
+    active = bool(form.get("active"))
+    with transaction():
+        user = _user_of_office(user_id)
+        if user.id == by.id and (not active or role != user.role):
+            raise Forbidden("Không thể tự khóa hoặc tự đổi vai trò của tài khoản đang dùng.")
+        if (
+            user.role == "admin"
+            and user.active
+            and (role != "admin" or not active)
+            and _other_active_admins(user) == 0
+        ):
+            raise IllegalTransition("Đơn vị phải còn ít nhất một quản trị viên đang hoạt động.")
+        user.full_name = _name(form.get("full_name"), "Họ tên", "full_name", 255) or user.username
+        user.title = _name(form.get("title"), "Chức danh", "title", 120)
+        user.role, user.active = role, active
+        user.counter_id = _counter_id(form.get("counter"))
+        return user
+
+
+def reset_password(user_id: Any) -> tuple[StaffUser, str]:
+    """A new generated password, returned to show once; the old one stops working."""
+    password = secrets.token_urlsafe(9)
+    with transaction():
+        user = _user_of_office(user_id)
+        user.password_hash = hash_password(password)
+        return user, password
+
+
+# --- devices ---------------------------------------------------------------------------------
+
+
+def create_device(
+    kind: Any, name: Any, *, printer: str | None = None, counter: Any = None
+) -> tuple[Device, str]:
+    """A kiosk, board or tablet and its token (shown once, stored hashed)."""
+    if kind not in DEVICE_KINDS:
+        raise InvalidRequest(
+            "Loại thiết bị không hợp lệ.", field="kind", allowed=list(DEVICE_KINDS)
+        )
+    label = _name(name, "Tên thiết bị", "name", 120)
+    if not label:
+        raise InvalidRequest("Cần nhập tên thiết bị.", field="name")
+    printer = (printer or "").strip() or None
+    if printer:
+        from printers.backends import validate_printer_url
+
+        try:
+            printer = validate_printer_url(printer)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc), field="printer") from None
+    token = new_token(DEVICE_TOKEN_PREFIX)
+    with transaction():
+        settings: dict[str, Any] = {}
+        if counter is not None and str(counter).strip():
+            _counter_id(counter)
+            settings["counter"] = int(str(counter).strip())
+        device = Device(
+            office_id=services.office().id,
+            kind=kind,
+            name=label,
+            token_hash=token_hash(token),
+            printer_url=printer,
+            settings=settings,
+            created_at=services.ctx().clock.now(),
+        )
+        db.session.add(device)
+        db.session.flush()
+        return device, token
+
+
+def _device_of_office(device_id: Any) -> Device:
+    try:
+        device = db.session.get(Device, int(device_id))
+    except (TypeError, ValueError):
+        device = None
+    if device is None or device.office_id != services.office().id:
+        raise NotFound("Không có thiết bị này.")
+    return device
+
+
+def set_device_active(device_id: Any, active: bool) -> Device:
+    """Withdraw a device (lost, replaced: its token is refused from the next request) or
+    restore it."""
+    with transaction():
+        device = _device_of_office(device_id)
+        device.active = active
+        return device
+
+
+def new_device_token(device_id: Any) -> tuple[Device, str]:
+    """Pair a device again (a new screen, a cleared browser): the old token stops working."""
+    token = new_token(DEVICE_TOKEN_PREFIX)
+    with transaction():
+        device = _device_of_office(device_id)
+        device.token_hash, device.active = token_hash(token), True
+        return device, token
+
+
+def staff_and_devices() -> dict[str, Any]:
+    o = services.office()
+    users = list(
+        db.session.scalars(
+            select(StaffUser).where(StaffUser.office_id == o.id).order_by(StaffUser.username)
+        )
+    )
+    devices = list(
+        db.session.scalars(select(Device).where(Device.office_id == o.id).order_by(Device.id))
+    )
+    counters = {
+        c.id: c.number for c in db.session.scalars(select(Counter).where(Counter.office_id == o.id))
+    }
+    return {"users": users, "devices": devices, "counter_numbers": counters}
