@@ -333,13 +333,19 @@ def setup() -> Any:
     if request.method == "POST":
         form = request.form
         action = form.get("action", "")
-        section = {"office": "office", "field_add": "fields", "field_save": "fields"}.get(
-            action, "counters"
-        )
+        section = {
+            "office": "office",
+            "hours": "hours",
+            "field_add": "fields",
+            "field_save": "fields",
+        }.get(action, "counters")
         try:
             if action == "office":
                 office_setup.update_office(form)
                 flash(_("Đã lưu thông tin đơn vị."), "ok")
+            elif action == "hours":
+                office_setup.update_ticketing_hours(form)
+                flash(_("Đã lưu giờ phát số."), "ok")
             elif action == "field_add":
                 f = office_setup.add_field(form)
                 flash(_("Đã thêm lĩnh vực %(name)s.", name=f.name_vi), "ok")

@@ -8,6 +8,7 @@ Every check raises a DomainError with a message for people: the page shows it, n
 from __future__ import annotations
 
 import re
+from datetime import time
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from core.errors import IllegalTransition, InvalidRequest, NotFound
 from lobby import realtime, services
 from lobby.extensions import db
-from lobby.models import Counter, Field
+from lobby.models import Counter, Field, WorkingWindow
 from lobby.tx import transaction
 
 FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
@@ -23,6 +24,8 @@ FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 TICKET_PREFIX = re.compile(r"[A-Z]{1,4}")
 MAX_INTERLEAVE = 10
 MAX_COUNTER = 999
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+SESSIONS = ("am", "pm")  # a morning and an afternoon window per day, as offices work
 
 
 def _text(value: Any, label: str, field: str, *, required: bool = True, limit: int = 255) -> str:
@@ -75,6 +78,79 @@ def update_office(form: dict[str, Any]) -> None:
         o.name, o.parent_authority, o.province = name, parent, province
         o.address, o.hotline, o.interleave_n = address, hotline, interleave
         o.priority_counter_serves_normal = bool(form.get("priority_counter_serves_normal"))
+
+
+# --- hours -----------------------------------------------------------------------------------
+
+
+def _clock_time(value: Any, where: str) -> time | None:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(f"{where}: giờ phải có dạng HH:MM.", field="hours") from None
+
+
+def update_ticketing_hours(form: Any) -> None:
+    """When the kiosk issues numbers: up to a morning and an afternoon window per weekday, an
+    empty pair for none. Reception hours, which dossier deadlines count, are not changed here."""
+    spans: list[tuple[int, time, time]] = []
+    for weekday, day in enumerate(WEEKDAYS):
+        for session in SESSIONS:
+            where = f"{day}, {'sáng' if session == 'am' else 'chiều'}"
+            start = _clock_time(form.get(f"h{weekday}_{session}_start"), where)
+            end = _clock_time(form.get(f"h{weekday}_{session}_end"), where)
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                raise InvalidRequest(f"{where}: cần cả giờ bắt đầu và giờ kết thúc.", field="hours")
+            if not start < end:
+                raise InvalidRequest(f"{where}: giờ kết thúc phải sau giờ bắt đầu.", field="hours")
+            if spans and spans[-1][0] == weekday and spans[-1][2] > start:
+                raise InvalidRequest(
+                    f"{day}: buổi chiều phải bắt đầu sau buổi sáng.", field="hours"
+                )
+            spans.append((weekday, start, end))
+    if not spans:
+        raise InvalidRequest("Cần ít nhất một khung giờ phát số.", field="hours")
+    with transaction():
+        o = services.office()
+        for old in db.session.scalars(
+            select(WorkingWindow).where(
+                WorkingWindow.office_id == o.id, WorkingWindow.purpose == "ticketing"
+            )
+        ):
+            db.session.delete(old)
+        for weekday, start, end in spans:
+            db.session.add(
+                WorkingWindow(
+                    office_id=o.id, weekday=weekday, start=start, end=end, purpose="ticketing"
+                )
+            )
+
+
+def _ticketing_hours(office_id: int) -> list[dict[str, Any]]:
+    """Per weekday its name and its windows by session, for the form."""
+    rows = db.session.scalars(
+        select(WorkingWindow)
+        .where(WorkingWindow.office_id == office_id, WorkingWindow.purpose == "ticketing")
+        .order_by(WorkingWindow.weekday, WorkingWindow.start)
+    )
+    by_day: dict[int, list[WorkingWindow]] = {}
+    for w in rows:
+        by_day.setdefault(w.weekday, []).append(w)
+    days = []
+    for weekday, name in enumerate(WEEKDAYS):
+        windows = by_day.get(weekday, [])[:2]
+        if len(windows) == 1 and windows[0].start >= time(12):
+            windows = [None, windows[0]]  # an afternoon alone
+        cells = {}
+        for session, w in zip(SESSIONS, [*windows, None, None], strict=False):
+            cells[session] = (w.start.strftime("%H:%M"), w.end.strftime("%H:%M")) if w else ("", "")
+        days.append({"weekday": weekday, "name": name, **cells})
+    return days
 
 
 # --- fields ----------------------------------------------------------------------------------
@@ -230,4 +306,10 @@ def setup_view() -> dict[str, Any]:
             select(Counter).where(Counter.office_id == o.id).order_by(Counter.number)
         )
     )
-    return {"office": o, "fields": fields, "counters": counters, "max_interleave": MAX_INTERLEAVE}
+    return {
+        "office": o,
+        "fields": fields,
+        "counters": counters,
+        "hours": _ticketing_hours(o.id),
+        "max_interleave": MAX_INTERLEAVE,
+    }

@@ -232,3 +232,44 @@ def test_an_unknown_field_or_counter_gives_a_message_not_an_error_page(app: Any)
         admin, action="counter_add", number="8", name="Q8", fields="9999"
     )
     assert "Thao tác không hợp lệ." in _post(admin, action="drop_tables")
+
+
+WEEKDAY_HOURS = {
+    f"h{day}_{session}_{end}": value
+    for day in range(5)
+    for session, span in (("am", ("07:00", "11:30")), ("pm", ("13:30", "17:00")))
+    for end, value in zip(("start", "end"), span, strict=True)
+}
+
+
+def test_ticketing_hours_decide_when_the_kiosk_issues(app: Any, clock: Any) -> None:
+    """The fixture's clock stands at Monday 08:00, inside the demo's morning window."""
+    admin = Staff(app, "admin")
+    client = app.test_client()
+    issue(client, app, "ho_tich")
+    monday_afternoon_only = {**WEEKDAY_HOURS, "h0_am_start": "", "h0_am_end": ""}
+    page = _post(admin, action="hours", **monday_afternoon_only)
+    assert "Đã lưu giờ phát số." in page
+    r = client.post("/api/v1/tickets", json={"service": "ho_tich"}, headers=kiosk_headers(app))
+    assert r.status_code == 409 and r.get_json()["error"] == "outside_hours"
+    saturday = {**WEEKDAY_HOURS, "h5_am_start": "07:30", "h5_am_end": "11:00"}
+    _post(admin, action="hours", **saturday)
+    issue(client, app, "ho_tich")  # Monday morning is back
+    clock.advance(days=5, hours=1)  # Saturday 09:00
+    assert issue(client, app, "ho_tich")["number"] == "A001"  # a new service day
+    page = admin.get("/admin/setup?s=hours").get_data(as_text=True)
+    assert 'name="h5_am_start" value="07:30"' in page and 'name="h6_am_start" value=""' in page
+
+
+def test_wrong_hours_are_refused_and_the_old_ones_kept(app: Any) -> None:
+    admin = Staff(app, "admin")
+    cases = [
+        ({"h1_am_end": ""}, "Thứ Ba, sáng: cần cả giờ bắt đầu và giờ kết thúc."),
+        ({"h2_pm_start": "18:00"}, "Thứ Tư, chiều: giờ kết thúc phải sau giờ bắt đầu."),
+        ({"h3_pm_start": "11:00"}, "Thứ Năm: buổi chiều phải bắt đầu sau buổi sáng."),
+        ({"h4_am_start": "7 giờ"}, "Thứ Sáu, sáng: giờ phải có dạng HH:MM."),
+        ({key: "" for key in WEEKDAY_HOURS}, "Cần ít nhất một khung giờ phát số."),
+    ]
+    for change, message in cases:
+        assert message in _post(admin, action="hours", **{**WEEKDAY_HOURS, **change}), change
+    issue(app.test_client(), app, "ho_tich")  # Monday 08:00: still open
