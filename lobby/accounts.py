@@ -101,16 +101,6 @@ def create_user(
         return user, password if generated else None
 
 
-def _user_of_office(user_id: Any) -> StaffUser:
-    try:
-        user = db.session.get(StaffUser, int(user_id))
-    except (TypeError, ValueError):
-        user = None
-    if user is None or user.office_id != services.office().id:
-        raise NotFound("Không có tài khoản này.")
-    return user
-
-
 def _other_active_admins(user: StaffUser) -> int:
     return int(
         db.session.scalar(
@@ -133,7 +123,7 @@ def update_user(user_id: Any, form: Any, *, by: StaffUser) -> StaffUser:
     role = _role(form.get("role"))
     active = bool(form.get("active"))
     with transaction():
-        user = _user_of_office(user_id)
+        user = services.of_this_office(StaffUser, user_id, "Không có tài khoản này.")
         if user.id == by.id and (not active or role != user.role):
             raise Forbidden("Không thể tự khóa hoặc tự đổi vai trò của tài khoản đang dùng.")
         if (
@@ -154,7 +144,7 @@ def reset_password(user_id: Any) -> tuple[StaffUser, str]:
     """A new generated password, returned to show once; the old one stops working."""
     password = secrets.token_urlsafe(9)
     with transaction():
-        user = _user_of_office(user_id)
+        user = services.of_this_office(StaffUser, user_id, "Không có tài khoản này.")
         user.password_hash = hash_password(password)
         return user, password
 
@@ -201,21 +191,11 @@ def create_device(
         return device, token
 
 
-def _device_of_office(device_id: Any) -> Device:
-    try:
-        device = db.session.get(Device, int(device_id))
-    except (TypeError, ValueError):
-        device = None
-    if device is None or device.office_id != services.office().id:
-        raise NotFound("Không có thiết bị này.")
-    return device
-
-
 def set_device_active(device_id: Any, active: bool) -> Device:
     """Withdraw a device (lost, replaced: its token is refused from the next request) or
     restore it."""
     with transaction():
-        device = _device_of_office(device_id)
+        device = services.of_this_office(Device, device_id, "Không có thiết bị này.")
         device.active = active
         return device
 
@@ -224,7 +204,7 @@ def new_device_token(device_id: Any) -> tuple[Device, str]:
     """Pair a device again (a new screen, a cleared browser): the old token stops working."""
     token = new_token(DEVICE_TOKEN_PREFIX)
     with transaction():
-        device = _device_of_office(device_id)
+        device = services.of_this_office(Device, device_id, "Không có thiết bị này.")
         device.token_hash, device.active = token_hash(token), True
         return device, token
 

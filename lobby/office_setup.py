@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.errors import IllegalTransition, InvalidRequest, NotFound
+from core.errors import IllegalTransition, InvalidRequest
 from lobby import realtime, services
 from lobby.extensions import db
 from lobby.models import Counter, Field, WorkingWindow
@@ -217,9 +217,7 @@ def update_field(field_id: Any, form: dict[str, Any]) -> Field:
     values = _field_values(form)
     with transaction():
         o = services.office()
-        f = db.session.get(Field, _whole(field_id, "lĩnh vực", "field", 1, 2**31 - 1))
-        if f is None or f.office_id != o.id:
-            raise NotFound("Không có lĩnh vực này.")
+        f = services.of_this_office(Field, field_id, "Không có lĩnh vực này.")
         _check_prefix_free(o.id, values["ticket_prefix"], f.id)
         for key, value in values.items():
             setattr(f, key, value)
@@ -272,9 +270,7 @@ def update_counter(counter_id: Any, form: dict[str, Any], field_ids: list[Any]) 
     active = bool(form.get("active"))
     with transaction():
         o = services.office()
-        c = db.session.get(Counter, _whole(counter_id, "quầy", "counter", 1, 2**31 - 1))
-        if c is None or c.office_id != o.id:
-            raise NotFound("Không có quầy này.")
+        c = services.of_this_office(Counter, counter_id, "Không có quầy này.")
         if c.active and not active:
             services.ensure_counter_free(c, services.today(o))
             c.state = "closed"

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -236,6 +236,21 @@ _TICKET_BY_ID = {
     False: select(Ticket).where(Ticket.id == bindparam("id")),
     True: select(Ticket).where(Ticket.id == bindparam("id")).with_for_update(of=Ticket),
 }
+
+
+T = TypeVar("T")
+
+
+def of_this_office(model: type[T], row_id: Any, missing: str) -> T:
+    """The office's row of `model` with that id (from a form: any text), or NotFound(missing)."""
+    try:
+        key = int(str(row_id).strip())
+    except ValueError:
+        key = 0
+    row = db.session.get(model, key) if 0 < key < 2**31 else None
+    if row is None or getattr(row, "office_id", None) != office_ref().id:
+        raise NotFound(missing)
+    return row
 
 
 def ticket_by_id(ticket_id: int, *, lock: bool = False) -> Ticket:

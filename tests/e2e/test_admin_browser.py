@@ -14,16 +14,22 @@ from tests.e2e.conftest import LiveServer, issue_ticket
 pytestmark = pytest.mark.browser
 
 
-def test_an_administrator_sets_up_a_field_and_a_counter_in_the_browser(
-    live_server: LiveServer, browser: Any, screenshots_dir: Path
-) -> None:
+def _admin_page(live_server: LiveServer, browser: Any, path: str, heading: str) -> Any:
+    """A browser signed in as the demo administrator through the login form, at `path`."""
     ctx = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="vi-VN")
     page = ctx.new_page()
-    page.goto(f"{live_server.url}/login?next=/admin/setup")
+    page.goto(f"{live_server.url}/login?next={path}")
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", live_server.user("admin")["password"])
     page.click("button[type=submit]")
-    page.wait_for_selector("h1:has-text('Cấu hình đơn vị')")
+    page.wait_for_selector(f"h1:has-text('{heading}')")
+    return page
+
+
+def test_an_administrator_sets_up_a_field_and_a_counter_in_the_browser(
+    live_server: LiveServer, browser: Any, screenshots_dir: Path
+) -> None:
+    page = _admin_page(live_server, browser, "/admin/setup", "Cấu hình đơn vị")
 
     new_field = page.locator("tr.new").first
     new_field.locator("input[name=code]").fill("bao_hiem")
@@ -40,7 +46,7 @@ def test_an_administrator_sets_up_a_field_and_a_counter_in_the_browser(
     new_counter.locator("button").click()
     page.wait_for_selector("text=Đã thêm quầy 6.")
     page.screenshot(path=str(screenshots_dir / "admin-setup.png"), full_page=True)
-    ctx.close()
+    page.context.close()
 
     assert issue_ticket(live_server, "bao_hiem")["number"] == "M001"
     counters = requests.get(f"{live_server.url}/api/v1/counters", timeout=5).json()["counters"]
@@ -50,13 +56,7 @@ def test_an_administrator_sets_up_a_field_and_a_counter_in_the_browser(
 def test_an_administrator_adds_an_officer_and_pairs_a_tablet_in_the_browser(
     live_server: LiveServer, browser: Any, screenshots_dir: Path
 ) -> None:
-    ctx = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="vi-VN")
-    page = ctx.new_page()
-    page.goto(f"{live_server.url}/login?next=/admin/staff")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", live_server.user("admin")["password"])
-    page.click("button[type=submit]")
-    page.wait_for_selector("h1:has-text('Tài khoản và thiết bị')")
+    page = _admin_page(live_server, browser, "/admin/staff", "Tài khoản và thiết bị")
 
     new_user = page.locator("#users tr.new")
     new_user.locator("input[name=username]").fill("canbo6")
@@ -84,7 +84,7 @@ def test_an_administrator_adds_an_officer_and_pairs_a_tablet_in_the_browser(
     assert page.locator(".secret .qr svg").count() == 1
     link = page.locator(".secret .big code").inner_text()
     page.screenshot(path=str(screenshots_dir / "admin-staff.png"), full_page=True)
-    ctx.close()
+    page.context.close()
 
     tablet = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
     screen = tablet.new_page()

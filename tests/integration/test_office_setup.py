@@ -224,8 +224,11 @@ def test_an_unknown_field_or_counter_gives_a_message_not_an_error_page(app: Any)
     assert "Không có lĩnh vực này." in _post(
         admin, **{**NEW_FIELD, "action": "field_save", "id": "9999"}
     )
-    assert "Lĩnh vực phải là một số nguyên." in _post(
+    assert "Không có lĩnh vực này." in _post(
         admin, **{**NEW_FIELD, "action": "field_save", "id": "x"}
+    )
+    assert "Không có lĩnh vực này." in _post(
+        admin, **{**NEW_FIELD, "action": "field_save", "id": "99999999999999999999"}
     )
     assert "Không có quầy này." in _post(admin, action="counter_save", id="9999", name="Q")
     assert "Có lĩnh vực không thuộc đơn vị này." in _post(
