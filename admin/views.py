@@ -300,7 +300,7 @@ def calendar() -> Any:
             abort(403)
         try:
             if request.form.get("remove"):
-                workcal.remove_day(int(request.form["remove"]))
+                workcal.remove_day(request.form["remove"])
                 flash(_("Đã xóa ngày khỏi lịch của đơn vị."), "ok")
             else:
                 row = workcal.add_day(

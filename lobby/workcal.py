@@ -11,10 +11,10 @@ from sqlalchemy import bindparam, or_, select
 
 from core.calendar import CalendarDay as CalendarRule
 from core.calendar import DayKind, WorkingCalendar, default_calendar
-from core.errors import InvalidRequest, NotFound
+from core.errors import InvalidRequest
 from lobby.extensions import db
 from lobby.models import CalendarDay, Office, WorkingWindow
-from lobby.services import ctx, office
+from lobby.services import ctx, of_this_office, office
 from lobby.tx import transaction
 
 DAY_KIND_LABELS = {
@@ -141,9 +141,8 @@ def add_day(day: Any, kind: Any, name: Any, note: str = "") -> dict[str, Any]:
         return {"id": existing.id, "day": when.isoformat(), "kind": kind, "name": existing.name}
 
 
-def remove_day(day_id: int) -> None:
+def remove_day(day_id: Any) -> None:
     with transaction():
-        row = db.session.get(CalendarDay, day_id)
-        if row is None or row.office_id != office().id:
-            raise NotFound("Không có ngày này trong lịch của đơn vị.")
-        db.session.delete(row)
+        db.session.delete(
+            of_this_office(CalendarDay, day_id, "Không có ngày này trong lịch của đơn vị.")
+        )

@@ -189,3 +189,29 @@ def test_the_office_calendar_is_editable_and_moves_deadlines(app: Any, clock: An
     assert out.exit_code == 0 and "added" in out.output
     listing = app.test_cli_runner().invoke(args=["calendar", "list", "--year", "2026"]).output
     assert "* 2026-12-05" in listing and "2026-12-01" not in listing
+
+
+def test_a_day_is_removed_from_the_calendar_on_its_page(app: Any) -> None:
+    from lobby.extensions import db
+    from lobby.models import CalendarDay
+
+    leader = Staff(app, "lanhdao")
+    form = {"csrf_token": leader.csrf, "day": "2026-12-02", "kind": "local_closure", "name": "Bão"}
+    leader.client.post("/admin/calendar?year=2026", data=form)
+    with app.app_context():
+        day_id = db.session.scalar(db.select(CalendarDay.id).where(CalendarDay.name == "Bão"))
+    for bogus in ("x", "99999999999999999999", "0"):
+        r = leader.client.post(
+            "/admin/calendar?year=2026",
+            data={"csrf_token": leader.csrf, "remove": bogus},
+            follow_redirects=True,
+        )
+        assert "Không có ngày này trong lịch của đơn vị." in r.get_data(as_text=True)
+    r = leader.client.post(
+        "/admin/calendar?year=2026",
+        data={"csrf_token": leader.csrf, "remove": str(day_id)},
+        follow_redirects=True,
+    )
+    assert "Đã xóa ngày khỏi lịch của đơn vị." in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CalendarDay, day_id) is None
