@@ -446,3 +446,29 @@ def staff() -> Any:
     if secret is not None:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/admin/procedures", methods=["GET", "POST"])
+def procedures() -> Any:
+    """The office's administrative procedures: what a dossier is accepted for, and in how long."""
+    from lobby import office_setup
+
+    user = _user()
+    if user.role != "admin":
+        abort(403)
+    if request.method == "POST":
+        form = request.form
+        action = form.get("action", "")
+        try:
+            if action == "procedure_add":
+                p = office_setup.add_procedure(form)
+                flash(_("Đã thêm thủ tục %(code)s.", code=p.code), "ok")
+            elif action == "procedure_save":
+                p = office_setup.update_procedure(form.get("id"), form)
+                flash(_("Đã lưu thủ tục %(code)s.", code=p.code), "ok")
+            else:
+                flash(_("Thao tác không hợp lệ."), "error")
+        except DomainError as exc:
+            flash(_(getattr(exc, "message", str(exc))), "error")
+        return redirect(url_for("admin.procedures"))
+    return render_template("admin/procedures.html", user=user, **office_setup.procedures_view())

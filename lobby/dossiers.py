@@ -239,7 +239,7 @@ def _text(
     return value
 
 
-def _components(raw: Any) -> list[dict[str, Any]]:
+def parse_components(raw: Any) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -280,7 +280,7 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
         raise InvalidRequest(
             "Kênh nộp (channel) không hợp lệ.", field="channel", allowed=list(CHANNELS)
         )
-    components = _components(body.get("components"))
+    components = parse_components(body.get("components"))
     sets = body.get("sets_count", 1)
     if not isinstance(sets, int) or isinstance(sets, bool) or not 1 <= sets <= 50:
         raise InvalidRequest("Số lượng bộ hồ sơ phải từ 1 đến 50.", field="sets_count")
@@ -487,7 +487,7 @@ def apply_event(
                 raise InvalidRequest(
                     "Phiếu yêu cầu bổ sung cần nêu lý do (reason).", field="reason"
                 )
-            items = _components(body.get("items")) if body.get("items") is not None else []
+            items = parse_components(body.get("items")) if body.get("items") is not None else []
             fields["items"] = items
             d.supplement_requested_at = now
         elif action is DossierAction.SUPPLEMENT_RECEIVED:

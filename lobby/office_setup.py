@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.errors import IllegalTransition, InvalidRequest
 from lobby import realtime, services
 from lobby.extensions import db
-from lobby.models import Counter, Field, WorkingWindow
+from lobby.models import Counter, Field, Procedure, WorkingWindow
 from lobby.tx import transaction
 
 FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
@@ -24,6 +24,9 @@ FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 TICKET_PREFIX = re.compile(r"[A-Z]{1,4}")
 MAX_INTERLEAVE = 10
 MAX_COUNTER = 999
+PROCEDURE_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,59}")
+DEADLINE_UNITS = ("working_day", "working_hour", "same_day")
+SAME_DAY_CUTOFF = time(15, 0)  # received later: the result is due the next working day
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 SESSIONS = ("am", "pm")  # a morning and an afternoon window per day, as offices work
 
@@ -222,6 +225,95 @@ def update_field(field_id: Any, form: dict[str, Any]) -> Field:
         for key, value in values.items():
             setattr(f, key, value)
         return f
+
+
+# --- procedures ------------------------------------------------------------------------------
+
+
+def _components_from_lines(text: Any, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One document per line. A line already listed keeps its copy counts; a new one asks for
+    one original (bản chính), as the dossier form does."""
+    from lobby.dossiers import parse_components
+
+    known = {c.get("name"): c for c in previous or [] if isinstance(c, dict)}
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    if len(lines) > 50:
+        raise InvalidRequest("Tối đa 50 thành phần hồ sơ.", field="components")
+    return parse_components([known.get(line, {"name": line, "ban_chinh": 1}) for line in lines])
+
+
+def _procedure_values(form: Any, previous: list[dict[str, Any]]) -> dict[str, Any]:
+    unit = form.get("deadline_unit")
+    if unit not in DEADLINE_UNITS:
+        raise InvalidRequest(
+            "Đơn vị thời hạn không hợp lệ.", field="deadline_unit", allowed=list(DEADLINE_UNITS)
+        )
+    return {
+        "field_id": services.of_this_office(Field, form.get("field"), "Không có lĩnh vực này.").id,
+        "name_vi": _text(form.get("name_vi"), "tên thủ tục", "name_vi", limit=500),
+        "national_code": _text(
+            form.get("national_code"),
+            "mã thủ tục quốc gia",
+            "national_code",
+            required=False,
+            limit=60,
+        ),
+        "deadline_unit": unit,
+        "deadline_value": 0
+        if unit == "same_day"
+        else _whole(form.get("deadline_value"), "thời hạn giải quyết", "deadline_value", 1, 365),
+        "fee_text": _text(form.get("fee_text"), "phí, lệ phí", "fee_text", required=False),
+        "components": _components_from_lines(form.get("components"), previous),
+        "active": bool(form.get("active")),
+    }
+
+
+def add_procedure(form: Any) -> Procedure:
+    code = _text(form.get("code"), "mã thủ tục", "code", limit=60).upper()
+    if not PROCEDURE_CODE.fullmatch(code):
+        raise InvalidRequest(
+            "Mã thủ tục gồm chữ in hoa không dấu, chữ số, dấu chấm, gạch ngang (VD: HT-KS).",
+            field="code",
+        )
+    values = _procedure_values(form, [])
+    with transaction():
+        o = services.office()
+        if db.session.scalar(
+            select(Procedure.id).where(Procedure.office_id == o.id, Procedure.code == code)
+        ):
+            raise IllegalTransition(f"Đã có thủ tục mã {code}.", field="code")
+        cutoff = SAME_DAY_CUTOFF if values["deadline_unit"] == "same_day" else None
+        p = Procedure(office_id=o.id, code=code, same_day_cutoff=cutoff, **values)
+        db.session.add(p)
+        db.session.flush()
+        return p
+
+
+def update_procedure(procedure_id: Any, form: Any) -> Procedure:
+    """Everything but the code, which dossier codes and other software refer to. Dossiers
+    already accepted keep the due date they were given."""
+    with transaction():
+        p = services.of_this_office(Procedure, procedure_id, "Không có thủ tục này.")
+        for key, value in _procedure_values(form, list(p.components or [])).items():
+            setattr(p, key, value)
+        if p.deadline_unit == "same_day" and p.same_day_cutoff is None:
+            p.same_day_cutoff = SAME_DAY_CUTOFF
+        return p
+
+
+def procedures_view() -> dict[str, Any]:
+    o = services.office()
+    fields = list(
+        db.session.scalars(
+            select(Field).where(Field.office_id == o.id).order_by(Field.sort_order, Field.id)
+        )
+    )
+    order = {f.id: i for i, f in enumerate(fields)}
+    procedures = sorted(
+        db.session.scalars(select(Procedure).where(Procedure.office_id == o.id)),
+        key=lambda p: (order.get(p.field_id, 0), p.code),
+    )
+    return {"fields": fields, "procedures": procedures}
 
 
 # --- counters --------------------------------------------------------------------------------

@@ -92,3 +92,30 @@ def test_an_administrator_adds_an_officer_and_pairs_a_tablet_in_the_browser(
     screen.wait_for_url(re.compile(r".*/rate.*"))
     assert "2" in screen.content()
     tablet.close()
+
+
+def test_an_administrator_adds_a_procedure_in_the_browser(
+    live_server: LiveServer, browser: Any, screenshots_dir: Path
+) -> None:
+    page = _admin_page(live_server, browser, "/admin/procedures", "Thủ tục hành chính")
+    row = page.locator("tr.new")
+    row.locator("input[name=code]").fill("TP-ATTP")
+    row.locator("select[name=field]").select_option(label="E · Kinh tế – Hộ kinh doanh")
+    row.locator("input[name=name_vi]").fill("Xác nhận kiến thức an toàn thực phẩm")
+    row.locator("textarea[name=components]").fill("Đơn đề nghị xác nhận\nBài kiểm tra kiến thức")
+    row.locator("input[name=deadline_value]").fill("5")
+    row.locator("input[name=fee_text]").fill("30.000 đồng")
+    row.locator("button").click()
+    page.wait_for_selector("text=Đã thêm thủ tục TP-ATTP.")
+    page.locator("details").first.click()
+    page.screenshot(path=str(screenshots_dir / "admin-procedures.png"), full_page=True)
+    page.context.close()
+    listed = requests.get(f"{live_server.url}/api/v1/procedures?service=kinh_te", timeout=5).json()[
+        "procedures"
+    ]
+    added = next(p for p in listed if p["code"] == "TP-ATTP")
+    assert added["deadline"] == {"value": 5, "unit": "working_day"}
+    assert [c["name"] for c in added["components"]] == [
+        "Đơn đề nghị xác nhận",
+        "Bài kiểm tra kiến thức",
+    ]
