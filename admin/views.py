@@ -336,6 +336,7 @@ def setup() -> Any:
         section = {
             "office": "office",
             "hours": "hours",
+            "rules": "rules",
             "field_add": "fields",
             "field_save": "fields",
         }.get(action, "counters")
@@ -346,6 +347,9 @@ def setup() -> Any:
             elif action == "hours":
                 office_setup.update_ticketing_hours(form)
                 flash(_("Đã lưu giờ phát số."), "ok")
+            elif action == "rules":
+                office_setup.update_dossier_rules(form)
+                flash(_("Đã lưu quy tắc hồ sơ."), "ok")
             elif action == "field_add":
                 f = office_setup.add_field(form)
                 flash(_("Đã thêm lĩnh vực %(name)s.", name=f.name_vi), "ok")

@@ -24,6 +24,15 @@ FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
 TICKET_PREFIX = re.compile(r"[A-Z]{1,4}")
 MAX_INTERLEAVE = 10
 MAX_COUNTER = 999
+AGENCY_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,59}")
+# The rules the law leaves open (DOMAIN §2, §5, §6): each with the values it may take. A
+# dossier keeps the rules it was accepted under; a change applies to the next one.
+RULE_CHOICES: dict[str, tuple[str, ...]] = {
+    "due_mode": ("working_hours", "end_of_nth_day"),
+    "timeliness_boundary": ("due_day", "due_moment"),
+    "supplement_clock": ("restart", "pause"),
+    "rating_levels": ("3", "5"),
+}
 PROCEDURE_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,59}")
 DEADLINE_UNITS = ("working_day", "working_hour", "same_day")
 SAME_DAY_CUTOFF = time(15, 0)  # received later: the result is due the next working day
@@ -81,6 +90,54 @@ def update_office(form: dict[str, Any]) -> None:
         o.name, o.parent_authority, o.province = name, parent, province
         o.address, o.hotline, o.interleave_n = address, hotline, interleave
         o.priority_counter_serves_normal = bool(form.get("priority_counter_serves_normal"))
+
+
+def update_dossier_rules(form: Any) -> None:
+    """The agency code in dossier codes, and the rules of DOMAIN that the law leaves open."""
+    from lobby.dossiers import DEFAULT_SETTINGS
+
+    agency = _text(form.get("agency_code"), "mã đơn vị trong mã hồ sơ", "agency_code", limit=60)
+    if not AGENCY_CODE.fullmatch(agency):
+        raise InvalidRequest(
+            "Mã đơn vị gồm chữ, số, dấu chấm và gạch ngang (VD: 000.00.00.H00).",
+            field="agency_code",
+        )
+    rules: dict[str, Any] = {}
+    for name, allowed in RULE_CHOICES.items():
+        value = form.get(name)
+        if value not in allowed:
+            raise InvalidRequest("Lựa chọn không hợp lệ.", field=name, allowed=list(allowed))
+        rules[name] = int(value) if name == "rating_levels" else value
+    rules["due_soon_working_hours"] = float(
+        _whole(
+            form.get("due_soon_working_hours"),
+            "số giờ báo sắp đến hạn",
+            "due_soon_working_hours",
+            1,
+            80,
+        )
+    )
+    rules["saturday_counts"] = bool(form.get("saturday_counts"))
+    rules["hide_applicant_name"] = bool(form.get("hide_applicant_name"))
+    assert set(rules) <= set(DEFAULT_SETTINGS)
+    with transaction():
+        o = services.office()
+        o.agency_code = agency
+        o.settings = {**(o.settings or {}), **rules}  # a new dict: the JSON column sees it
+
+
+def dossier_rules(o: Any) -> dict[str, Any]:
+    from lobby.dossiers import setting
+
+    return {
+        name: setting(o, name)
+        for name in (
+            *RULE_CHOICES,
+            "due_soon_working_hours",
+            "saturday_counts",
+            "hide_applicant_name",
+        )
+    }
 
 
 # --- hours -----------------------------------------------------------------------------------
@@ -399,5 +456,6 @@ def setup_view() -> dict[str, Any]:
         "fields": fields,
         "counters": counters,
         "hours": _ticketing_hours(o.id),
+        "rules": dossier_rules(o),
         "max_interleave": MAX_INTERLEAVE,
     }

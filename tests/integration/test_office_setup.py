@@ -276,3 +276,66 @@ def test_wrong_hours_are_refused_and_the_old_ones_kept(app: Any) -> None:
     for change, message in cases:
         assert message in _post(admin, action="hours", **{**WEEKDAY_HOURS, **change}), change
     issue(app.test_client(), app, "ho_tich")  # Monday 08:00: still open
+
+
+RULES = {
+    "action": "rules",
+    "agency_code": "000.00.31.H56",
+    "rating_levels": "3",
+    "due_mode": "working_hours",
+    "timeliness_boundary": "due_day",
+    "supplement_clock": "restart",
+    "due_soon_working_hours": "8",
+}
+
+
+def test_dossier_rules_apply_to_the_next_dossier_and_not_to_earlier_ones(
+    app: Any, clock: Any
+) -> None:
+    """Monday 30 Nov 2026 08:00; HT-XNTTHN takes 3 working days."""
+    from datetime import datetime
+
+    from tests.conftest import VN
+
+    admin = Staff(app, "admin")
+    clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=VN))
+    body = {"procedure": "HT-XNTTHN", "applicant": {"full_name": "Trần Văn D"}}
+    first = admin.post("/api/v1/dossiers", body).get_json()
+    assert first["due_at"] == "2026-12-03T10:00:00+07:00"  # 24 working hours later
+    rules = {**RULES, "due_mode": "end_of_nth_day", "supplement_clock": "pause"}
+    assert "Đã lưu quy tắc hồ sơ." in _post(admin, **rules, saturday_counts="1")
+    second = admin.post("/api/v1/dossiers", body).get_json()
+    assert second["code"].startswith("000.00.31.H56-261130-")
+    # End of the 3rd working day after Monday, Saturday morning counting: Thursday 17:00.
+    assert second["due_at"] == "2026-12-03T17:00:00+07:00"
+    from lobby.extensions import db
+    from lobby.models import Dossier
+
+    with app.app_context():
+        kept = dict(db.session.execute(db.select(Dossier.code, Dossier.rules)).all())
+    assert kept[second["code"]]["supplement_clock"] == "pause"
+    assert kept[first["code"]]["supplement_clock"] == "restart"
+    assert kept[first["code"]]["due_mode"] == "working_hours"
+    page = admin.get("/admin/setup").get_data(as_text=True)
+    assert (
+        'value="end_of_nth_day" selected' in page
+        and 'name="saturday_counts" value="1" checked' in page
+    )
+
+
+def test_wrong_dossier_rules_are_refused_and_nothing_changes(app: Any) -> None:
+    from lobby.extensions import db
+    from lobby.models import Office
+
+    admin = Staff(app, "admin")
+    cases = [
+        ({"agency_code": "mã đơn vị"}, "Mã đơn vị gồm chữ, số, dấu chấm và gạch ngang"),
+        ({"due_mode": "whenever"}, "Lựa chọn không hợp lệ."),
+        ({"rating_levels": "4"}, "Lựa chọn không hợp lệ."),
+        ({"due_soon_working_hours": "0"}, "Số giờ báo sắp đến hạn phải từ 1 đến 80."),
+    ]
+    for change, message in cases:
+        assert message in _post(admin, **{**RULES, **change}), change
+    with app.app_context():
+        o = db.session.scalar(db.select(Office))
+        assert o.agency_code == "000.00.00.H00" and "due_mode" not in (o.settings or {})
