@@ -470,9 +470,39 @@ def procedures() -> Any:
             elif action == "procedure_save":
                 p = office_setup.update_procedure(form.get("id"), form)
                 flash(_("Đã lưu thủ tục %(code)s.", code=p.code), "ok")
+            elif action == "procedure_import":
+                upload = request.files.get("file")
+                raw = upload.read(2_000_000 + 1) if upload else b""
+                if not raw:
+                    flash(_("Chọn tệp CSV danh sách thủ tục."), "error")
+                elif len(raw) > 2_000_000:
+                    flash(_("Tệp quá lớn (tối đa 2 MB)."), "error")
+                else:
+                    added, updated = office_setup.import_procedures(raw)
+                    flash(
+                        _(
+                            "Đã nhập: %(added)s thủ tục mới, %(updated)s thủ tục cập nhật.",
+                            added=added,
+                            updated=updated,
+                        ),
+                        "ok",
+                    )
             else:
                 flash(_("Thao tác không hợp lệ."), "error")
         except DomainError as exc:
             flash(_(getattr(exc, "message", str(exc))), "error")
         return redirect(url_for("admin.procedures"))
     return render_template("admin/procedures.html", user=user, **office_setup.procedures_view())
+
+
+@bp.get("/admin/procedures.csv")
+def procedures_csv() -> Any:
+    """The list as a spreadsheet file: to check, edit and load again."""
+    from lobby import office_setup
+
+    if _user().role != "admin":
+        abort(403)
+    response = make_response("\ufeff" + office_setup.procedures_csv())  # BOM: Excel reads UTF-8
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="thu-tuc.csv"'
+    return response

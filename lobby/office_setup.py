@@ -7,13 +7,15 @@ Every check raises a DomainError with a message for people: the page shows it, n
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import time
 from typing import Any
 
 from sqlalchemy import select
 
-from core.errors import IllegalTransition, InvalidRequest
+from core.errors import DomainError, IllegalTransition, InvalidRequest, NotFound
 from lobby import realtime, services
 from lobby.extensions import db
 from lobby.models import Counter, Field, Procedure, WorkingWindow
@@ -296,7 +298,10 @@ def _components_from_lines(text: Any, previous: list[dict[str, Any]]) -> list[di
     lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
     if len(lines) > 50:
         raise InvalidRequest("Tối đa 50 thành phần hồ sơ.", field="components")
-    return parse_components([known.get(line, {"name": line, "ban_chinh": 1}) for line in lines])
+    return [
+        known[line] if line in known else parse_components([{"name": line, "ban_chinh": 1}])[0]
+        for line in lines
+    ]
 
 
 def _procedure_values(form: Any, previous: list[dict[str, Any]]) -> dict[str, Any]:
@@ -325,13 +330,18 @@ def _procedure_values(form: Any, previous: list[dict[str, Any]]) -> dict[str, An
     }
 
 
-def add_procedure(form: Any) -> Procedure:
-    code = _text(form.get("code"), "mã thủ tục", "code", limit=60).upper()
+def _procedure_code(value: Any) -> str:
+    code = _text(value, "mã thủ tục", "code", limit=60).upper()
     if not PROCEDURE_CODE.fullmatch(code):
         raise InvalidRequest(
             "Mã thủ tục gồm chữ in hoa không dấu, chữ số, dấu chấm, gạch ngang (VD: HT-KS).",
             field="code",
         )
+    return code
+
+
+def add_procedure(form: Any) -> Procedure:
+    code = _procedure_code(form.get("code"))
     values = _procedure_values(form, [])
     with transaction():
         o = services.office()
@@ -356,6 +366,112 @@ def update_procedure(procedure_id: Any, form: Any) -> Procedure:
         if p.deadline_unit == "same_day" and p.same_day_cutoff is None:
             p.same_day_cutoff = SAME_DAY_CUTOFF
         return p
+
+
+# The columns of a procedures file, as a spreadsheet saves it (CSV, UTF-8): one procedure per
+# line; the documents separated by "|"; the unit working_day, working_hour or same_day.
+CSV_COLUMNS = ("ma", "linh_vuc", "ten", "thoi_han", "don_vi", "phi", "ma_quoc_gia", "thanh_phan")
+MAX_CSV_ROWS = 2000
+
+
+def procedures_csv() -> str:
+    """Every procedure of the office in the import format: a file to edit and load again."""
+    o = services.office()
+    codes = {f.id: f.code for f in db.session.scalars(select(Field).where(Field.office_id == o.id))}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for p in procedures_view()["procedures"]:
+        writer.writerow(
+            [
+                p.code,
+                codes.get(p.field_id, ""),
+                p.name_vi,
+                p.deadline_value,
+                p.deadline_unit,
+                p.fee_text,
+                p.national_code,
+                " | ".join(c.get("name", "") for c in p.components or []),
+            ]
+        )
+    return out.getvalue()
+
+
+def import_procedures(raw: bytes) -> tuple[int, int]:
+    """Add or update procedures from a CSV file (by code); all rows or none. Procedures not in
+    the file stay as they are. Returns (added, updated)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidRequest("Tệp phải là CSV mã hóa UTF-8.", field="file") from None
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    if not rows:
+        raise InvalidRequest("Tệp không có dòng thủ tục nào.", field="file")
+    missing = [c for c in CSV_COLUMNS[:5] if c not in (rows[0].keys() or ())]
+    if missing:
+        raise InvalidRequest(
+            f"Tệp thiếu cột: {', '.join(missing)}. Các cột: {', '.join(CSV_COLUMNS)}.",
+            field="file",
+        )
+    if len(rows) > MAX_CSV_ROWS:
+        raise InvalidRequest(f"Tối đa {MAX_CSV_ROWS} thủ tục mỗi tệp.", field="file")
+    added = updated = 0
+    errors: list[str] = []
+    with transaction():
+        o = services.office()
+        fields = {
+            f.code: f.id for f in db.session.scalars(select(Field).where(Field.office_id == o.id))
+        }
+        existing = {
+            p.code: p
+            for p in db.session.scalars(select(Procedure).where(Procedure.office_id == o.id))
+        }
+        seen: set[str] = set()
+        for line, row in enumerate(rows, start=2):
+            try:
+                code = _procedure_code(row.get("ma"))
+                if code in seen:
+                    raise IllegalTransition(f"Mã {code} lặp lại trong tệp.")
+                seen.add(code)
+                field_code = (row.get("linh_vuc") or "").strip()
+                if field_code not in fields:
+                    raise NotFound(f"Không có lĩnh vực mã “{field_code}”.")
+                form = {
+                    "field": fields[field_code],
+                    "name_vi": row.get("ten"),
+                    "deadline_value": row.get("thoi_han"),
+                    "deadline_unit": (row.get("don_vi") or "").strip(),
+                    "fee_text": row.get("phi") or "",
+                    "national_code": row.get("ma_quoc_gia") or "",
+                    "components": "\n".join((row.get("thanh_phan") or "").split("|")),
+                    "active": "1",
+                }
+                p = existing.get(code)
+                values = _procedure_values(form, list(p.components or []) if p else [])
+            except DomainError as exc:
+                errors.append(f"Dòng {line}: {exc.message}")
+                continue
+            cutoff = SAME_DAY_CUTOFF if values["deadline_unit"] == "same_day" else None
+            if p is None:
+                db.session.add(
+                    Procedure(office_id=o.id, code=code, same_day_cutoff=cutoff, **values)
+                )
+                added += 1
+            else:
+                for key, value in values.items():
+                    setattr(p, key, value)
+                p.same_day_cutoff = p.same_day_cutoff or cutoff
+                updated += 1
+        if errors:
+            more = f" (và {len(errors) - 5} lỗi khác)" if len(errors) > 5 else ""
+            raise InvalidRequest(
+                "Chưa nhập gì. " + " ".join(errors[:5]) + more, field="file", errors=errors[:50]
+            )
+    return added, updated
 
 
 def procedures_view() -> dict[str, Any]:

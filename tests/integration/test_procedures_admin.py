@@ -139,3 +139,79 @@ def test_only_an_administrator_manages_procedures(app: Any) -> None:
         assert staff.get("/admin/procedures").status_code == 403
     page = Staff(app, "admin").get("/admin/procedures").get_data(as_text=True)
     assert "Đăng ký khai sinh" in page and "ngày làm việc" in page
+
+
+def _upload(staff: Staff, content: bytes) -> str:
+    import io
+
+    r = staff.client.post(
+        "/admin/procedures",
+        data={
+            "csrf_token": staff.csrf,
+            "action": "procedure_import",
+            "file": (io.BytesIO(content), "thu-tuc.csv"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert r.status_code == 200
+    return str(r.get_data(as_text=True))
+
+
+def _api_procedures(app: Any) -> dict[str, Any]:
+    listed = app.test_client().get("/api/v1/procedures").get_json()["procedures"]
+    return {p["code"]: p for p in listed}
+
+
+def test_the_list_downloads_as_csv_and_loads_back_unchanged(app: Any) -> None:
+    admin = Staff(app, "admin")
+    r = admin.client.get("/admin/procedures.csv")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    raw = r.get_data()
+    assert raw.startswith("\ufeff".encode()), "Excel needs the BOM to read UTF-8"
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == "ma,linh_vuc,ten,thoi_han,don_vi,phi,ma_quoc_gia,thanh_phan"
+    assert "HT-KS,ho_tich,Đăng ký khai sinh,0,same_day,Miễn lệ phí" in text
+    before = _api_procedures(app)
+    page = _upload(admin, raw)
+    assert f"Đã nhập: 0 thủ tục mới, {len(before)} thủ tục cập nhật." in page
+    assert _api_procedures(app) == before
+
+
+def test_a_spreadsheet_adds_and_updates_procedures_by_code(app: Any) -> None:
+    admin = Staff(app, "admin")
+    content = (
+        "ma;linh_vuc;ten;thoi_han;don_vi;phi;ma_quoc_gia;thanh_phan\n"
+        "HT-KS;ho_tich;Đăng ký khai sinh;1;working_day;Miễn lệ phí;1.001193;"
+        "Tờ khai đăng ký khai sinh|Giấy chứng sinh\n"
+        "tp-attp;kinh_te;Xác nhận kiến thức an toàn thực phẩm;5;working_day;30.000 đồng;;"
+        "Đơn đề nghị | Bài kiểm tra\n"
+    ).encode()
+    assert "Đã nhập: 1 thủ tục mới, 1 thủ tục cập nhật." in _upload(admin, content)
+    procs = _api_procedures(app)
+    assert procs["HT-KS"]["deadline"] == {"value": 1, "unit": "working_day"}
+    assert procs["HT-KS"]["national_code"] == "1.001193"
+    assert procs["TP-ATTP"]["service"] == "kinh_te"
+    assert [c["name"] for c in procs["TP-ATTP"]["components"]] == ["Đơn đề nghị", "Bài kiểm tra"]
+
+
+def test_a_file_with_a_wrong_row_changes_nothing_and_says_which_rows(app: Any) -> None:
+    admin = Staff(app, "admin")
+    before = _api_procedures(app)
+    content = (
+        "ma,linh_vuc,ten,thoi_han,don_vi,phi,ma_quoc_gia,thanh_phan\n"
+        "TP-ATTP,kinh_te,Xác nhận kiến thức,5,working_day,,,\n"
+        "TP-X,kinh_te,Một thủ tục,5,fortnight,,,\n"
+        "TP-Y,thue,Một thủ tục khác,5,working_day,,,\n"
+        "TP-ATTP,kinh_te,Lặp lại,5,working_day,,,\n"
+    ).encode()
+    page = _upload(admin, content)
+    assert "Chưa nhập gì." in page
+    assert "Dòng 3: Đơn vị thời hạn không hợp lệ." in page
+    assert "Dòng 4: Không có lĩnh vực mã “thue”." in page
+    assert "Dòng 5: Mã TP-ATTP lặp lại trong tệp." in page
+    assert _api_procedures(app) == before
+    assert "Tệp phải là CSV mã hóa UTF-8." in _upload(admin, "ma,ten\nX,Đăng ký".encode("utf-16"))
+    assert "Tệp thiếu cột: linh_vuc, thoi_han, don_vi." in _upload(admin, b"ma,ten\nX,Y\n")
+    assert "Chọn tệp CSV danh sách thủ tục." in _upload(admin, b"")
+    assert _api_procedures(app) == before
