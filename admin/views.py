@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -372,6 +373,21 @@ def setup() -> Any:
     )
 
 
+_SECRET_ACTIONS = ("user_add", "user_reset", "device_add", "device_pair")
+
+
+def _first_time(once: str | None) -> bool:
+    """Forms that show a secret carry a one-time value: sent again by a reload, they are not
+    acted on twice (a second reset would replace the password just shown)."""
+    if not once:
+        return True
+    done = session.get("done_once", [])
+    if once in done:
+        return False
+    session["done_once"] = [*done, once][-20:]
+    return True
+
+
 @bp.route("/admin/staff", methods=["GET", "POST"])
 def staff() -> Any:
     """Staff accounts and devices. A generated password or a pairing link is shown once, on
@@ -386,6 +402,10 @@ def staff() -> Any:
         form = request.form
         action = form.get("action", "")
         section = "devices" if action.startswith("device") else "users"
+        if action in _SECRET_ACTIONS and not _first_time(form.get("once")):
+            # The browser sent the page again (reload): the password or link was shown once.
+            flash(_("Việc này đã làm rồi; mật khẩu, liên kết chỉ hiện một lần."), "error")
+            return redirect(url_for("admin.staff", s=section) + "#" + section)
         try:
             if action == "user_add":
                 made, password = accounts.create_user(
@@ -414,14 +434,9 @@ def staff() -> Any:
                     device, token = accounts.new_device_token(form.get("id"))
                 url = accounts.pairing_url(token)
                 secret = {"device": device, "url": url, "qr": _qr(url)}
-            elif action in ("device_off", "device_on"):
-                device = accounts.set_device_active(form.get("id"), action == "device_on")
-                flash(
-                    _("Đã thu hồi %(name)s.", name=device.name)
-                    if action == "device_off"
-                    else _("Đã dùng lại %(name)s.", name=device.name),
-                    "ok",
-                )
+            elif action == "device_off":
+                device = accounts.withdraw_device(form.get("id"))
+                flash(_("Đã thu hồi %(name)s.", name=device.name), "ok")
             else:
                 flash(_("Thao tác không hợp lệ."), "error")
         except DomainError as exc:
@@ -434,6 +449,7 @@ def staff() -> Any:
         user=user,
         focus=request.args.get("s"),
         secret=secret,
+        once=secrets.token_urlsafe(12),
         roles={
             "admin": _("Quản trị"),
             "leader": _("Lãnh đạo"),

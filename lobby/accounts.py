@@ -13,13 +13,13 @@ import secrets
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
 from lobby import services
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
 from lobby.extensions import db
-from lobby.models import Counter, Device, StaffUser
+from lobby.models import ApiToken, Counter, Device, StaffUser
 from lobby.tx import transaction
 
 ROLES = ("admin", "leader", "officer")
@@ -40,12 +40,20 @@ def _counter_id(number: Any) -> int | None:
         n = int(str(number).strip())
     except ValueError:
         raise InvalidRequest("Số quầy phải là một số nguyên.", field="counter") from None
-    found = db.session.scalar(
-        select(Counter.id).where(Counter.office_id == services.office().id, Counter.number == n)
+    found = (
+        db.session.execute(
+            select(Counter.id, Counter.active).where(
+                Counter.office_id == services.office().id, Counter.number == n
+            )
+        ).first()
+        if 0 < n < 2**31
+        else None
     )
     if found is None:
         raise NotFound(f"Không có quầy số {n}.", field="counter")
-    return int(found)
+    if not found.active:
+        raise IllegalTransition(f"Quầy số {n} đang thôi dùng.", field="counter")
+    return int(found.id)
 
 
 def _role(value: Any) -> str:
@@ -102,18 +110,18 @@ def create_user(
 
 
 def _other_active_admins(user: StaffUser) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(StaffUser)
+    """Locked (PostgreSQL): two administrators demoting each other at once cannot both pass."""
+    return len(
+        db.session.scalars(
+            select(StaffUser.id)
             .where(
                 StaffUser.office_id == user.office_id,
                 StaffUser.role == "admin",
                 StaffUser.active,
                 StaffUser.id != user.id,
             )
-        )
-        or 0
+            .with_for_update()
+        ).all()
     )
 
 
@@ -135,9 +143,18 @@ def update_user(user_id: Any, form: Any, *, by: StaffUser) -> StaffUser:
             raise IllegalTransition("Đơn vị phải còn ít nhất một quản trị viên đang hoạt động.")
         user.full_name = _name(form.get("full_name"), "Họ tên", "full_name", 255) or user.username
         user.title = _name(form.get("title"), "Chức danh", "title", 120)
+        if user.active and not active:
+            _close_counters_held_by(user)
         user.role, user.active = role, active
         user.counter_id = _counter_id(form.get("counter"))
         return user
+
+
+def _close_counters_held_by(user: StaffUser) -> None:
+    """An officer out of use leaves their counters closed: the board and the wait estimates
+    stop counting them. A ticket still at such a counter stays there, to be finished."""
+    for c in db.session.scalars(select(Counter).where(Counter.staff_id == user.id)):
+        c.state, c.staff_id = "closed", None
 
 
 def reset_password(user_id: Any) -> tuple[StaffUser, str]:
@@ -145,7 +162,9 @@ def reset_password(user_id: Any) -> tuple[StaffUser, str]:
     password = secrets.token_urlsafe(9)
     with transaction():
         user = services.of_this_office(StaffUser, user_id, "Không có tài khoản này.")
-        user.password_hash = hash_password(password)
+        user.password_hash = hash_password(password)  # ends the sessions signed in with the old
+        for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+            db.session.delete(token)  # and the API tokens made for the account
         return user, password
 
 
@@ -191,12 +210,12 @@ def create_device(
         return device, token
 
 
-def set_device_active(device_id: Any, active: bool) -> Device:
-    """Withdraw a device (lost, replaced: its token is refused from the next request) or
-    restore it."""
+def withdraw_device(device_id: Any) -> Device:
+    """A lost or replaced device: its token is refused from the next request. It comes back
+    only paired again, with a new token (new_device_token): the lost one stays useless."""
     with transaction():
         device = services.of_this_office(Device, device_id, "Không có thiết bị này.")
-        device.active = active
+        device.active = False
         return device
 
 

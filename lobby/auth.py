@@ -54,6 +54,11 @@ def password_matches(user: StaffUser, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
+def password_stamp(password_hash: str) -> str:
+    """Kept in a staff session: a new password (a reset after a leak) ends the old sessions."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller of a request or a socket connection. `user` and `device` are read-only rows
@@ -129,6 +134,8 @@ def principal_from_session() -> Principal | None:
     user = _user_row(user_id) if isinstance(user_id, int) else None
     if user is None or not user.active:
         return None
+    if session.get("pw") != password_stamp(user.password_hash):
+        return None  # signed in with a password that has been changed since
     return Principal(user=user, via="session")
 
 

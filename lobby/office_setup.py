@@ -13,12 +13,12 @@ import re
 from datetime import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.errors import DomainError, IllegalTransition, InvalidRequest, NotFound
 from lobby import realtime, services
 from lobby.extensions import db
-from lobby.models import Counter, Field, Procedure, WorkingWindow
+from lobby.models import Counter, Field, Procedure, Ticket, WorkingWindow
 from lobby.tx import transaction
 
 FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
@@ -150,9 +150,12 @@ def _clock_time(value: Any, where: str) -> time | None:
     if not text:
         return None
     try:
-        return time.fromisoformat(text)
+        value = time.fromisoformat(text)
     except ValueError:
-        raise InvalidRequest(f"{where}: giờ phải có dạng HH:MM.", field="hours") from None
+        value = None
+    if value is None or value.tzinfo is not None:  # office wall-clock time, e.g. 07:30
+        raise InvalidRequest(f"{where}: giờ phải có dạng HH:MM.", field="hours")
+    return value.replace(second=0, microsecond=0)
 
 
 def update_ticketing_hours(form: Any) -> None:
@@ -370,7 +373,17 @@ def update_procedure(procedure_id: Any, form: Any) -> Procedure:
 
 # The columns of a procedures file, as a spreadsheet saves it (CSV, UTF-8): one procedure per
 # line; the documents separated by "|"; the unit working_day, working_hour or same_day.
-CSV_COLUMNS = ("ma", "linh_vuc", "ten", "thoi_han", "don_vi", "phi", "ma_quoc_gia", "thanh_phan")
+CSV_COLUMNS = (
+    "ma",
+    "linh_vuc",
+    "ten",
+    "thoi_han",
+    "don_vi",
+    "phi",
+    "ma_quoc_gia",
+    "thanh_phan",
+    "dang_dung",  # 1 in use, 0 not; left out: a new procedure is in use, a known one unchanged
+)
 MAX_CSV_ROWS = 2000
 
 
@@ -392,6 +405,7 @@ def procedures_csv() -> str:
                 p.fee_text,
                 p.national_code,
                 " | ".join(c.get("name", "") for c in p.components or []),
+                1 if p.active else 0,
             ]
         )
     return out.getvalue()
@@ -408,7 +422,10 @@ def import_procedures(raw: bytes) -> tuple[int, int]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    try:
+        rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    except csv.Error as exc:
+        raise InvalidRequest(f"Tệp CSV không đọc được: {exc}.", field="file") from None
     if not rows:
         raise InvalidRequest("Tệp không có dòng thủ tục nào.", field="file")
     missing = [c for c in CSV_COLUMNS[:5] if c not in (rows[0].keys() or ())]
@@ -448,9 +465,12 @@ def import_procedures(raw: bytes) -> tuple[int, int]:
                     "fee_text": row.get("phi") or "",
                     "national_code": row.get("ma_quoc_gia") or "",
                     "components": "\n".join((row.get("thanh_phan") or "").split("|")),
-                    "active": "1",
                 }
                 p = existing.get(code)
+                in_use = (row.get("dang_dung") or "").strip()
+                if in_use not in ("", "0", "1"):
+                    raise InvalidRequest("Cột dang_dung chỉ nhận 1 (đang dùng) hoặc 0.")
+                form["active"] = in_use == "1" or (in_use == "" and (p is None or p.active))
                 values = _procedure_values(form, list(p.components or []) if p else [])
             except DomainError as exc:
                 errors.append(f"Dòng {line}: {exc.message}")
@@ -537,12 +557,29 @@ def update_counter(counter_id: Any, form: dict[str, Any], field_ids: list[Any]) 
         o = services.office()
         c = services.of_this_office(Counter, counter_id, "Không có quầy này.")
         if c.active and not active:
-            services.ensure_counter_free(c, services.today(o))
-            c.state = "closed"
+            _take_out_of_use(c, o)
         c.name, c.is_priority, c.active = name, bool(form.get("is_priority")), active
         c.fields = _counter_fields(o.id, field_ids)
         _publish_counter(c, o)
         return c
+
+
+def _take_out_of_use(c: Counter, o: Any) -> None:
+    """Refused while the counter holds a ticket. Tickets transferred to it alone go back to the
+    line of their field, where every counter of the field can call them; it is closed, and
+    no officer holds it."""
+    day = services.today(o)
+    services.ensure_counter_free(c, day)
+    db.session.execute(
+        update(Ticket)
+        .where(
+            Ticket.target_counter_id == c.id,
+            Ticket.status == "waiting",
+            Ticket.service_day == day,
+        )
+        .values(target_counter_id=None)
+    )  # their place in their field's line does not change: nobody to tell
+    c.state, c.staff_id = "closed", None
 
 
 def _publish_counter(c: Counter, o: Any) -> None:
@@ -567,9 +604,11 @@ def setup_view() -> dict[str, Any]:
             select(Counter).where(Counter.office_id == o.id).order_by(Counter.number)
         )
     )
+    served = {f.id for c in counters if c.active for f in c.fields}
     return {
         "office": o,
         "fields": fields,
+        "unserved": [f for f in fields if f.active and f.id not in served],
         "counters": counters,
         "hours": _ticketing_hours(o.id),
         "rules": dossier_rules(o),

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, text
 
 from lobby import REPO
-from lobby.auth import DEVICE_COOKIE, password_matches, principal_from_token
+from lobby.auth import DEVICE_COOKIE, password_matches, password_stamp, principal_from_token
 from lobby.extensions import db, limiter
 from lobby.models import StaffUser
 
@@ -77,7 +77,7 @@ def login() -> Any:
         except Exception:
             error = _("Phiên làm việc đã hết hạn, vui lòng thử lại.")
         else:
-            username = (request.form.get("username") or "").strip()
+            username = (request.form.get("username") or "").strip().lower()
             password = request.form.get("password") or ""
             user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
             if user is not None and user.active and password_matches(user, password):
@@ -86,6 +86,7 @@ def login() -> Any:
                 if csrf_raw:  # keep the page's CSRF token valid across sign-in
                     session["csrf_token"] = csrf_raw
                 session["user_id"] = user.id
+                session["pw"] = password_stamp(user.password_hash)
                 session.permanent = True
                 return redirect(_safe_next(request.args.get("next")))
             error = _("Tên đăng nhập hoặc mật khẩu không đúng.")

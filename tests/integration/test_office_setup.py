@@ -271,6 +271,7 @@ def test_wrong_hours_are_refused_and_the_old_ones_kept(app: Any) -> None:
         ({"h2_pm_start": "18:00"}, "Thứ Tư, chiều: giờ kết thúc phải sau giờ bắt đầu."),
         ({"h3_pm_start": "11:00"}, "Thứ Năm: buổi chiều phải bắt đầu sau buổi sáng."),
         ({"h4_am_start": "7 giờ"}, "Thứ Sáu, sáng: giờ phải có dạng HH:MM."),
+        ({"h4_am_start": "07:00+07:00"}, "Thứ Sáu, sáng: giờ phải có dạng HH:MM."),
         ({key: "" for key in WEEKDAY_HOURS}, "Cần ít nhất một khung giờ phát số."),
     ]
     for change, message in cases:
@@ -339,3 +340,39 @@ def test_wrong_dossier_rules_are_refused_and_nothing_changes(app: Any) -> None:
     with app.app_context():
         o = db.session.scalar(db.select(Office))
         assert o.agency_code == "000.00.00.H00" and "due_mode" not in (o.settings or {})
+
+
+def test_a_counter_out_of_use_hands_its_transferred_tickets_back_to_their_line(
+    app: Any,
+) -> None:
+    admin, officer = Staff(app, "admin"), Staff(app, "canbo1")
+    officer.open_counter(1)
+    ticket = issue(app.test_client(), app, "chung_thuc")  # counters 1 and 4 call it
+    assert officer.call_next(1).status_code == 200
+    r = officer.post(f"/api/v1/tickets/{ticket['id']}/transfer", json={"counter": 4})
+    assert r.status_code == 200, r.get_json()
+    counter, fields = _counter(app, 4)
+    ids = [str(_field(app, code).id) for code in fields]
+    admin.client.post(
+        "/admin/setup",
+        data={
+            "csrf_token": admin.csrf,
+            "action": "counter_save",
+            "id": str(counter.id),
+            "name": counter.name,
+            "fields": ids,
+        },
+    )
+    assert not _counter(app, 4)[0].active
+    r = officer.call_next(1)  # counter 1 serves chung_thuc too: the ticket is in its line again
+    assert r.status_code == 200 and r.get_json()["ticket"]["number"] == ticket["number"]
+
+
+def test_a_field_no_counter_calls_is_pointed_out(app: Any) -> None:
+    admin = Staff(app, "admin")
+    assert "Chưa có quầy nào đang dùng gọi số của" not in admin.get("/admin/setup").get_data(
+        as_text=True
+    )
+    _post(admin, **NEW_FIELD)
+    page = admin.get("/admin/setup").get_data(as_text=True)
+    assert "Chưa có quầy nào đang dùng gọi số của: Bảo hiểm xã hội." in page

@@ -165,17 +165,28 @@ def _api_procedures(app: Any) -> dict[str, Any]:
 
 def test_the_list_downloads_as_csv_and_loads_back_unchanged(app: Any) -> None:
     admin = Staff(app, "admin")
+    _take_out_of_use(app, "HT-TL")
     r = admin.client.get("/admin/procedures.csv")
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     raw = r.get_data()
     assert raw.startswith("\ufeff".encode()), "Excel needs the BOM to read UTF-8"
     text = raw.decode("utf-8-sig")
-    assert text.splitlines()[0] == "ma,linh_vuc,ten,thoi_han,don_vi,phi,ma_quoc_gia,thanh_phan"
+    header = "ma,linh_vuc,ten,thoi_han,don_vi,phi,ma_quoc_gia,thanh_phan,dang_dung"
+    assert text.splitlines()[0] == header
     assert "HT-KS,ho_tich,Đăng ký khai sinh,0,same_day,Miễn lệ phí" in text
     before = _api_procedures(app)
     page = _upload(admin, raw)
-    assert f"Đã nhập: 0 thủ tục mới, {len(before)} thủ tục cập nhật." in page
-    assert _api_procedures(app) == before
+    assert f"Đã nhập: 0 thủ tục mới, {len(before) + 1} thủ tục cập nhật." in page
+    assert _api_procedures(app) == before  # the one out of use stays out of use
+
+
+def _take_out_of_use(app: Any, code: str) -> None:
+    from lobby.extensions import db
+    from lobby.models import Procedure
+
+    with app.app_context():
+        db.session.scalar(db.select(Procedure).where(Procedure.code == code)).active = False
+        db.session.commit()
 
 
 def test_a_spreadsheet_adds_and_updates_procedures_by_code(app: Any) -> None:
@@ -214,4 +225,8 @@ def test_a_file_with_a_wrong_row_changes_nothing_and_says_which_rows(app: Any) -
     assert "Tệp phải là CSV mã hóa UTF-8." in _upload(admin, "ma,ten\nX,Đăng ký".encode("utf-16"))
     assert "Tệp thiếu cột: linh_vuc, thoi_han, don_vi." in _upload(admin, b"ma,ten\nX,Y\n")
     assert "Chọn tệp CSV danh sách thủ tục." in _upload(admin, b"")
+    huge = b"ma,linh_vuc,ten,thoi_han,don_vi\nX,ho_tich," + b"a" * 200_000 + b",1,working_day\n"
+    assert "Tệp CSV không đọc được" in _upload(admin, huge)
+    bad_flag = b"ma,linh_vuc,ten,thoi_han,don_vi,dang_dung\nTP-Z,ho_tich,Z,1,working_day,yes\n"
+    assert "Dòng 2: Cột dang_dung chỉ nhận 1 (đang dùng) hoặc 0." in _upload(admin, bad_flag)
     assert _api_procedures(app) == before

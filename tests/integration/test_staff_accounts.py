@@ -80,6 +80,7 @@ def test_bad_or_taken_usernames_roles_and_counters_are_refused_with_a_message(ap
         ({"role": "superuser"}, "Vai trò không hợp lệ."),
         ({"counter": "42"}, "Không có quầy số 42."),
         ({"counter": "hai"}, "Số quầy phải là một số nguyên."),
+        ({"counter": "99999999999999999999"}, "Không có quầy số 99999999999999999999."),
     ]
     for change, message in cases:
         form = {"action": "user_add", "username": "canbo7", "role": "officer", **change}
@@ -148,7 +149,7 @@ def _issue_with(app: Any, token: str) -> int:
     return int(r.status_code)
 
 
-def test_a_new_kiosk_is_paired_withdrawn_restored_and_paired_again(app: Any) -> None:
+def test_a_new_kiosk_is_paired_withdrawn_and_comes_back_only_paired_again(app: Any) -> None:
     from lobby.extensions import db
     from lobby.models import Device
 
@@ -162,11 +163,41 @@ def test_a_new_kiosk_is_paired_withdrawn_restored_and_paired_again(app: Any) -> 
         device_id = db.session.scalar(db.select(Device.id).where(Device.name == "Kiosk cửa phụ"))
     assert "Đã thu hồi Kiosk cửa phụ." in _page(admin, action="device_off", id=str(device_id))
     assert _issue_with(app, token) == 401
-    assert "Đã dùng lại Kiosk cửa phụ." in _page(admin, action="device_on", id=str(device_id))
-    assert _issue_with(app, token) == 201
+    # A lost kiosk's token must stay useless: there is no "use again", only a new pairing.
+    assert "Thao tác không hợp lệ." in _page(admin, action="device_on", id=str(device_id))
+    assert _issue_with(app, token) == 401
     fresh = _pairing_token(_page(admin, action="device_pair", id=str(device_id)))
     assert fresh != token
     assert _issue_with(app, token) == 401 and _issue_with(app, fresh) == 201
+
+
+def test_a_reset_password_ends_the_old_sessions_and_api_tokens(app: Any) -> None:
+    admin, officer = Staff(app, "admin"), Staff(app, "canbo1")
+    token = app.test_cli_runner().invoke(args=["users", "token", "canbo1"]).output.strip()
+    api = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/v1/counters/1/queue", headers=api).status_code == 200
+    assert officer.post("/api/v1/counters/1/open").status_code == 200
+    _page(admin, action="user_reset", id=str(_user_id(app, "canbo1")))
+    assert officer.post("/api/v1/counters/1/pause", json={"reason": "x"}).status_code == 401
+    assert app.test_client().get("/api/v1/counters/1/queue", headers=api).status_code == 401
+
+
+def test_a_reloaded_reset_does_not_replace_the_password_just_shown(app: Any) -> None:
+    admin = Staff(app, "admin")
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    once = re.search(r'name="once" value="([^"]+)"', page)
+    assert once
+    form = {"action": "user_reset", "id": str(_user_id(app, "canbo2")), "once": once.group(1)}
+    shown = _shown_password(_page(admin, **form))
+    again = _page(admin, **form)  # the browser sends the same form again
+    assert "Việc này đã làm rồi" in again and shown not in again
+    assert _sign_in(app, "canbo2", shown) == 302
+
+
+def test_usernames_sign_in_whatever_their_case(app: Any) -> None:
+    admin = Staff(app, "admin")
+    password = _shown_password(_page(admin, action="user_add", username="CanBo8", role="officer"))
+    assert _sign_in(app, "CanBo8", password) == 302 and _sign_in(app, "canbo8", password) == 302
 
 
 def test_bad_devices_are_refused_with_a_message(app: Any) -> None:
@@ -194,3 +225,23 @@ def test_only_an_administrator_manages_accounts_and_devices(app: Any) -> None:
     assert app.test_client().get("/admin/staff").status_code == 302
     page = Staff(app, "admin").get("/admin/staff").get_data(as_text=True)
     assert "canbo5" in page and "Kiosk sảnh chính" in page and "x9" not in page
+
+
+def test_an_officer_cannot_be_put_at_a_counter_out_of_use_and_leaves_theirs_closed(
+    app: Any,
+) -> None:
+    from lobby.extensions import db
+    from lobby.models import Counter
+
+    admin, officer = Staff(app, "admin"), Staff(app, "canbo3")
+    with app.app_context():
+        c4 = db.session.scalar(db.select(Counter).where(Counter.number == 4))
+        c4.active = False
+        db.session.commit()
+    page = _page(admin, action="user_add", username="canbo9", role="officer", counter="4")
+    assert "Quầy số 4 đang thôi dùng." in page
+    assert officer.post("/api/v1/counters/3/open").status_code == 200
+    form = {"action": "user_save", "id": str(_user_id(app, "canbo3")), "role": "officer"}
+    _page(admin, **form, counter="3")  # out of use: "active" unticked
+    counters = app.test_client().get("/api/v1/counters").get_json()["counters"]
+    assert next(c for c in counters if c["number"] == 3)["state"] == "closed"
