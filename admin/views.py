@@ -80,6 +80,14 @@ def _user() -> StaffUser:
     return user
 
 
+def _admin() -> StaffUser:
+    """The signed-in administrator; 403 for anyone else (setting up the office is theirs)."""
+    user = _user()
+    if user.role != "admin":
+        abort(403)
+    return user
+
+
 def _local(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -328,9 +336,7 @@ def setup() -> Any:
     """The administrator sets up the office: its details, fields (lĩnh vực) and counters."""
     from lobby import office_setup
 
-    user = _user()
-    if user.role != "admin":
-        abort(403)
+    user = _admin()
     if request.method == "POST":
         form = request.form
         action = form.get("action", "")
@@ -394,9 +400,7 @@ def staff() -> Any:
     the page that made it (never kept in a flash cookie)."""
     from lobby import accounts
 
-    user = _user()
-    if user.role != "admin":
-        abort(403)
+    user = _admin()
     secret: dict[str, Any] | None = None
     if request.method == "POST":
         form = request.form
@@ -473,9 +477,7 @@ def procedures() -> Any:
     """The office's administrative procedures: what a dossier is accepted for, and in how long."""
     from lobby import office_setup
 
-    user = _user()
-    if user.role != "admin":
-        abort(403)
+    user = _admin()
     if request.method == "POST":
         form = request.form
         action = form.get("action", "")
@@ -516,8 +518,7 @@ def procedures_csv() -> Any:
     """The list as a spreadsheet file: to check, edit and load again."""
     from lobby import office_setup
 
-    if _user().role != "admin":
-        abort(403)
+    _admin()
     response = make_response("\ufeff" + office_setup.procedures_csv())  # BOM: Excel reads UTF-8
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="thu-tuc.csv"'
