@@ -343,6 +343,7 @@ def setup() -> Any:
         section = {
             "office": "office",
             "hours": "hours",
+            "reception_hours": "hours",
             "rules": "rules",
             "field_add": "fields",
             "field_save": "fields",
@@ -352,8 +353,11 @@ def setup() -> Any:
                 office_setup.update_office(form)
                 flash(_("Đã lưu thông tin đơn vị."), "ok")
             elif action == "hours":
-                office_setup.update_ticketing_hours(form)
+                office_setup.update_hours(form, "ticketing")
                 flash(_("Đã lưu giờ phát số."), "ok")
+            elif action == "reception_hours":
+                office_setup.update_hours(form, "reception")
+                flash(_("Đã lưu giờ tiếp nhận hồ sơ."), "ok")
             elif action == "rules":
                 office_setup.update_dossier_rules(form)
                 flash(_("Đã lưu quy tắc hồ sơ."), "ok")

@@ -158,15 +158,20 @@ def _clock_time(value: Any, where: str) -> time | None:
     return value.replace(second=0, microsecond=0)
 
 
-def update_ticketing_hours(form: Any) -> None:
-    """When the kiosk issues numbers: up to a morning and an afternoon window per weekday, an
-    empty pair for none. Reception hours, which dossier deadlines count, are not changed here."""
+# The two kinds of working hours, by the prefix of their form fields: when the kiosk issues
+# numbers, and when dossiers are received (working-hour deadlines count these).
+HOURS_FORMS = {"ticketing": "h", "reception": "r"}
+
+
+def update_hours(form: Any, purpose: str) -> None:
+    """Up to a morning and an afternoon window per weekday, an empty pair for none."""
+    prefix = HOURS_FORMS[purpose]
     spans: list[tuple[int, time, time]] = []
     for weekday, day in enumerate(WEEKDAYS):
         for session in SESSIONS:
             where = f"{day}, {'sáng' if session == 'am' else 'chiều'}"
-            start = _clock_time(form.get(f"h{weekday}_{session}_start"), where)
-            end = _clock_time(form.get(f"h{weekday}_{session}_end"), where)
+            start = _clock_time(form.get(f"{prefix}{weekday}_{session}_start"), where)
+            end = _clock_time(form.get(f"{prefix}{weekday}_{session}_end"), where)
             if start is None and end is None:
                 continue
             if start is None or end is None:
@@ -179,42 +184,42 @@ def update_ticketing_hours(form: Any) -> None:
                 )
             spans.append((weekday, start, end))
     if not spans:
-        raise InvalidRequest("Cần ít nhất một khung giờ phát số.", field="hours")
+        raise InvalidRequest("Cần ít nhất một khung giờ làm việc.", field="hours")
     with transaction():
         o = services.office()
         for old in db.session.scalars(
             select(WorkingWindow).where(
-                WorkingWindow.office_id == o.id, WorkingWindow.purpose == "ticketing"
+                WorkingWindow.office_id == o.id, WorkingWindow.purpose == purpose
             )
         ):
             db.session.delete(old)
         for weekday, start, end in spans:
             db.session.add(
                 WorkingWindow(
-                    office_id=o.id, weekday=weekday, start=start, end=end, purpose="ticketing"
+                    office_id=o.id, weekday=weekday, start=start, end=end, purpose=purpose
                 )
             )
 
 
-def _ticketing_hours(office_id: int) -> list[dict[str, Any]]:
-    """Per weekday its name and its windows by session, for the form."""
+def _hours(office_id: int, purpose: str) -> list[dict[str, Any]]:
+    """Per weekday its number and its windows by session, for the form."""
     rows = db.session.scalars(
         select(WorkingWindow)
-        .where(WorkingWindow.office_id == office_id, WorkingWindow.purpose == "ticketing")
+        .where(WorkingWindow.office_id == office_id, WorkingWindow.purpose == purpose)
         .order_by(WorkingWindow.weekday, WorkingWindow.start)
     )
     by_day: dict[int, list[WorkingWindow]] = {}
     for w in rows:
         by_day.setdefault(w.weekday, []).append(w)
     days = []
-    for weekday, name in enumerate(WEEKDAYS):
-        windows = by_day.get(weekday, [])[:2]
-        if len(windows) == 1 and windows[0].start >= time(12):
+    for weekday in range(len(WEEKDAYS)):
+        windows: list[WorkingWindow | None] = list(by_day.get(weekday, [])[:2])
+        if len(windows) == 1 and windows[0] is not None and windows[0].start >= time(12):
             windows = [None, windows[0]]  # an afternoon alone
         cells = {}
         for session, w in zip(SESSIONS, [*windows, None, None], strict=False):
             cells[session] = (w.start.strftime("%H:%M"), w.end.strftime("%H:%M")) if w else ("", "")
-        days.append({"weekday": weekday, "name": name, **cells})
+        days.append({"weekday": weekday, **cells})
     return days
 
 
@@ -610,7 +615,7 @@ def setup_view() -> dict[str, Any]:
         "fields": fields,
         "unserved": [f for f in fields if f.active and f.id not in served],
         "counters": counters,
-        "hours": _ticketing_hours(o.id),
+        "hours": {purpose: _hours(o.id, purpose) for purpose in HOURS_FORMS},
         "rules": dossier_rules(o),
         "max_interleave": MAX_INTERLEAVE,
     }

@@ -272,7 +272,7 @@ def test_wrong_hours_are_refused_and_the_old_ones_kept(app: Any) -> None:
         ({"h3_pm_start": "11:00"}, "Thứ Năm: buổi chiều phải bắt đầu sau buổi sáng."),
         ({"h4_am_start": "7 giờ"}, "Thứ Sáu, sáng: giờ phải có dạng HH:MM."),
         ({"h4_am_start": "07:00+07:00"}, "Thứ Sáu, sáng: giờ phải có dạng HH:MM."),
-        ({key: "" for key in WEEKDAY_HOURS}, "Cần ít nhất một khung giờ phát số."),
+        ({key: "" for key in WEEKDAY_HOURS}, "Cần ít nhất một khung giờ làm việc."),
     ]
     for change, message in cases:
         assert message in _post(admin, action="hours", **{**WEEKDAY_HOURS, **change}), change
@@ -376,3 +376,26 @@ def test_a_field_no_counter_calls_is_pointed_out(app: Any) -> None:
     _post(admin, **NEW_FIELD)
     page = admin.get("/admin/setup").get_data(as_text=True)
     assert "Chưa có quầy nào đang dùng gọi số của: Bảo hiểm xã hội." in page
+
+
+def test_reception_hours_are_what_working_hour_deadlines_count(app: Any, clock: Any) -> None:
+    """Mornings only, 07:00–11:00: 3 working days (24 working hours) from Monday 10:00 end on
+    the second Tuesday at 10:00 (1 + 4 × 5 + 3 hours)."""
+    from datetime import datetime
+
+    from tests.conftest import VN
+
+    admin = Staff(app, "admin")
+    mornings = {
+        f"r{day}_am_{end}": t
+        for day in range(5)
+        for end, t in (("start", "07:00"), ("end", "11:00"))
+    }
+    assert "Đã lưu giờ tiếp nhận hồ sơ." in _post(admin, action="reception_hours", **mornings)
+    clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=VN))
+    body = {"procedure": "HT-XNTTHN", "applicant": {"full_name": "Ngô Thị E"}}
+    got = admin.post("/api/v1/dossiers", body).get_json()
+    assert got["due_at"] == "2026-12-08T10:00:00+07:00"
+    issue(app.test_client(), app, "ho_tich")  # ticket hours are separate: 10:00 still issues
+    page = admin.get("/admin/setup").get_data(as_text=True)
+    assert 'name="r0_pm_start" value=""' in page and 'name="h0_pm_start" value="13:30"' in page
