@@ -68,6 +68,7 @@ def prepare(app: Flask) -> None:
             ("Màn hình gọi số", "/display"),
             ("Quầy cán bộ", "/counter"),
             ("Quản trị, báo cáo", "/admin"),
+            ("Cấu hình đơn vị", "/admin/setup"),
             ("API", "/api/v1/openapi.json"),
         ):
             click.echo(f"  {label:<20} {base}{path}")
