@@ -110,19 +110,15 @@ def create_user(
 
 
 def _other_active_admins(user: StaffUser) -> int:
-    """Locked (PostgreSQL): two administrators demoting each other at once cannot both pass."""
-    return len(
-        db.session.scalars(
-            select(StaffUser.id)
-            .where(
-                StaffUser.office_id == user.office_id,
-                StaffUser.role == "admin",
-                StaffUser.active,
-                StaffUser.id != user.id,
-            )
-            .with_for_update()
-        ).all()
-    )
+    """Every active administrator's row locked in one order (PostgreSQL): two administrators
+    demoting each other at once queue here, and the second sees the first's change."""
+    admins = db.session.scalars(
+        select(StaffUser.id)
+        .where(StaffUser.office_id == user.office_id, StaffUser.role == "admin", StaffUser.active)
+        .order_by(StaffUser.id)
+        .with_for_update()
+    ).all()
+    return sum(1 for admin_id in admins if admin_id != user.id)
 
 
 def update_user(user_id: Any, form: Any, *, by: StaffUser) -> StaffUser:
