@@ -20,6 +20,7 @@ from lobby import services
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
 from lobby.extensions import db
 from lobby.models import ApiToken, Counter, Device, StaffUser
+from lobby.office_setup import form_text
 from lobby.tx import transaction
 
 ROLES = ("admin", "leader", "officer")
@@ -62,13 +63,6 @@ def _role(value: Any) -> str:
     return str(value)
 
 
-def _name(value: Any, label: str, field: str, limit: int) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if len(text) > limit:
-        raise InvalidRequest(f"{label} dài quá {limit} ký tự.", field=field)
-    return text
-
-
 # --- staff -----------------------------------------------------------------------------------
 
 
@@ -98,8 +92,8 @@ def create_user(
         user = StaffUser(
             office_id=services.office().id,
             username=name,
-            full_name=_name(full_name, "Họ tên", "full_name", 255) or name,
-            title=_name(title, "Chức danh", "title", 120),
+            full_name=form_text(full_name, "họ tên", "full_name", required=False) or name,
+            title=form_text(title, "chức danh", "title", required=False, limit=120),
             password_hash=hash_password(password),
             role=role,
             counter_id=_counter_id(counter),
@@ -137,8 +131,10 @@ def update_user(user_id: Any, form: Any, *, by: StaffUser) -> StaffUser:
             and _other_active_admins(user) == 0
         ):
             raise IllegalTransition("Đơn vị phải còn ít nhất một quản trị viên đang hoạt động.")
-        user.full_name = _name(form.get("full_name"), "Họ tên", "full_name", 255) or user.username
-        user.title = _name(form.get("title"), "Chức danh", "title", 120)
+        user.full_name = (
+            form_text(form.get("full_name"), "họ tên", "full_name", required=False) or user.username
+        )
+        user.title = form_text(form.get("title"), "chức danh", "title", required=False, limit=120)
         if user.active and not active:
             _close_counters_held_by(user)
         user.role, user.active = role, active
@@ -175,9 +171,9 @@ def create_device(
         raise InvalidRequest(
             "Loại thiết bị không hợp lệ.", field="kind", allowed=list(DEVICE_KINDS)
         )
-    label = _name(name, "Tên thiết bị", "name", 120)
+    label = form_text(name, "tên thiết bị", "name", required=False, limit=120)
     if not label:
-        raise InvalidRequest("Cần nhập tên thiết bị.", field="name")
+        raise InvalidRequest("Cần nhập tên thiết bị.", field="name")  # translated, unlike f-strings
     printer = (printer or "").strip() or None
     if printer:
         from printers.backends import validate_printer_url

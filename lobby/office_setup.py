@@ -42,7 +42,9 @@ WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 SESSIONS = ("am", "pm")  # a morning and an afternoon window per day, as offices work
 
 
-def _text(value: Any, label: str, field: str, *, required: bool = True, limit: int = 255) -> str:
+def form_text(
+    value: Any, label: str, field: str, *, required: bool = True, limit: int = 255
+) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if required and not text:
         raise InvalidRequest(f"Cần nhập {label}.", field=field)
@@ -51,7 +53,9 @@ def _text(value: Any, label: str, field: str, *, required: bool = True, limit: i
     return text
 
 
-def _whole(value: Any, label: str, field: str, low: int, high: int, *, blank: bool = False) -> Any:
+def form_whole(
+    value: Any, label: str, field: str, low: int, high: int, *, blank: bool = False
+) -> Any:
     """A whole number in [low, high] from a form; None for an empty box when `blank`."""
     if blank and (value is None or str(value).strip() == ""):
         return None
@@ -71,16 +75,18 @@ def _whole(value: Any, label: str, field: str, low: int, high: int, *, blank: bo
 
 def update_office(form: dict[str, Any]) -> None:
     """Name, parent authority, province, address, hotline; the queue rule's settings."""
-    name = _text(form.get("name"), "tên đơn vị", "name")
-    parent = _text(
+    name = form_text(form.get("name"), "tên đơn vị", "name")
+    parent = form_text(
         form.get("parent_authority"), "cơ quan chủ quản", "parent_authority", required=False
     )
-    province = _text(form.get("province"), "tỉnh, thành phố", "province", required=False, limit=120)
-    address = _text(form.get("address"), "địa chỉ", "address", required=False)
-    hotline = _text(
+    province = form_text(
+        form.get("province"), "tỉnh, thành phố", "province", required=False, limit=120
+    )
+    address = form_text(form.get("address"), "địa chỉ", "address", required=False)
+    hotline = form_text(
         form.get("hotline"), "số điện thoại đường dây nóng", "hotline", required=False, limit=40
     )
-    interleave = _whole(
+    interleave = form_whole(
         form.get("interleave_n"),
         "số lượt thường giữa hai lượt ưu tiên",
         "interleave_n",
@@ -98,7 +104,7 @@ def update_dossier_rules(form: Any) -> None:
     """The agency code in dossier codes, and the rules of DOMAIN that the law leaves open."""
     from lobby.dossiers import DEFAULT_SETTINGS
 
-    agency = _text(form.get("agency_code"), "mã đơn vị trong mã hồ sơ", "agency_code", limit=60)
+    agency = form_text(form.get("agency_code"), "mã đơn vị trong mã hồ sơ", "agency_code", limit=60)
     if not AGENCY_CODE.fullmatch(agency):
         raise InvalidRequest(
             "Mã đơn vị gồm chữ, số, dấu chấm và gạch ngang (VD: 000.00.00.H00).",
@@ -111,7 +117,7 @@ def update_dossier_rules(form: Any) -> None:
             raise InvalidRequest("Lựa chọn không hợp lệ.", field=name, allowed=list(allowed))
         rules[name] = int(value) if name == "rating_levels" else value
     rules["due_soon_working_hours"] = float(
-        _whole(
+        form_whole(
             form.get("due_soon_working_hours"),
             "số giờ báo sắp đến hạn",
             "due_soon_working_hours",
@@ -227,17 +233,19 @@ def _hours(office_id: int, purpose: str) -> list[dict[str, Any]]:
 
 
 def _field_values(form: dict[str, Any]) -> dict[str, Any]:
-    prefix = _text(form.get("ticket_prefix"), "chữ đầu số thứ tự", "ticket_prefix", limit=4).upper()
+    prefix = form_text(
+        form.get("ticket_prefix"), "chữ đầu số thứ tự", "ticket_prefix", limit=4
+    ).upper()
     if not TICKET_PREFIX.fullmatch(prefix):
         raise InvalidRequest(
             "Chữ đầu số thứ tự gồm 1 đến 4 chữ cái in hoa, không dấu (VD: A, HT).",
             field="ticket_prefix",
         )
     return {
-        "name_vi": _text(form.get("name_vi"), "tên lĩnh vực", "name_vi"),
-        "name_en": _text(form.get("name_en"), "tên tiếng Anh", "name_en", required=False),
+        "name_vi": form_text(form.get("name_vi"), "tên lĩnh vực", "name_vi"),
+        "name_en": form_text(form.get("name_en"), "tên tiếng Anh", "name_en", required=False),
         "ticket_prefix": prefix,
-        "daily_ticket_limit": _whole(
+        "daily_ticket_limit": form_whole(
             form.get("daily_ticket_limit"),
             "giới hạn số phiếu mỗi ngày",
             "daily_ticket_limit",
@@ -245,7 +253,9 @@ def _field_values(form: dict[str, Any]) -> dict[str, Any]:
             9999,
             blank=True,
         ),
-        "sort_order": _whole(form.get("sort_order") or 0, "thứ tự hiển thị", "sort_order", 0, 999),
+        "sort_order": form_whole(
+            form.get("sort_order") or 0, "thứ tự hiển thị", "sort_order", 0, 999
+        ),
         "active": bool(form.get("active")),
     }
 
@@ -263,7 +273,7 @@ def _check_prefix_free(office_id: int, prefix: str, field_id: int | None) -> Non
 
 
 def add_field(form: dict[str, Any]) -> Field:
-    code = _text(form.get("code"), "mã lĩnh vực", "code", limit=40).lower()
+    code = form_text(form.get("code"), "mã lĩnh vực", "code", limit=40).lower()
     if not FIELD_CODE.fullmatch(code):
         raise InvalidRequest(
             "Mã lĩnh vực gồm chữ thường không dấu, chữ số và dấu gạch dưới, bắt đầu bằng một chữ "
@@ -320,8 +330,8 @@ def _procedure_values(form: Any, previous: list[dict[str, Any]]) -> dict[str, An
         )
     return {
         "field_id": services.of_this_office(Field, form.get("field"), "Không có lĩnh vực này.").id,
-        "name_vi": _text(form.get("name_vi"), "tên thủ tục", "name_vi", limit=500),
-        "national_code": _text(
+        "name_vi": form_text(form.get("name_vi"), "tên thủ tục", "name_vi", limit=500),
+        "national_code": form_text(
             form.get("national_code"),
             "mã thủ tục quốc gia",
             "national_code",
@@ -331,15 +341,17 @@ def _procedure_values(form: Any, previous: list[dict[str, Any]]) -> dict[str, An
         "deadline_unit": unit,
         "deadline_value": 0
         if unit == "same_day"
-        else _whole(form.get("deadline_value"), "thời hạn giải quyết", "deadline_value", 1, 365),
-        "fee_text": _text(form.get("fee_text"), "phí, lệ phí", "fee_text", required=False),
+        else form_whole(
+            form.get("deadline_value"), "thời hạn giải quyết", "deadline_value", 1, 365
+        ),
+        "fee_text": form_text(form.get("fee_text"), "phí, lệ phí", "fee_text", required=False),
         "components": _components_from_lines(form.get("components"), previous),
         "active": bool(form.get("active")),
     }
 
 
 def _procedure_code(value: Any) -> str:
-    code = _text(value, "mã thủ tục", "code", limit=60).upper()
+    code = form_text(value, "mã thủ tục", "code", limit=60).upper()
     if not PROCEDURE_CODE.fullmatch(code):
         raise InvalidRequest(
             "Mã thủ tục gồm chữ in hoa không dấu, chữ số, dấu chấm, gạch ngang (VD: HT-KS).",
@@ -394,12 +406,12 @@ MAX_CSV_ROWS = 2000
 
 def procedures_csv() -> str:
     """Every procedure of the office in the import format: a file to edit and load again."""
-    o = services.office()
-    codes = {f.id: f.code for f in db.session.scalars(select(Field).where(Field.office_id == o.id))}
+    view = procedures_view()
+    codes = {f.id: f.code for f in view["fields"]}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for p in procedures_view()["procedures"]:
+    for p in view["procedures"]:
         writer.writerow(
             [
                 p.code,
@@ -518,7 +530,7 @@ def procedures_view() -> dict[str, Any]:
 
 
 def _counter_fields(office_id: int, field_ids: list[Any]) -> list[Field]:
-    ids = {_whole(i, "lĩnh vực", "fields", 1, 2**31 - 1) for i in field_ids}
+    ids = {form_whole(i, "lĩnh vực", "fields", 1, 2**31 - 1) for i in field_ids}
     found = list(
         db.session.scalars(
             select(Field)
@@ -532,8 +544,8 @@ def _counter_fields(office_id: int, field_ids: list[Any]) -> list[Field]:
 
 
 def add_counter(form: dict[str, Any], field_ids: list[Any]) -> Counter:
-    number = _whole(form.get("number"), "số quầy", "number", 1, MAX_COUNTER)
-    name = _text(form.get("name"), "tên quầy", "name")
+    number = form_whole(form.get("number"), "số quầy", "number", 1, MAX_COUNTER)
+    name = form_text(form.get("name"), "tên quầy", "name")
     with transaction():
         o = services.office()
         if db.session.scalar(
@@ -556,7 +568,7 @@ def add_counter(form: dict[str, Any], field_ids: list[Any]) -> Counter:
 def update_counter(counter_id: Any, form: dict[str, Any], field_ids: list[Any]) -> Counter:
     """Name, priority, the fields served, in use or not. A counter holding a ticket stays in
     use until the ticket is finished, marked absent or transferred."""
-    name = _text(form.get("name"), "tên quầy", "name")
+    name = form_text(form.get("name"), "tên quầy", "name")
     active = bool(form.get("active"))
     with transaction():
         o = services.office()
