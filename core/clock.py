@@ -6,6 +6,7 @@ base that reads the system time; everything else receives a Clock or a datetime.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -107,3 +108,37 @@ class FixedClock:
         """Move forward (or back, with negative values) by a timedelta; returns the new now."""
         self._now = self._now + timedelta(**timedelta_kwargs)
         return self._now
+
+
+class FileClock:
+    """A clock whose instant is read from a file on every call (an ISO 8601 time with offset).
+
+    For a replayed or training day across processes: whoever drives the day writes the next
+    instant (atomically: write a temporary file, then rename it over this one), and every
+    server process sees it at once. Never for a live office (config refuses it in production).
+    """
+
+    def __init__(self, path: str, tz: str | ZoneInfo = OFFICE_TZ) -> None:
+        self.tz: ZoneInfo = _zone(tz)
+        self.path = path
+
+    def now(self) -> datetime:
+        with open(self.path, encoding="utf-8") as f:
+            instant = datetime.fromisoformat(f.read().strip())
+        _require_aware(instant, f"the instant in {self.path}")
+        return instant.astimezone(UTC)
+
+    def today(self) -> date:
+        return service_day(self.now(), self.tz)
+
+    def local(self, dt: datetime) -> datetime:
+        return to_local(dt, self.tz)
+
+
+def write_clock_file(path: str, instant: datetime) -> None:
+    """Set a FileClock's instant: written beside it and renamed, so no reader sees half a line."""
+    _require_aware(instant, "instant")
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(instant.isoformat())
+    os.replace(tmp, path)

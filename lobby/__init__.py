@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from core.clock import Clock, SystemClock
+from core.clock import Clock, FileClock, SystemClock
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,7 +79,9 @@ def create_app(
     from lobby.refcache import RefCache
 
     tz = app.config["LOBBY_TIMEZONE"]
-    clock = clock or SystemClock(tz)
+    if clock is None:
+        clock_file = app.config.get("LOBBY_CLOCK_FILE")
+        clock = FileClock(clock_file, tz) if clock_file else SystemClock(tz)
     app.extensions["lobby"] = LobbyContext(
         clock=clock,
         publisher=publisher or SocketPublisher(),

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from core.errors import DomainError
-from lobby.accounts import create_device, create_user, pairing_url
+from lobby.accounts import create_device, create_user, new_device_token, pairing_url
 from lobby.auth import USER_TOKEN_PREFIX, new_token, token_hash
 from lobby.extensions import db
 from lobby.models import ApiToken, Device, Office, StaffUser
@@ -35,11 +35,126 @@ def _emit(data: dict[str, Any], as_json: bool, lines: list[str]) -> None:
             click.echo(line)
 
 
+def _user_token(user: StaffUser) -> str:
+    """A new API token for a staff account (stored hashed; the token itself is shown once)."""
+    from lobby.services import ctx
+
+    token = new_token(USER_TOKEN_PREFIX)
+    db.session.add(
+        ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=ctx().clock.now())
+    )
+    db.session.commit()
+    return token
+
+
+SIMULATION_KIOSK = "Máy lấy số mô phỏng"
+
+
+def _simulate_day(url: str, speed: float, citizens: int, seed: int) -> None:
+    """Play a seeded office day against the server at `url`, `speed` times faster than life:
+    a kiosk of its own (paired anew each run) and the officers assigned to the counters."""
+    import time as _time
+
+    from lobby import simulate
+    from lobby.models import Counter, Field, Procedure
+    from lobby.services import ctx, office, office_tz
+
+    o = office()
+    officers: dict[int, str] = {}
+    for c in db.session.scalars(select(Counter).where(Counter.office_id == o.id, Counter.active)):
+        user = db.session.scalar(
+            select(StaffUser).where(StaffUser.counter_id == c.id, StaffUser.active)
+        )
+        if user is not None:
+            officers[c.number] = _user_token(user)
+    if not officers:
+        raise click.ClickException("No counter has an officer assigned (/admin/staff).")
+    kiosk = db.session.scalar(
+        select(Device).where(Device.office_id == o.id, Device.name == SIMULATION_KIOSK)
+    )
+    with _domain_errors():
+        if kiosk is None:
+            _device, kiosk_token = create_device("kiosk", SIMULATION_KIOSK)
+        else:
+            _device, kiosk_token = new_device_token(kiosk.id)
+    from lobby.dossiers import setting
+
+    fields = db.session.scalars(select(Field).where(Field.office_id == o.id, Field.active)).all()
+    mix = {f.code: simulate.FIELD_MIX.get(f.code, (10, (3, 10))) for f in fields}
+    procedures: dict[str, list[str]] = {f.code: [] for f in fields}
+    for p in db.session.scalars(
+        select(Procedure).where(Procedure.office_id == o.id, Procedure.active)
+    ):
+        field = next((f for f in fields if f.id == p.field_id), None)
+        if field is not None:
+            procedures[field.code].append(p.code)
+
+    levels = int(setting(o, "rating_levels"))
+    tz = office_tz(o)
+    today = ctx().clock.today()
+    began = _time.monotonic()
+    first: list[Any] = []
+
+    def set_time(instant: Any) -> None:
+        """Real time: wait until this moment of the simulated day, `speed` times faster."""
+        first[:1] = first[:1] or [instant]
+        due = began + (instant - first[0]).total_seconds() / speed
+        _time.sleep(max(0.0, due - _time.monotonic()))
+
+    def show(step: simulate.Step) -> None:
+        number = step.ticket.number if step.ticket else ""
+        where = f" quầy {step.counter}" if step.counter else ""
+        click.echo(f"{step.at.astimezone(tz):%H:%M:%S}  {step.what:<9} {number}{where}")
+
+    day = simulate.OfficeDay(
+        simulate.Http(url),
+        kiosk_token=kiosk_token,
+        officer_tokens=officers,
+        day=today,
+        tz=tz,
+        set_time=set_time,
+        after_step=show,
+        citizens=citizens,
+        seed=seed,
+        rating_levels=lambda: levels,
+        mix=mix,
+        procedures=procedures,
+    )
+    click.echo(f"Simulating {citizens} citizens at {url}, {speed:g}x (Ctrl-C stops)")
+    try:
+        day.run()
+    except simulate.ServerError as exc:
+        raise click.ClickException(
+            f"{exc}. Is the server running at {url}, with LOBBY_OPEN_ALWAYS=1 outside office hours?"
+        ) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach {url}: {exc}") from None
+    click.echo(f"Done: {len(day.tickets)} tickets, {day.steps} steps")
+
+
 def register(app: Flask) -> None:
     @app.cli.command("demo")
     @click.option("--json", "as_json", is_flag=True, help="Print users and devices as JSON.")
-    def demo(as_json: bool) -> None:
-        """Load the demo office into an empty database."""
+    @click.option(
+        "--simulate",
+        is_flag=True,
+        help="Play a whole office day against the running server (kiosk, board, phones come alive).",
+    )
+    @click.option(
+        "--speed", type=float, default=60.0, show_default=True, help="Times faster than life."
+    )
+    @click.option("--url", default=None, help="The running server (default http://127.0.0.1:PORT).")
+    @click.option("--citizens", type=click.IntRange(1, 5000), default=300, show_default=True)
+    @click.option("--seed", type=int, default=20261130, show_default=True)
+    def demo(
+        as_json: bool, simulate: bool, speed: float, url: str | None, citizens: int, seed: int
+    ) -> None:
+        """Load the demo office into an empty database, or (--simulate) play a day on it."""
+        if simulate:
+            _simulate_day(
+                url or f"http://127.0.0.1:{current_app.config['PORT']}", speed, citizens, seed
+            )
+            return
         from lobby.demo import load_demo
 
         try:
@@ -99,16 +214,10 @@ def register(app: Flask) -> None:
     @click.option("--json", "as_json", is_flag=True)
     def users_token(username: str, as_json: bool) -> None:
         """Print a new API token for that user (integrations such as a counter keypad)."""
-        from lobby.services import ctx
-
         user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
         if user is None:
             raise click.ClickException(f"no user {username!r}")
-        token = new_token(USER_TOKEN_PREFIX)
-        db.session.add(
-            ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=ctx().clock.now())
-        )
-        db.session.commit()
+        token = _user_token(user)
         _emit({"username": username, "token": token}, as_json, [token])
 
     @app.cli.group("devices")

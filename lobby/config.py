@@ -71,7 +71,16 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "HOST": os.environ.get("HOST", "0.0.0.0"),
         "PORT": port,
         "LOBBY_ENV": "production" if production else "development",
+        "LOBBY_CLOCK_FILE": _clock_file(production),
     }
+
+
+def _clock_file(production: bool) -> str | None:
+    """LOBBY_CLOCK_FILE: time read from a file, for replayed and training days (never live)."""
+    path = os.environ.get("LOBBY_CLOCK_FILE") or None
+    if path and production:
+        raise RuntimeError("LOBBY_CLOCK_FILE is for replays and training, not production")
+    return path
 
 
 DEFAULTS: dict[str, Any] = {

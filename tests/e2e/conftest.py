@@ -140,6 +140,25 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         server.stop()
 
 
+@pytest.fixture
+def postgres_db() -> Iterator[str]:
+    """A new, empty PostgreSQL database for server processes to migrate; dropped afterwards."""
+    url = os.environ.get("LOBBY_TEST_POSTGRES_URL", "")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set LOBBY_TEST_POSTGRES_URL")
+        pytest.skip("needs LOBBY_TEST_POSTGRES_URL")
+    import psycopg
+
+    admin = url.replace("postgresql+psycopg://", "postgresql://")
+    name = f"lobby_e2e_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Playwright (no browser download)."""

@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,20 +119,6 @@ def test_tickets_survive_a_server_restart_and_clients_reconnect(live_server: Liv
         phone.wait_for("ticket_called")
     finally:
         phone.close()
-
-
-@pytest.fixture
-def postgres_db() -> Iterator[str]:
-    _need(POSTGRES_URL, "LOBBY_TEST_POSTGRES_URL")
-    import psycopg
-
-    admin = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
-    name = f"lobby_e2e_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _pair(tmp_path: Path, db_url: str, **env: str) -> tuple[LiveServer, LiveServer]:

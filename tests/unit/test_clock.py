@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,11 +9,13 @@ from hypothesis import strategies as st
 from core.clock import (
     OFFICE_TZ,
     SESSION_LABELS,
+    FileClock,
     FixedClock,
     SystemClock,
     day_bounds,
     service_day,
     session_of,
+    write_clock_file,
 )
 
 VN = ZoneInfo(OFFICE_TZ)
@@ -126,3 +129,27 @@ def test_every_instant_lies_within_the_bounds_of_its_service_day(instant):
 def test_service_day_does_not_depend_on_the_offset_the_instant_is_written_in(instant, hours):
     shifted = instant.astimezone(timezone(timedelta(hours=hours)))
     assert service_day(shifted, VN) == service_day(instant, VN)
+
+
+def test_a_file_clock_reads_each_instant_written_to_its_file(tmp_path: Path) -> None:
+    path = str(tmp_path / "clock")
+    clock = FileClock(path, "Asia/Ho_Chi_Minh")
+    write_clock_file(path, datetime(2026, 11, 30, 23, 59, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    assert clock.now() == datetime(2026, 11, 30, 16, 59, tzinfo=UTC)
+    assert clock.today() == date(2026, 11, 30)
+    write_clock_file(path, datetime(2026, 12, 1, 0, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    assert clock.today() == date(2026, 12, 1)
+    with pytest.raises(ValueError):
+        write_clock_file(path, datetime(2026, 12, 1, 0, 1))  # naive: refused
+
+
+def test_a_clock_file_is_refused_in_production(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from lobby.config import from_environment
+
+    monkeypatch.setenv("LOBBY_CLOCK_FILE", str(tmp_path / "clock"))
+    monkeypatch.setenv("LOBBY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(RuntimeError, match="LOBBY_CLOCK_FILE"):
+        from_environment(str(tmp_path))
