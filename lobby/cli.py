@@ -246,6 +246,37 @@ def register(app: Flask) -> None:
 
         click.echo(f"expired {expire_stale_tickets()} tickets")
 
+    @app.cli.command("status")
+    @click.option("--json", "as_json", is_flag=True)
+    def status(as_json: bool) -> None:
+        """The database's size, each table's rows and oldest row, the free disk; warnings."""
+        from lobby.retention import status as read_status
+
+        data = read_status()
+        lines = [
+            f"database  {data['database']['url']}  {data['database']['bytes'] / 1024**2:.1f} MB",
+            f"disk      {data['disk']['path']}  {data['disk']['free_bytes'] / 1024**3:.1f} GB free"
+            f" of {data['disk']['total_bytes'] / 1024**3:.1f} GB",
+            "kept      printed slips {print_jobs:g} days, delivered webhooks {webhooks:g} days".format(
+                **data["retention_days"]
+            ),
+        ]
+        lines += [
+            f"  {t['table']:<18} {t['rows']:>9} rows  oldest {t['oldest'] or '-'}"
+            for t in data["tables"]
+        ]
+        lines += [f"WARNING: {w}" for w in data["warnings"]]
+        _emit(data, as_json, lines)
+
+    @app.cli.command("prune")
+    def prune_now() -> None:
+        """Forget now what has served its time (the server does it every hour by itself)."""
+        from lobby.retention import give_back_space, prune
+
+        counts = prune()
+        click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+        click.echo(f"space: {give_back_space()}")
+
     @app.cli.group("calendar")
     def calendar() -> None:
         """The office's calendar: days off, make-up working days, local closures."""

@@ -13,6 +13,18 @@ def _flag(name: str, default: str) -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _days(name: str, default: str) -> float:
+    """A retention period in days: a positive number, or the server refuses to start."""
+    raw = os.environ.get(name, default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise RuntimeError(f"{name} must be a number of days greater than 0, got {raw!r}")
+    return value
+
+
 def _lan_address() -> str:
     """The first LAN address of this machine, for QR links phones can reach."""
     try:
@@ -65,6 +77,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("SOCKETIO_MESSAGE_QUEUE")
         or "memory://",
+        # Days a printed slip's audit row and a delivered webhook row are kept (lobby.retention).
+        "LOBBY_PRINT_RETENTION_DAYS": _days("LOBBY_PRINT_RETENTION_DAYS", "90"),
+        "LOBBY_WEBHOOK_RETENTION_DAYS": _days("LOBBY_WEBHOOK_RETENTION_DAYS", "90"),
         "LOBBY_WEBHOOK_URL": os.environ.get("LOBBY_WEBHOOK_URL") or None,
         "LOBBY_WEBHOOK_SECRET": os.environ.get("LOBBY_WEBHOOK_SECRET") or None,
         "LOBBY_DATA_KEY": os.environ.get("LOBBY_DATA_KEY") or None,

@@ -401,12 +401,15 @@ class DbJobStore:
         return ready, more
 
     def mark_printed(self, job_id: JobId) -> None:
-        """Record that the job's bytes reached the printer."""
+        """Record that the job's bytes reached the printer; the bytes themselves are dropped
+        (a reprint draws the slip again from its data), the audit row stays."""
         with self.app.app_context(), transaction():
             db.session.execute(
                 update(PrintJob)
                 .where(PrintJob.id == job_id)
-                .values(status="printed", printed_at=self.clock.now(), next_try_at=None)
+                .values(
+                    status="printed", printed_at=self.clock.now(), next_try_at=None, payload=None
+                )
             )
         with self._lock:
             key = self._batch_tail.pop(job_id, None)
@@ -785,6 +788,7 @@ class Printing:
                 job.status = "printed"
                 job.printed_at = self.clock.now()
                 job.next_try_at = None
+            job.payload = None  # on paper now: only the audit row is kept
             view = _job_view(job)
         self.publish_agent_status(device_id, name, paper)
         return {"job": view}

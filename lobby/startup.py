@@ -92,15 +92,18 @@ def _write_demo_file(app: Flask, data: dict) -> None:
 
 
 def run_background_jobs(app: Flask, interval: float = 60.0) -> None:
-    """Every minute: close tickets of past days, forget idempotency keys older than 24 h."""
+    """Every minute: close tickets of past days; every hour, forget what has served its time
+    (lobby.retention); once a quiet night, give SQLite's free space back to the disk."""
     from lobby.extensions import socketio
-    from lobby.services import expire_stale_tickets, prune_idempotency
+    from lobby.retention import Housekeeper
+    from lobby.services import expire_stale_tickets
 
+    housekeeper = Housekeeper(app)
     while True:
         try:
             with app.app_context():
                 expire_stale_tickets()
-                prune_idempotency()
+                housekeeper.run()
                 db.session.remove()
         except Exception:
             log.exception("background job failed")

@@ -91,6 +91,9 @@ def configure_engine(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
         if engine.url.database not in (None, "", ":memory:"):
+            # A new database frees deleted pages to the disk in steps (lobby.retention);
+            # an existing one takes it at its first VACUUM. Before WAL: it must precede tables.
+            cur.execute("PRAGMA auto_vacuum=INCREMENTAL")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()

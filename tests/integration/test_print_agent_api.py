@@ -265,6 +265,8 @@ def test_done_marks_the_job_printed_once_and_tells_staff_and_the_kiosk(
     assert set(rooms) == {"staff", f"kiosk:{agent_kiosk['id']}"}
     printed_at = jobs_of(app)[0].printed_at
     assert printed_at is not None
+    # On paper: the slip's bytes are not kept, the job waiting behind it keeps its own.
+    assert [j.payload is None for j in jobs_of(app)[:2]] == [True, False]
 
     # Saying it twice changes nothing; the job is not handed out again.
     clock.advance(minutes=1)

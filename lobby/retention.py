@@ -1,0 +1,210 @@
+"""Nothing on the lobby PC grows without bound: what is kept, for how long, and the disk.
+
+Records stay: tickets, their history, dossiers, their events, ratings. What only served a moment
+goes: a printed slip keeps its audit row (who, when, which printer, attempts) but not its
+rendered bytes, and the row itself after LOBBY_PRINT_RETENTION_DAYS; delivered webhook rows
+after LOBBY_WEBHOOK_RETENTION_DAYS; idempotency keys after 24 hours. Failed and pending jobs and
+webhooks stay until they are resolved. On SQLite the freed pages go back to the disk at night.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import delete, func, inspect, select, text, update
+
+from core.numbering import is_open
+from lobby.extensions import db
+from lobby.models import (
+    Dossier,
+    DossierEvent,
+    IdempotencyRecord,
+    PrintJob,
+    Rating,
+    Ticket,
+    TicketEvent,
+    WebhookDelivery,
+)
+from lobby.services import ctx, is_day_off, local_now, office, prune_idempotency, windows
+from lobby.tx import transaction
+
+log = logging.getLogger(__name__)
+
+# Warn when the disk holding the database has less than this left.
+LOW_DISK_BYTES = 2 * 1024**3
+LOW_DISK_SHARE = 0.10
+# Tables shown by `flask status`, with the column that says how old a row is.
+AGED_TABLES: list[tuple[Any, Any]] = [
+    (Ticket, Ticket.issued_at),
+    (TicketEvent, TicketEvent.at),
+    (Dossier, Dossier.received_at),
+    (DossierEvent, DossierEvent.at),
+    (Rating, Rating.created_at),
+    (PrintJob, PrintJob.created_at),
+    (WebhookDelivery, WebhookDelivery.created_at),
+    (IdempotencyRecord, IdempotencyRecord.created_at),
+]
+
+
+def _days(app: Flask, name: str) -> timedelta:
+    return timedelta(days=float(app.config[name]))
+
+
+def prune(app: Flask | None = None) -> dict[str, int]:
+    """Forget what has served its time; returns how many rows each rule touched."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    now = ctx().clock.now()
+    with transaction():
+        # Slips printed before this rule existed still hold their bytes: drop them too.
+        bytes_dropped = db.session.execute(
+            update(PrintJob)
+            .where(PrintJob.status == "printed", PrintJob.payload.is_not(None))
+            .values(payload=None)
+        ).rowcount
+        jobs = db.session.execute(
+            delete(PrintJob).where(
+                PrintJob.status == "printed",
+                PrintJob.printed_at < now - _days(app, "LOBBY_PRINT_RETENTION_DAYS"),
+            )
+        ).rowcount
+        hooks = db.session.execute(
+            delete(WebhookDelivery).where(
+                WebhookDelivery.status == "delivered",
+                WebhookDelivery.delivered_at < now - _days(app, "LOBBY_WEBHOOK_RETENTION_DAYS"),
+            )
+        ).rowcount
+    keys = prune_idempotency()
+    return {
+        "print_payloads": int(bytes_dropped or 0),
+        "print_jobs": int(jobs or 0),
+        "webhooks": int(hooks or 0),
+        "idempotency_keys": keys,
+    }
+
+
+def is_quiet_hour() -> bool:
+    """Nobody is served now: outside the office's ticket and reception hours, or a day off.
+    (LOBBY_OPEN_ALWAYS does not count: a demo's lobby still sleeps at night.)"""
+    o = office()
+    now = local_now(o)
+    off = is_day_off(o, now.date())
+    return not any(
+        is_open(windows(o, purpose), now, day_off=off) for purpose in ("ticketing", "reception")
+    )
+
+
+def sqlite_path() -> str | None:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return str(url.database)
+
+
+def give_back_space() -> str:
+    """SQLite: return free pages to the disk. A database made with incremental auto-vacuum
+    frees them in place; an older one is rebuilt once by VACUUM, which also switches it to
+    incremental (the connection asks for it). Run off the event loop, at a quiet hour."""
+    if sqlite_path() is None:
+        return "not sqlite"
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        mode = conn.exec_driver_sql("PRAGMA auto_vacuum").scalar()
+        if mode == 2:  # incremental
+            # It frees one page per step: sqlite3_exec (executescript) steps it to the end.
+            conn.connection.dbapi_connection.executescript("PRAGMA incremental_vacuum;")
+            return "incremental"
+        conn.exec_driver_sql("PRAGMA auto_vacuum=INCREMENTAL")
+        conn.exec_driver_sql("VACUUM")
+        return "vacuum"
+
+
+def _off_loop(fn: Any, app: Flask) -> Any:
+    """Run `fn` in a thread when the server is gevent's, so the lobby keeps answering."""
+
+    def call() -> Any:
+        with app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
+    try:
+        import gevent.monkey
+
+        if gevent.monkey.is_module_patched("socket"):
+            from gevent import get_hub
+
+            return get_hub().threadpool.apply(call)
+    except ImportError:  # gevent is optional outside the server
+        pass
+    return call()
+
+
+class Housekeeper:
+    """The background job's memory: prune every hour, give space back once a quiet night."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pruned_at: datetime | None = None
+        self.vacuumed_on: Any = None
+
+    def run(self) -> None:
+        now = ctx().clock.now()
+        if self.pruned_at is None or now - self.pruned_at >= timedelta(hours=1):
+            counts = prune(self.app)
+            self.pruned_at = now
+            if any(counts.values()):
+                log.info("housekeeping: %s", counts)
+        today = ctx().clock.today()
+        if self.vacuumed_on != today and is_quiet_hour():
+            done = _off_loop(give_back_space, self.app)
+            self.vacuumed_on = today
+            log.info("housekeeping: database space given back (%s)", done)
+
+
+def status() -> dict[str, Any]:
+    """The database's size, each table's rows and oldest row, and the disk, with warnings."""
+    app = current_app
+    tables = []
+    present = set(inspect(db.engine).get_table_names())
+    for model, column in AGED_TABLES:
+        if model.__tablename__ not in present:
+            continue
+        count, oldest = db.session.execute(select(func.count(), func.min(column))).one()
+        tables.append(
+            {
+                "table": model.__tablename__,
+                "rows": int(count),
+                "oldest": oldest.isoformat() if oldest else None,
+            }
+        )
+    path = sqlite_path()
+    if path is not None:
+        size = sum(
+            os.path.getsize(p) for p in (path, path + "-wal", path + "-shm") if os.path.exists(p)
+        )
+        where = os.path.dirname(os.path.abspath(path))
+    else:
+        size = int(
+            db.session.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0
+        )
+        where = app.instance_path
+    disk = shutil.disk_usage(where)
+    warnings = []
+    if disk.free < LOW_DISK_BYTES or disk.free < disk.total * LOW_DISK_SHARE:
+        warnings.append(f"Ổ đĩa sắp đầy: còn {disk.free / 1024**3:.1f} GB trống ({where}).")
+    return {
+        "database": {"url": db.engine.url.render_as_string(hide_password=True), "bytes": size},
+        "disk": {"path": where, "free_bytes": disk.free, "total_bytes": disk.total},
+        "retention_days": {
+            "print_jobs": float(app.config["LOBBY_PRINT_RETENTION_DAYS"]),
+            "webhooks": float(app.config["LOBBY_WEBHOOK_RETENTION_DAYS"]),
+        },
+        "tables": tables,
+        "warnings": warnings,
+    }
