@@ -18,7 +18,6 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import delete, func, inspect, select, text, update
 
-from core.numbering import is_open
 from lobby.extensions import db
 from lobby.models import (
     Dossier,
@@ -88,14 +87,23 @@ def prune(app: Flask | None = None) -> dict[str, int]:
 
 
 def is_quiet_hour() -> bool:
-    """Nobody is served now: outside the office's ticket and reception hours, or a day off.
-    (LOBBY_OPEN_ALWAYS does not count: a demo's lobby still sleeps at night.)"""
+    """Nobody is served until tomorrow: a day off, or before the day's first window or after
+    its last (ticket and reception hours alike; lunch is not quiet). LOBBY_OPEN_ALWAYS does
+    not count: a demo's lobby still sleeps at night."""
     o = office()
     now = local_now(o)
-    off = is_day_off(o, now.date())
-    return not any(
-        is_open(windows(o, purpose), now, day_off=off) for purpose in ("ticketing", "reception")
-    )
+    if is_day_off(o, now.date()):
+        return True
+    today = [
+        w
+        for purpose in ("ticketing", "reception")
+        for w in windows(o, purpose)
+        if w.weekday == now.weekday()
+    ]
+    if not today:
+        return True
+    wall = now.time()
+    return wall < min(w.start for w in today) or wall >= max(w.end for w in today)
 
 
 def sqlite_path() -> str | None:

@@ -202,12 +202,14 @@ def test_the_housekeeper_prunes_hourly_and_gives_space_back_once_a_quiet_night(
         keeper.run()  # Monday 08:00: the office is open
         clock.advance(minutes=30)
         keeper.run()
-        assert calls == ["prune"]
+        clock.set(datetime(2026, 11, 30, 12, 15, tzinfo=VN))  # lunch: back at 13:30
+        keeper.run()
+        assert calls == ["prune", "prune"]
         clock.set(datetime(2026, 11, 30, 22, 0, tzinfo=VN))
         keeper.run()
         clock.advance(hours=1, minutes=30)
         keeper.run()
-        assert calls == ["prune", "prune", "space", "prune"]
+        assert calls == ["prune", "prune", "prune", "space", "prune"]
         clock.set(datetime(2026, 12, 1, 21, 0, tzinfo=VN))
         keeper.run()
         assert calls[-2:] == ["prune", "space"]
