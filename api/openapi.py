@@ -218,7 +218,16 @@ SCHEMAS: dict[str, Any] = {
     "Health": {
         "type": "object",
         "required": ["status", "database"],
-        "properties": {"status": {"type": "string"}, "database": {"type": "string"}},
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "degraded"]},
+            "database": {"type": "string"},
+            "realtime": {
+                "type": "string",
+                "enum": ["ok", "down"],
+                "description": "down: the message queue between server processes is away; "
+                "this process still serves (status degraded, still 200)",
+            },
+        },
     },
 }
 

@@ -49,6 +49,10 @@ def create_app(
             app, db, directory=str(REPO / "migrations"), render_as_batch=True, compare_type=True
         )
     csrf.init_app(app)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        from lobby.realtime import redis_client_options
+
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options())
     limiter.init_app(app)
 
     def _locale() -> str:

@@ -109,6 +109,9 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "JSON_SORT_KEYS": False,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # A rate-limit store that cannot be reached (Redis away) never fails a request: limits are
+    # counted in this process's memory meanwhile, and in the store again once it answers.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_ISSUE": "20 per minute",
     "RATELIMIT_PUBLIC": "600 per minute",
     "RATELIMIT_LOGIN": "10 per minute",

@@ -5,6 +5,7 @@ HTTP carries commands; this module only pushes facts after they are committed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -13,6 +14,7 @@ from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 from socketio import RedisManager
 from socketio.manager import Manager
+from socketio.redis_manager import redis
 
 from lobby.extensions import db, socketio
 
@@ -75,13 +77,165 @@ class Publisher(Protocol):
 _EACH_ROOM = "lobby:each_room"
 
 
+# A request to every process: "tell your own clients the whole state again" (sent by a process
+# whose publishes were lost while the queue was away). Like batches, to a room nobody joins.
+_RESYNC_ROOM = "lobby:resync"
+
+# How long the queue's listener waits between attempts to reach Redis again (seconds, doubling
+# up to the cap): python-socketio's own listener doubles up to 60 s, so a lobby would have
+# waited a minute after Redis came back before hearing the other processes again.
+_RETRY_FIRST, _RETRY_CAP = 0.2, 1.0
+# After the listener is back, the resync waits this long, so that Redis has surely processed the
+# SUBSCRIBE (anything published before it is then in the database the snapshots are read from)
+# and so that the resync requests of the other processes arriving meanwhile make one resync.
+_RESYNC_DELAY = 0.3
+
+
+def redis_client_options(*, blocking_reads: bool = False) -> dict[str, Any]:
+    """Options for a Redis client on a request's path (publishing, rate limits): a Redis that is
+    away costs a request at most a refused connect and one retry, or 2 s if its host is silent.
+    redis-py's default retries ten times with backoff (seconds per request). A subscriber
+    (`blocking_reads`) waits for messages without a read timeout."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    options: dict[str, Any] = {"socket_connect_timeout": 2.0, "retry": Retry(NoBackoff(), 1)}
+    if not blocking_reads:
+        options["socket_timeout"] = 2.0
+    return options
+
+
 class EachRoomRedisManager(RedisManager):  # type: ignore[misc]
-    """python-socketio's Redis client manager, plus batches (SocketPublisher.publish_each).
+    """python-socketio's Redis client manager, plus batches (SocketPublisher.publish_each), and
+    a lobby that keeps working while Redis is away.
 
     Each process delivers a batch to the rooms that have a client on it. Without batches, a call
-    with 500 tickets waiting put 500 messages on the queue, and every process decoded all 500."""
+    with 500 tickets waiting put 500 messages on the queue, and every process decoded all 500.
+
+    While Redis is away, an event still reaches the clients of the process that published it
+    (the local emit comes first), publishing costs nothing (skipped, one warning in the log) and
+    `queue_state()` says "down" (/healthz). When it is back, every process sends each of its own
+    clients a fresh snapshot (`on_resync`): once its listener is subscribed again (it missed the
+    others' events) and when another process asks (the others missed its events)."""
+
+    def __init__(self, url: str, channel: str = "socketio", **kwargs: Any) -> None:
+        super().__init__(url, channel=channel, **kwargs)
+        self.on_resync: Any = None  # set by create_app(): sends local clients fresh snapshots
+        self._publisher: Any = None
+        self._publish_ok = True
+        self._probing = False
+        self._listening = False  # the listener has started (the manager is initialized)
+        self._subscribed = False
+        self._resync_pending = False
+
+    def queue_state(self) -> str:
+        """ "ok" when events travel between processes, "down" while Redis cannot be reached."""
+        if not self._publish_ok or (self._listening and not self._subscribed):
+            return "down"
+        return "ok"
+
+    # --- publishing: never an exception or a wait in the request ------------------------------
+
+    def _publish(self, data: Any) -> None:
+        if not self._publish_ok:
+            return  # Redis is away; a probe in the background notices its return
+        try:
+            if self._publisher is None:
+                self._publisher = redis.Redis.from_url(self.redis_url, **redis_client_options())
+            self._publisher.publish(self.channel, self.json.dumps(data))
+        except Exception as exc:
+            self._lost("publish", exc)
+
+    def _lost(self, where: str, exc: Exception) -> None:
+        if self._publish_ok:
+            log.warning(
+                "Message queue unreachable (%s: %s): events reach only the screens connected to "
+                "this process until it is back",
+                where,
+                exc,
+            )
+        self._publish_ok = False
+        if not self._probing:
+            self._probing = True
+            self.server.start_background_task(self._probe)
+
+    def _probe(self) -> None:
+        """Until Redis answers again; then publish again, and ask every process to resync."""
+        try:
+            while True:
+                self.server.sleep(_RETRY_CAP / 2)
+                try:
+                    if self._publisher is None:
+                        self._publisher = redis.Redis.from_url(
+                            self.redis_url, **redis_client_options()
+                        )
+                    self._publisher.ping()
+                except Exception:
+                    continue
+                break
+        finally:
+            self._probing = False
+        self._publish_ok = True
+        log.warning("Message queue reachable again: publishing events to every process")
+        # The others missed what this process published meanwhile.
+        self.emit(_RESYNC_ROOM, {}, room=_RESYNC_ROOM)
+
+    # --- listening: back within a second of Redis, then a fresh snapshot to every client -------
+
+    def _redis_listen_with_retries(self) -> Any:
+        self._listening = True
+        retry = _RETRY_FIRST
+        was_lost = False
+        while True:
+            try:
+                if not self._subscribed:
+                    client = redis.Redis.from_url(
+                        self.redis_url, **redis_client_options(blocking_reads=True)
+                    )
+                    self.pubsub = client.pubsub(ignore_subscribe_messages=True)
+                    self.pubsub.subscribe(self.channel)
+                    self._subscribed = True
+                    retry = _RETRY_FIRST
+                    if was_lost:
+                        was_lost = False
+                        log.warning("Message queue reachable again: listening to every process")
+                        self.resync_soon()  # what the others published meanwhile was lost here
+                yield from self.pubsub.listen()
+            except Exception as exc:
+                if self._subscribed or not was_lost:
+                    self._lost("listen", exc)
+                self._subscribed = False
+                was_lost = True
+                with contextlib.suppress(Exception):
+                    self.pubsub.close()
+                self.server.sleep(retry)
+                retry = min(retry * 2, _RETRY_CAP)
+
+    def resync_soon(self) -> None:
+        """One resync of the local clients shortly, however many ask meanwhile."""
+        if self._resync_pending or self.on_resync is None:
+            return
+        self._resync_pending = True
+
+        def run() -> None:
+            self.server.sleep(_RESYNC_DELAY)
+            self._resync_pending = False
+            try:
+                self.on_resync()
+            except Exception:
+                log.exception("resending snapshots after the message queue came back failed")
+
+        self.server.start_background_task(run)
+
+    def emit_local(self, event: str, data: Any, sid: str) -> None:
+        """To one client of this process, not through the queue."""
+        Manager.emit(self, event, data, namespace="/", room=sid)
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("room") == _RESYNC_ROOM:
+            if message.get("host_id") != self.host_id:
+                self.resync_soon()
+            return
         if message.get("room") != _EACH_ROOM or message.get("event") != _EACH_ROOM:
             super()._handle_emit(message)
             return
@@ -142,6 +296,76 @@ class RecordingPublisher:
 
 def publisher() -> Publisher:
     return current_app.extensions["lobby"].publisher  # type: ignore[no-any-return]
+
+
+def queue_manager() -> EachRoomRedisManager | None:
+    """The Redis message queue's manager of this process, or None (one process, no queue)."""
+    manager = getattr(socketio.server, "manager", None)
+    return manager if isinstance(manager, EachRoomRedisManager) else None
+
+
+def realtime_state() -> str:
+    """For /healthz: "ok", or "down" while the message queue between processes is away."""
+    manager = queue_manager()
+    return manager.queue_state() if manager is not None else "ok"
+
+
+def start_message_queue(app: Any) -> None:
+    """Listen to the message queue from the start (python-socketio waits for the first client),
+    so /healthz knows whether it is reachable, and resync local clients when it comes back."""
+    manager = queue_manager()
+    if manager is None:
+        return
+    manager.on_resync = lambda: resync_local_clients(app)
+    server = socketio.server
+    if not server.manager_initialized:
+        server.manager_initialized = True
+        manager.initialize()
+
+
+# What each client of this process was given on connect (sid -> (kind, ref)), to give it a
+# fresh snapshot of the same when events may have been lost (the message queue was away).
+_CLIENT_VIEWS: dict[str, tuple[str, Any]] = {}
+
+
+def resync_local_clients(app: Any) -> int:
+    """Each client connected to this process gets its snapshot again, read now; returns how many.
+
+    The snapshots are all read first (one per distinct view), then sent: no database
+    transaction spans socket I/O."""
+    from core.errors import DomainError
+    from lobby import services
+
+    manager = queue_manager()
+    clients = list(_CLIENT_VIEWS.items())
+    if manager is None or not clients:
+        return 0
+    views: dict[tuple[str, Any], tuple[str, Any] | None] = {}
+    with app.app_context():
+        try:
+            for _sid, view in clients:
+                if view in views:
+                    continue
+                kind, ref = view
+                try:
+                    if kind == "agent":
+                        pending = app.extensions["lobby"].printing.agent_pending_count(ref)
+                        views[view] = (PRINT_JOBS, {"pending": pending})
+                    else:
+                        views[view] = (SNAPSHOT, services.snapshot_for(kind, ref))
+                except DomainError:
+                    views[view] = None  # e.g. a withdrawn device: its next reconnect is refused
+                db.session.rollback()
+        finally:
+            db.session.remove()
+    sent = 0
+    for sid, view in clients:
+        message = views.get(view)
+        if message is not None and sid in _CLIENT_VIEWS:
+            manager.emit_local(message[0], message[1], sid)
+            sent += 1
+    log.info("sent %d clients a fresh snapshot after the message queue came back", sent)
+    return sent
 
 
 # --- connections -----------------------------------------------------------------------------
@@ -242,6 +466,7 @@ def _on_connect(auth: dict[str, Any] | None = None) -> None:
         # A print agent needs no screen snapshot, only whether jobs already wait for it.
         pending = current_app.extensions["lobby"].printing.agent_pending_count(ref)
         emit(PRINT_JOBS, {"pending": pending})
+        _CLIENT_VIEWS[request.sid] = (kind, ref)  # type: ignore[attr-defined]
         return
     try:
         snapshot = services.snapshot_for(kind, ref)
@@ -250,6 +475,12 @@ def _on_connect(auth: dict[str, Any] | None = None) -> None:
     finally:
         db.session.remove()
     emit(SNAPSHOT, snapshot)
+    _CLIENT_VIEWS[request.sid] = (kind, ref)  # type: ignore[attr-defined]
+
+
+@socketio.on("disconnect")
+def _on_disconnect(*_reason: Any) -> None:
+    _CLIENT_VIEWS.pop(request.sid, None)  # type: ignore[attr-defined]
 
 
 @socketio.on("join")

@@ -73,6 +73,9 @@ def prepare(app: Flask) -> None:
         ):
             click.echo(f"  {label:<20} {base}{path}")
         db.session.remove()
+    from lobby.realtime import start_message_queue
+
+    start_message_queue(app)  # /healthz knows at once whether Redis is reachable
     # Jobs left by the last run print now; kiosk printers report their paper state from now on.
     app.extensions["lobby"].printing.resume()
     sender = app.extensions.get("lobby_webhooks")

@@ -27,6 +27,7 @@ from lobby import REPO
 from lobby.auth import DEVICE_COOKIE, password_matches, password_stamp, principal_from_token
 from lobby.extensions import db, limiter
 from lobby.models import StaffUser
+from lobby.realtime import realtime_state
 
 bp = Blueprint("web", __name__)
 
@@ -51,7 +52,11 @@ def healthz() -> tuple[Response, int]:
     finally:
         db.session.rollback()
     status = 200 if database == "ok" else 503
-    body = {"status": "ok" if status == 200 else "degraded", "database": database}
+    # Without the message queue, each process still serves its own screens (tickets are issued,
+    # numbers called): "degraded", but 200, so a load balancer keeps the process.
+    realtime = realtime_state()
+    ok = status == 200 and realtime == "ok"
+    body = {"status": "ok" if ok else "degraded", "database": database, "realtime": realtime}
     return jsonify(body), status
 
 

@@ -160,7 +160,8 @@ def test_lists_are_wrapped_in_objects(app: Any) -> None:
 
 def test_health_reports_the_database(app: Any) -> None:
     r = app.test_client().get("/healthz")
-    assert r.status_code == 200 and r.get_json() == {"status": "ok", "database": "ok"}
+    assert r.status_code == 200
+    assert r.get_json() == {"status": "ok", "database": "ok", "realtime": "ok"}
 
 
 def test_english_messages_with_accept_language_en(app: Any) -> None:

@@ -98,3 +98,43 @@ def test_issuing_is_rate_limited_per_kiosk_with_a_clear_429(
         for _ in range(11)
     ]
     assert tries[-1] == 429 and set(tries[:10]) <= {403, 404, 422}
+
+
+def test_with_the_rate_limit_store_unreachable_kiosks_still_issue_and_limits_count_in_memory(
+    db_url: str, tmp_path: Any, clock: Any
+) -> None:
+    """The store defaults to the message queue's Redis; while it is away a kiosk must not get
+    500s (issue 11): Flask-Limiter counts in this process's memory meanwhile."""
+    import socket
+
+    from lobby.extensions import limiter
+    from tests.conftest import build_app
+
+    with socket.socket() as s:  # a port nothing listens on: connections are refused
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    away = build_app(
+        db_url,
+        tmp_path,
+        clock,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{closed}/0",
+    )
+    try:
+        with away.app_context():
+            from lobby.demo import load_demo
+
+            away.demo = load_demo()
+        client = away.test_client()
+        codes = [
+            client.post(
+                "/api/v1/tickets", json={"service": "ho_tich"}, headers=kiosk_headers(away)
+            ).status_code
+            for _ in range(21)
+        ]
+        assert codes[:20] == [201] * 20 and codes[20] == 429
+        assert client.get("/api/v1/board").status_code == 200
+    finally:
+        # The limiter is one object for every app of the test session: the next app's store
+        # is not this dead one.
+        limiter._storage_dead = False
