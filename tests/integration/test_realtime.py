@@ -158,6 +158,8 @@ def test_a_transferred_phone_is_told_its_new_counter_and_its_place_there(
     assert moved["ahead"] == 1  # K001 is older: counter 4 calls it first
     public = client.get(f"/api/v1/tickets/{mine['token']}").get_json()
     assert public["next_counter"]["number"] == 4 and public["ahead"] == 1
+    page = client.get(f"/t/{mine['token']}").get_data(as_text=True)
+    assert "Quý khách sẽ được gọi tại quầy 4." in page
     # Counter 4 calls K001: the transferred phone moves up to first at counter 4.
     assert four.call_next(4).get_json()["ticket"]["number"] == result["number"]
     _wait_for(phone, "ticket_updated", lambda e: e["ahead"] == 0 and e["status"] == "waiting")
