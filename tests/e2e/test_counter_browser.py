@@ -122,8 +122,32 @@ def test_an_officer_signs_in_takes_the_counter_and_calls_serves_and_finishes(
     wait_text(page, "#current-status", "Đang phục vụ")
     assert ticket_status(live_server, called["token"]) == "serving"
     assert page.is_disabled('[data-action="recall"]') and page.is_disabled('[data-action="noshow"]')
+    # A dossier is accepted from the number being served (in the dossier tab; here the API).
+    officer = api_login(live_server, "canbo1")
+    current = officer.get(f"{live_server.url}/api/v1/counters/1/queue", timeout=10).json()
+    dossier = staff_post(
+        live_server,
+        officer,
+        "/api/v1/dossiers",
+        {
+            "procedure": "HT-XNTTHN",
+            "ticket_id": current["current"]["id"],
+            "applicant": {"full_name": "Lê Văn Bảy"},
+        },
+    )
     more = [issue_ticket(live_server, s) for s in ("hoi_dap", "ho_tich", "chung_thuc", "ho_tich")]
+    # Counter 4 sends one of its numbers here, with a note.
+    four = open_counter(live_server, "canbo4", 4)
+    sent = staff_post(live_server, four, "/api/v1/counters/4/call-next")["ticket"]
+    staff_post(
+        live_server,
+        four,
+        f"/api/v1/tickets/{sent['id']}/transfer",
+        {"counter": 1, "note": "Cần chứng thực thêm bản sao"},
+    )
     page.wait_for_selector(f'#queue-list li[data-number="{more[-1]["number"]}"]', timeout=5000)
+    wait_text(page, f'#queue-list li[data-number="{sent["number"]}"]', "Chuyển từ quầy 4")
+    wait_text(page, "#current-dossier", dossier["code"])
     page.wait_for_timeout(3500)  # the screenshot shows the timer running, not a toast
     page.screenshot(path=str(screenshots_dir / "counter.png"))
 
@@ -131,7 +155,7 @@ def test_an_officer_signs_in_takes_the_counter_and_calls_serves_and_finishes(
     page.wait_for_selector("#dlg-finish[open]")
     assert "Tiếp nhận hồ sơ" in page.inner_text("#dlg-finish")
     page.screenshot(path=str(screenshots_dir / "counter-finish.png"))
-    page.keyboard.press("4")
+    page.keyboard.press("1")
     wait_text(page, "#current-number", "—")
     assert ticket_status(live_server, called["token"]) == "done"
     page.context.close()
