@@ -866,8 +866,8 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
 def _sent_to_counters(
     office_id: int, day: date, listening: set[str] | None
 ) -> list[tuple[str, dict[str, Any]]]:
-    """ticket_updated for the waiting tickets transferred to one counter: their place in that
-    counter's call order (few: transfers are rare, and one query finds none)."""
+    """ticket_updated for the waiting tickets sent to one counter (transferred or requeued):
+    their place in that counter's call order, read once per counter (usually none: one query)."""
     sent = db.session.scalars(
         select(Ticket).where(
             Ticket.office_id == office_id,
@@ -876,11 +876,30 @@ def _sent_to_counters(
             Ticket.target_counter_id.is_not(None),
         )
     ).all()
+    wanted = [
+        t for t in sent if listening is None or realtime.ticket_room(t.public_token) in listening
+    ]
+    o = db.session.get(Office, office_id)
+    orders: dict[int, list[int]] = {}
     out = []
-    for t in sent:
-        room = realtime.ticket_room(t.public_token)
-        if listening is None or room in listening:
-            out.append((room, _update_payload(t)))
+    for t in wanted:
+        assert t.target_counter_id is not None and o is not None
+        c = db.session.get(Counter, t.target_counter_id)
+        if c is None:
+            continue
+        if c.id not in orders:
+            orders[c.id] = [x.id for x in counter_order(c, o, day, PLACE_LIMIT)]
+        order = orders[c.id]
+        ahead = order.index(t.id) if t.id in order else len(order)
+        payload = {
+            "number": t.number,
+            "status": "waiting",
+            "ahead": ahead,
+            "eta_minutes": eta_minutes(t.field_id, ahead),
+            "counter": None,
+            "next_counter": counter_ref(c),
+        }
+        out.append((realtime.ticket_room(t.public_token), payload))
     return out
 
 
