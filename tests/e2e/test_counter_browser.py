@@ -442,3 +442,34 @@ def test_a_leader_without_a_counter_gets_a_clear_page_and_an_admin_lands_on_admi
     admin.click("button[type=submit]")
     admin.wait_for_url("**/admin")
     context.close()
+
+
+def test_the_transferred_citizens_phone_says_which_counter_will_call_them(
+    live_server: LiveServer, browser: Any
+) -> None:
+    open_counter(live_server, "canbo4", 4)
+    older = issue_ticket(live_server, "nhan_ket_qua")  # waits for counter 4 already
+    ticket = issue_ticket(live_server, "ho_tich")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    phone = context.new_page()
+    phone.goto(ticket["url"])
+    phone.wait_for_function("() => document.getElementById('conn').dataset.conn === 'live'")
+    desk = open_counter(live_server, "canbo1", 1)
+    called = staff_post(live_server, desk, "/api/v1/counters/1/call-next")["ticket"]
+    assert called["number"] == ticket["number"]
+    wait_text(phone, "#state-head", "Mời đến quầy 1")
+    staff_post(live_server, desk, f"/api/v1/tickets/{called['id']}/transfer", {"counter": 4})
+    # Live, without reloading: where to wait now, and the place there (counter 4 calls its
+    # older number first).
+    wait_text(phone, "#state-detail", "Quý khách sẽ được gọi tại quầy 4.")
+    wait_text(phone, "#state-head", "1 người")
+    four = api_login(live_server, "canbo4")
+    assert (
+        staff_post(live_server, four, "/api/v1/counters/4/call-next")["ticket"]["number"]
+        == (older["number"])
+    )
+    phone.wait_for_function(
+        "() => !/\\d+ người/.test(document.getElementById('state-head').textContent)"
+    )
+    assert "Quý khách sẽ được gọi tại quầy 4." in phone.inner_text("#state-detail")
+    context.close()
