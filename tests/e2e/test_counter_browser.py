@@ -325,6 +325,9 @@ def test_the_transfer_dialog_shows_each_target_and_the_receiving_counter_sees_th
     line = f'#queue-list li[data-number="{ticket["number"]}"]'
     receiving.wait_for_selector(line)
     assert "Chuyển từ quầy 1: Đã xem giấy tờ, cần ký nhận" in receiving.inner_text(line)
+    # Counter 4 does not serve Hộ tịch: the count names the field, never its code.
+    chips = receiving.inner_text("#field-counts")
+    assert "Hộ tịch: 1" in chips and "ho_tich" not in chips
     # Counter 4's own older ticket comes first, then the transferred one.
     numbers = receiving.eval_on_selector_all(
         "#queue-list li[data-number]", "items => items.map(li => li.dataset.number)"

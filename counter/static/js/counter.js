@@ -181,15 +181,17 @@ function transferText(transfer) {
 
 function renderQueue(can) {
   $("waiting-total").textContent = String(snap.waiting_total);
-  const names = new Map((snap.services || []).map((s) => [s.code, s]));
+  const names = new Map((snap.services || []).map((s) => [s.code, `${s.prefix} · ${s.name}`]));
   const counts = new Map();
-  for (const t of snap.waiting) counts.set(t.service, (counts.get(t.service) || 0) + 1);
+  for (const t of snap.waiting) {
+    counts.set(t.service, (counts.get(t.service) || 0) + 1);
+    // A number transferred here from a field this counter does not serve: its field's name,
+    // never the raw code.
+    if (!names.has(t.service)) names.set(t.service, t.service_name);
+  }
   const chips = $("field-counts");
   chips.replaceChildren();
-  for (const [code, n] of counts) {
-    const s = names.get(code);
-    chips.append(el("li", null, `${s ? `${s.prefix} · ${s.name}` : code}: ${n}`));
-  }
+  for (const [code, n] of counts) chips.append(el("li", null, `${names.get(code) || code}: ${n}`));
   const list = $("queue-list");
   list.replaceChildren();
   const now = Date.now() + clockOffset;
