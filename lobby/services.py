@@ -1218,7 +1218,9 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
         _record(t, "transfer", before, staff=user, counter=c, **detail)
         db.session.flush()
         db.session.refresh(t)
-        _publish_updated(t)
+        # The phone, and the counter it was sent to (its console lists it at once, even when
+        # the counter does not serve the ticket's field).
+        _publish_updated(t, db.session.get(Counter, t.target_counter_id) if counter else None)
         _publish_positions({old_field, t.field_id}, o, t.service_day)
         if c is not None:
             tx_hooks_publish(

@@ -154,6 +154,9 @@ def test_a_transferred_phone_is_told_its_new_counter_and_its_place_there(
     body = {"counter": 4, "note": "Ghi chú nội bộ"}
     assert one.post(f"/api/v1/tickets/{tid}/transfer", body).status_code == 200
     moved = _wait_for(phone, "ticket_updated", lambda e: e["status"] == "waiting")
+    # The receiving counter hears of it too, though it does not serve Hộ tịch.
+    told = [rooms for _p, rooms in published.named("ticket_updated") if "counter:4" in rooms]
+    assert told, "counter 4's console is told of the number sent to it"
     assert moved["next_counter"] == {"number": 4, "name": "Quầy 4 – Trả kết quả"}
     assert moved["ahead"] == 1  # K001 is older: counter 4 calls it first
     public = client.get(f"/api/v1/tickets/{mine['token']}").get_json()
