@@ -51,6 +51,11 @@ SCHEMAS: dict[str, Any] = {
             "state": {"type": "string", "enum": ["open", "paused", "closed"]},
             "pause_reason": {"type": "string"},
             "current": NULLABLE_STR,
+            "waiting": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "GET /counters: tickets this counter may call now",
+            },
         },
     },
     "Procedure": {
@@ -141,6 +146,11 @@ SCHEMAS: dict[str, Any] = {
             "service_day": {"type": "string", "format": "date"},
             "dossier": {"type": ["object", "null"]},
             "rated": {"type": "boolean"},
+            "next_counter": {
+                **COUNTER_REF,
+                "description": "a waiting ticket transferred to one counter: the counter "
+                "that will call it (its place is `ahead` in that counter's call order)",
+            },
         },
         "additionalProperties": False,
     },
@@ -170,6 +180,21 @@ SCHEMAS: dict[str, Any] = {
             "counter": COUNTER_REF,
             "recall_count": {"type": "integer"},
             "outcome": NULLABLE_STR,
+            "transfer": {
+                "type": ["object", "null"],
+                "description": "counter queue only: the ticket's last transfer",
+                "required": ["from_counter", "note"],
+                "properties": {
+                    "from_counter": {"type": ["integer", "null"]},
+                    "note": {"type": "string"},
+                },
+            },
+            "dossier": {
+                "type": ["object", "null"],
+                "description": "counter queue, current ticket only: the dossier accepted from it",
+                "required": ["code"],
+                "properties": {"code": {"type": "string"}},
+            },
         },
     },
     "TicketEnvelope": {
@@ -414,7 +439,8 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/tickets/{ticket_id}/start": {"post": _ticket_op("Serving starts")},
         "/api/v1/tickets/{ticket_id}/finish": {
             "post": _ticket_op(
-                "Finish with an outcome",
+                "Finish with an outcome; with a dossier accepted from the ticket, only "
+                "dossier_accepted or result_returned (else 409 conflict)",
                 {"type": "object", "required": ["outcome"], "properties": {"outcome": outcome}},
             )
         },
@@ -422,10 +448,17 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/tickets/{ticket_id}/requeue": {"post": _ticket_op("A no-show citizen came back")},
         "/api/v1/tickets/{ticket_id}/transfer": {
             "post": _ticket_op(
-                "Transfer to a field or a counter, keeping number and issue time",
+                "Transfer to a field or to an open counter, keeping number and issue time. "
+                "Officers transfer only a ticket at the counter they hold (403); a closed or "
+                "paused target counter answers 409 conflict. The note is shown to the "
+                "receiving counter, never to the citizen.",
                 {
                     "type": "object",
-                    "properties": {"service": {"type": "string"}, "counter": {"type": "integer"}},
+                    "properties": {
+                        "service": {"type": "string"},
+                        "counter": {"type": "integer"},
+                        "note": {"type": "string", "maxLength": 200},
+                    },
                 },
             )
         },

@@ -82,3 +82,26 @@ def normals_after_call(chosen: Candidate, normals_since_priority: int) -> int:
         return 0
     # Cap so the stored value never overflows an integer column; any value >= N acts the same.
     return min(normals_since_priority + 1, FRESH_COUNTER_NORMALS)
+
+
+def call_order(
+    candidates: Iterable[Candidate],
+    policy: CounterPolicy,
+    normals_since_priority: int,
+    limit: int | None = None,
+) -> list[Candidate]:
+    """The order in which successive "call next" presses would take these tickets: choose_next
+    applied again and again, so a list shown to the officer never differs from what is called."""
+    pool = list(candidates)
+    priority = sorted((c for c in pool if c.priority), key=order_key, reverse=True)
+    normal = sorted((c for c in pool if not c.priority), key=order_key, reverse=True)
+    order: list[Candidate] = []
+    while limit is None or len(order) < limit:
+        heads = [line[-1] for line in (priority, normal) if line]
+        chosen = choose_next(heads, policy, normals_since_priority)
+        if chosen is None:
+            break
+        (priority if chosen.priority else normal).pop()
+        order.append(chosen)
+        normals_since_priority = normals_after_call(chosen, normals_since_priority)
+    return order

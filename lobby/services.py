@@ -104,6 +104,7 @@ def _take_seq_stmt(dialect: str) -> Any:
 def _waiting_counts_stmt(priority: bool) -> Any:
     issued, tid = bindparam("issued_at", type_=Ticket.issued_at.type), bindparam("id")
     before = or_(Ticket.issued_at < issued, (Ticket.issued_at == issued) & (Ticket.id < tid))
+    before = before & Ticket.target_counter_id.is_(None)  # sent to one counter: not this line
     if priority:
         before = before & Ticket.is_priority
     return select(func.count(), func.count().filter(before)).where(
@@ -310,19 +311,37 @@ def _ahead_and_waiting(
 
 
 def _ahead(t: Ticket) -> int:
-    """People before this ticket in its field's line (priority tickets only count priority)."""
+    """People before this ticket in its field's line (priority tickets only count priority);
+    a ticket transferred to one counter: the tickets that counter will call before it."""
     if t.status != TicketStatus.WAITING:
         return 0
+    if t.target_counter_id is not None:
+        target = db.session.get(Counter, t.target_counter_id)
+        if target is not None:
+            return _place_at(target, t)
     stmt = select(func.count()).where(
         Ticket.office_id == t.office_id,
         Ticket.service_day == t.service_day,
         Ticket.field_id == t.field_id,
         Ticket.status == "waiting",
+        # Tickets sent to one counter are not in the field's line any more.
+        Ticket.target_counter_id.is_(None),
         or_(Ticket.issued_at < t.issued_at, (Ticket.issued_at == t.issued_at) & (Ticket.id < t.id)),
     )
     if t.is_priority:
         stmt = stmt.where(Ticket.is_priority)
     return int(db.session.scalar(stmt) or 0)
+
+
+def _place_at(c: Counter, t: Ticket) -> int:
+    """How many tickets counter c will call before t (its whole call order, as call-next)."""
+    o = db.session.get(Office, t.office_id)
+    assert o is not None
+    order = counter_order(c, o, t.service_day, PLACE_LIMIT)
+    return next((i for i, other in enumerate(order) if other.id == t.id), len(order))
+
+
+PLACE_LIMIT = 10_000  # more than a lobby's day of tickets
 
 
 def _cached(kind: str, field_id: int, compute: Any) -> float:
@@ -441,14 +460,21 @@ def _public_dossier_of(t: Ticket, o: Office) -> dict[str, Any] | None:
 
 
 def _update_payload(t: Ticket) -> dict[str, Any]:
-    """A ticket's live part (ticket_updated): its place in the line, wait, counter."""
+    """A ticket's live part (ticket_updated): its place in the line, wait, counter, and where
+    it waits after a transfer (its field, and the counter it was sent to)."""
     ahead = _ahead(t)
+    waiting = t.status == "waiting"
     return {
         "number": t.number,
         "status": t.status,
         "ahead": ahead,
-        "eta_minutes": eta_minutes(t.field_id, ahead) if t.status == "waiting" else 0,
+        "eta_minutes": eta_minutes(t.field_id, ahead) if waiting else 0,
         "counter": counter_ref(t.counter) if t.status in ("called", "serving", "no_show") else None,
+        "service": t.field.code,
+        "service_name": t.field.name_vi,
+        "next_counter": counter_ref(db.session.get(Counter, t.target_counter_id))
+        if waiting and t.target_counter_id is not None
+        else None,
     }
 
 
@@ -691,6 +717,36 @@ def _counter_normals(c: Counter, day: date) -> int:
     return c.normals_since_priority if c.interleave_day == day else queueing.FRESH_COUNTER_NORMALS
 
 
+def _policy(c: Counter, o: Office) -> queueing.CounterPolicy:
+    return queueing.CounterPolicy(
+        is_priority_counter=c.is_priority,
+        interleave_n=o.interleave_n,
+        priority_counter_serves_normal=o.priority_counter_serves_normal,
+    )
+
+
+_LINE = {
+    flag: _CANDIDATES.where(Ticket.is_priority.is_(flag))
+    .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
+    .limit(bindparam("limit"))
+    for flag in (True, False)
+}
+
+
+def counter_order(c: Counter, o: Office, day: date, limit: int) -> list[Ticket]:
+    """The first `limit` tickets in the order call-next will take them at this counter
+    (queueing.call_order over the oldest of each line: the rule call_next applies)."""
+    params = {**_candidate_params(c, o, day), "limit": limit}
+    by_id = {t.id: t for flag in (True, False) for t in db.session.scalars(_LINE[flag], params)}
+    order = queueing.call_order(
+        [queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq) for t in by_id.values()],
+        _policy(c, o),
+        _counter_normals(c, day),
+        limit,
+    )
+    return [by_id[candidate.id] for candidate in order]
+
+
 def _publish_called(t: Ticket, c: Counter, o: Office, *, recall: bool) -> None:
     from lobby.announce import announcement_payload
 
@@ -768,9 +824,11 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
                     Ticket.service_day == day,
                     Ticket.status == "waiting",
                     Ticket.field_id.in_(field_ids),
+                    Ticket.target_counter_id.is_(None),
                 )
                 .order_by(Ticket.field_id, Ticket.issued_at, Ticket.id)
             ).all()
+            sent = _sent_to_counters(office_id, day, listening)
             # The estimate's inputs are per field: read them once, not once per waiting ticket.
             rates = {fid: _estimate_inputs(fid) for fid in field_ids}
         finally:
@@ -802,7 +860,47 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
                 )
             )
         # With several processes: one message on the queue, not one per waiting ticket.
-        pub.publish_each(realtime.TICKET_UPDATED, places)
+        pub.publish_each(realtime.TICKET_UPDATED, places + sent)
+
+
+def _sent_to_counters(
+    office_id: int, day: date, listening: set[str] | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """ticket_updated for the waiting tickets sent to one counter (transferred or requeued):
+    their place in that counter's call order, read once per counter (usually none: one query)."""
+    sent = db.session.scalars(
+        select(Ticket).where(
+            Ticket.office_id == office_id,
+            Ticket.service_day == day,
+            Ticket.status == "waiting",
+            Ticket.target_counter_id.is_not(None),
+        )
+    ).all()
+    wanted = [
+        t for t in sent if listening is None or realtime.ticket_room(t.public_token) in listening
+    ]
+    o = db.session.get(Office, office_id)
+    orders: dict[int, list[int]] = {}
+    out = []
+    for t in wanted:
+        assert t.target_counter_id is not None and o is not None
+        c = db.session.get(Counter, t.target_counter_id)
+        if c is None:
+            continue
+        if c.id not in orders:
+            orders[c.id] = [x.id for x in counter_order(c, o, day, PLACE_LIMIT)]
+        order = orders[c.id]
+        ahead = order.index(t.id) if t.id in order else len(order)
+        payload = {
+            "number": t.number,
+            "status": "waiting",
+            "ahead": ahead,
+            "eta_minutes": eta_minutes(t.field_id, ahead),
+            "counter": None,
+            "next_counter": counter_ref(c),
+        }
+        out.append((realtime.ticket_room(t.public_token), payload))
+    return out
 
 
 def _rooms_with_clients(app: Any) -> set[str] | None:
@@ -908,12 +1006,7 @@ def call_next(counter_number: int, user: StaffUser) -> dict[str, Any]:
                 c = counter_for_staff(user, counter_number, lock=True)
                 ensure_counter_free(c, day)
                 heads = _heads(c, o, day)
-                policy = queueing.CounterPolicy(
-                    is_priority_counter=c.is_priority,
-                    interleave_n=o.interleave_n,
-                    priority_counter_serves_normal=o.priority_counter_serves_normal,
-                )
-                chosen = queueing.choose_next(heads, policy, _counter_normals(c, day))
+                chosen = queueing.choose_next(heads, _policy(c, o), _counter_normals(c, day))
                 if chosen is None:
                     raise QueueEmpty("Không còn số nào đang chờ tại quầy này.")
                 t = ticket_by_id(chosen.id)
@@ -983,7 +1076,9 @@ def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str
         elif action is Action.START:
             values["serving_started_at"] = now
         elif action is Action.FINISH:
-            values |= {"outcome": outcome.value if outcome else None, "finished_at": now}
+            assert outcome is not None  # next_status refuses a finish without one
+            _check_outcome_fits_dossier(t, outcome)
+            values |= {"outcome": outcome.value, "finished_at": now}
         elif action in (Action.NO_SHOW, Action.CANCEL):
             values["finished_at"] = now
         elif action is Action.REQUEUE:
@@ -1029,6 +1124,27 @@ def finish(ticket_id: int, outcome: Any, user: StaffUser) -> dict[str, Any]:
     return _act(ticket_id, user, Action.FINISH, outcome=value, detail={"outcome": value.value})
 
 
+# With a dossier accepted from the ticket, the visit ended in that dossier (or in its result
+# returned on the spot, DOMAIN §2): "guided only", "supplement guidance" (intake, no dossier)
+# and "refused" would count a dossier as not received.
+CONTRADICT_DOSSIER = frozenset({Outcome.GUIDED_ONLY, Outcome.SUPPLEMENT_GUIDANCE, Outcome.REFUSED})
+
+
+def _check_outcome_fits_dossier(t: Ticket, outcome: Outcome) -> None:
+    if outcome not in CONTRADICT_DOSSIER:
+        return
+    from lobby.dossiers import dossier_of_ticket
+
+    d = dossier_of_ticket(t)
+    if d is not None:
+        raise IllegalTransition(
+            f"Số {t.number} đã được tiếp nhận hồ sơ {d.code}: hãy chọn kết quả "
+            "“Tiếp nhận hồ sơ” (hoặc “Trả kết quả” nếu đã trả ngay).",
+            dossier=d.code,
+            allowed=[Outcome.DOSSIER_ACCEPTED.value, Outcome.RESULT_RETURNED.value],
+        )
+
+
 def no_show(ticket_id: int, user: StaffUser) -> dict[str, Any]:
     return _act(ticket_id, user, Action.NO_SHOW)
 
@@ -1041,6 +1157,14 @@ def cancel(ticket_id: int, user: StaffUser) -> dict[str, Any]:
     return _act(ticket_id, user, Action.CANCEL)
 
 
+TRANSFER_NOTE_MAX = 200
+
+
+def _holds(user: StaffUser, c: Counter) -> bool:
+    """The officer works at this counter now: holds it, or it is theirs and nobody holds it."""
+    return c.staff_id == user.id or (c.staff_id is None and c.id == user.counter_id)
+
+
 def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
     """Back to waiting for another field or counter, keeping the number and the issue time."""
     service, counter = body.get("service"), body.get("counter")
@@ -1048,12 +1172,27 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
         raise InvalidRequest(
             "Chọn đúng một nơi chuyển đến: lĩnh vực (service) hoặc quầy (counter)."
         )
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InvalidRequest("Ghi chú (note) phải là chuỗi.", field="note")
+    note = " ".join((note or "").split())
+    if len(note) > TRANSFER_NOTE_MAX:
+        raise InvalidRequest(
+            f"Ghi chú chuyển số tối đa {TRANSFER_NOTE_MAX} ký tự.",
+            field="note",
+            max_length=TRANSFER_NOTE_MAX,
+        )
     with transaction():
         t, c, o = _ticket_at_counter(ticket_id, user)
+        if user.role not in ("admin", "leader") and (c is None or not _holds(user, c)):
+            raise Forbidden(
+                f"Chỉ chuyển được số đang ở quầy của mình; số {t.number} không ở quầy "
+                "tài khoản này đang giữ."
+            )
         before = t.status
         t.status = next_status(TicketStatus(t.status), Action.TRANSFER).value
         old_field = t.field_id
-        detail: dict[str, Any] = {}
+        detail: dict[str, Any] = {"note": note} if note else {}
         if service is not None:
             f = field_by_code(o, service)
             t.field_id = f.id
@@ -1063,6 +1202,14 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
             target = counter_by_number(o, counter)
             if c is not None and target.id == c.id:
                 raise InvalidRequest("Không thể chuyển về chính quầy đang phục vụ.")
+            if target.state != "open":
+                state = "đang tạm nghỉ" if target.state == "paused" else "đã đóng"
+                raise IllegalTransition(
+                    f"Quầy {target.number} {state}, không nhận số chuyển đến. "
+                    "Hãy chọn quầy đang mở hoặc chuyển sang lĩnh vực.",
+                    counter=target.number,
+                    counter_state=target.state,
+                )
             t.target_counter_id = target.id
             detail["to_counter"] = target.number
         t.counter_id = None
@@ -1071,7 +1218,9 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
         _record(t, "transfer", before, staff=user, counter=c, **detail)
         db.session.flush()
         db.session.refresh(t)
-        _publish_updated(t)
+        # The phone, and the counter it was sent to (its console lists it at once, even when
+        # the counter does not serve the ticket's field).
+        _publish_updated(t, db.session.get(Counter, t.target_counter_id) if counter else None)
         _publish_positions({old_field, t.field_id}, o, t.service_day)
         if c is not None:
             tx_hooks_publish(
@@ -1134,13 +1283,58 @@ def counter_view(c: Counter, o: Office, day: date, *, free: bool = False) -> dic
     }
 
 
+def _transfers_of(ticket_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each ticket's last transfer: the counter it came from and the officer's note."""
+    if not ticket_ids:
+        return {}
+    rows = db.session.execute(
+        select(TicketEvent.ticket_id, Counter.number, TicketEvent.detail)
+        .outerjoin(Counter, Counter.id == TicketEvent.counter_id)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.action == "transfer")
+        .order_by(TicketEvent.id)
+    ).all()
+    return {
+        tid: {"from_counter": number, "note": (detail or {}).get("note") or ""}
+        for tid, number, detail in rows
+    }
+
+
+def _console_ticket(
+    t: Ticket, o: Office, transfers: dict[int, dict[str, Any]], *, with_dossier: bool = False
+) -> dict[str, Any]:
+    """A ticket as the counter console lists it: where it was transferred from (with the
+    transferring officer's note) and, for the current one, the dossier accepted from it."""
+    view = staff_ticket_view(t, o)
+    view["transfer"] = transfers.get(t.id)
+    if with_dossier:
+        from lobby.dossiers import dossier_of_ticket
+
+        d = dossier_of_ticket(t)
+        view["dossier"] = None if d is None else {"code": d.code}
+    return view
+
+
 def counters_list() -> dict[str, Any]:
     o = office_ref()
     day = today(o)
     rows = db.session.scalars(
         select(Counter).where(Counter.office_id == o.id, Counter.active).order_by(Counter.number)
     ).all()
-    return {"counters": [counter_view(c, o, day) for c in rows]}
+    lines = db.session.execute(
+        select(Ticket.field_id, Ticket.target_counter_id, func.count())
+        .where(Ticket.office_id == o.id, Ticket.service_day == day, Ticket.status == "waiting")
+        .group_by(Ticket.field_id, Ticket.target_counter_id)
+    ).all()
+    out = []
+    for c in rows:
+        fields = {fid for fid, _code in counter_fields_ref(c.id)}
+        # The tickets this counter may call (as _CANDIDATES): its fields' unsent ones, and the
+        # ones sent to it. The transfer dialog shows it.
+        waiting = sum(
+            n for fid, target, n in lines if target == c.id or (target is None and fid in fields)
+        )
+        out.append({**counter_view(c, o, day), "waiting": int(waiting)})
+    return {"counters": out}
 
 
 def counter_queue(counter_number: int, user: StaffUser | None) -> dict[str, Any]:
@@ -1150,9 +1344,9 @@ def counter_queue(counter_number: int, user: StaffUser | None) -> dict[str, Any]
     c = counter_for_staff(user, counter_number) if user else counter_by_number(o, counter_number)
     current = _current_ticket(c, day)
     params = _candidate_params(c, o, day)
-    waiting = db.session.scalars(
-        _CANDIDATES.order_by(Ticket.issued_at, Ticket.id).limit(50), params
-    ).all()
+    # Listed in the order call-next will take them, not by issue time (a requeued ticket keeps
+    # its early issue time but may be called after a priority one).
+    waiting = counter_order(c, o, day, 50)
     total = db.session.scalar(select(func.count()).select_from(_CANDIDATES.subquery()), params)
     no_shows = db.session.scalars(
         select(Ticket)
@@ -1160,11 +1354,12 @@ def counter_queue(counter_number: int, user: StaffUser | None) -> dict[str, Any]
         .order_by(Ticket.finished_at.desc())
         .limit(10)
     ).all()
+    transfers = _transfers_of([t.id for t in waiting] + ([current.id] if current else []))
     return {
         "counter": counter_view(c, o, day),
-        "current": staff_ticket_view(current, o) if current else None,
+        "current": _console_ticket(current, o, transfers, with_dossier=True) if current else None,
         "waiting_total": int(total or 0),
-        "waiting": [staff_ticket_view(t, o) for t in waiting],
+        "waiting": [_console_ticket(t, o, transfers) for t in waiting],
         "no_show": [staff_ticket_view(t, o) for t in no_shows],
         "services": [
             {"code": f.code, "name": f.name_vi, "prefix": f.ticket_prefix} for f in c.fields

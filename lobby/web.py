@@ -60,14 +60,20 @@ def healthz() -> tuple[Response, int]:
     return jsonify(body), status
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, home: str = "/counter") -> str:
     """Only same-site paths: never redirect a login to another host."""
     if not target:
-        return "/counter"
+        return home
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/"):
-        return "/counter"
+        return home
     return target
+
+
+def _home_of(user: StaffUser) -> str:
+    """Where a sign-in without ?next= lands: administrators set up the office, the others work
+    at a counter."""
+    return "/admin" if user.role == "admin" else "/counter"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -93,7 +99,7 @@ def login() -> Any:
                 session["user_id"] = user.id
                 session["pw"] = password_stamp(user.password_hash)
                 session.permanent = True
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(_safe_next(request.args.get("next"), _home_of(user)))
             error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
     return render_template("login.html", error=error), (401 if error else 200)
 

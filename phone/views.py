@@ -31,6 +31,8 @@ def phone_strings() -> dict[str, str]:
         "ahead": _("Còn %(n)s người trước bạn", n="{n}"),
         "next_up": _("Bạn là người tiếp theo, vui lòng chú ý màn hình gọi số"),
         "eta": _("Thời gian chờ dự kiến: khoảng %(m)s phút", m="{m}"),
+        # A ticket sent to one counter (transferred there, or back in line after a no-show).
+        "moved": _("Quý khách sẽ được gọi tại quầy %(n)s.", n="{n}"),
         "called": _("Đến lượt bạn! Mời đến quầy %(n)s", n="{n}"),
         "called_title": _("Đến lượt bạn!"),
         "serving": _("Bạn đang được phục vụ tại quầy %(n)s", n="{n}"),
@@ -57,6 +59,10 @@ def state_text(view: dict[str, Any], strings: dict[str, str]) -> dict[str, str]:
         eta = int(view.get("eta_minutes") or 0)
         head = strings["ahead"].replace("{n}", str(ahead)) if ahead > 0 else strings["next_up"]
         detail = strings["eta"].replace("{m}", str(eta)) if ahead > 0 and eta > 0 else ""
+        moved_to = (view.get("next_counter") or {}).get("number")
+        if moved_to is not None:  # transferred to one counter: say where to wait
+            moved = strings["moved"].replace("{n}", str(moved_to))
+            detail = f"{moved} {detail}".strip()
         return {"head": head, "detail": detail}
     if status == "called":
         return {"head": strings["called"].replace("{n}", str(counter)), "detail": counter_name}

@@ -23,9 +23,12 @@
       case "waiting": {
         const ahead = Number(v.ahead) || 0;
         const eta = Number(v.eta_minutes) || 0;
+        const etaText = ahead > 0 && eta > 0 ? fmt(S.eta, { m: eta }) : "";
+        // Transferred to one counter: say where to wait.
+        const moved = v.next_counter ? fmt(S.moved, { n: v.next_counter.number }) : "";
         return {
           head: ahead > 0 ? fmt(S.ahead, { n: ahead }) : S.next_up,
-          detail: ahead > 0 && eta > 0 ? fmt(S.eta, { m: eta }) : "",
+          detail: [moved, etaText].filter(Boolean).join(" "),
         };
       }
       case "called":

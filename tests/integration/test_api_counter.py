@@ -134,12 +134,12 @@ def test_transfer_to_a_counter_sends_the_ticket_only_there(app: Any) -> None:
     issue(client, app, "ho_tich")
     officer = Staff(app, "canbo1")
     officer.open_counter(1)
+    returns = Staff(app, "canbo4")
+    returns.open_counter(4)
     tid = officer.call_next(1).get_json()["ticket"]["id"]
     r = officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4})
     assert r.status_code == 200
     assert officer.call_next(1).get_json()["error"] == "queue_empty"
-    returns = Staff(app, "canbo4")
-    returns.open_counter(4)
     assert returns.call_next(4).get_json()["ticket"]["id"] == tid
     bad = officer.post(f"/api/v1/tickets/{tid}/transfer", {"service": "ho_tich", "counter": 2})
     assert bad.status_code == 422
@@ -220,3 +220,188 @@ def test_counter_call_next_is_idempotent_with_a_key(app: Any) -> None:
     assert a.get_json() == b.get_json() and a.status_code == b.status_code == 200
     queue = officer.get("/api/v1/counters/1/queue").get_json()
     assert queue["waiting_total"] == 1
+
+
+# --- transfer: targets, notes, who may transfer (issue 10 item 3, issue 11 item 12) ----------
+
+
+def _called_at_1(app: Any, service: str = "ho_tich") -> tuple[Staff, dict[str, Any], int]:
+    t = issue(app.test_client(), app, service)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    called = officer.call_next(1).get_json()["ticket"]
+    assert called["number"] == t["number"]
+    return officer, t, called["id"]
+
+
+def test_a_transfer_to_a_closed_or_paused_counter_is_refused_with_409(app: Any) -> None:
+    officer, t, tid = _called_at_1(app)
+    closed = officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4})
+    assert closed.status_code == 409 and closed.get_json()["error"] == "conflict"
+    assert "Quầy 4 đã đóng" in closed.get_json()["message"]
+    four = Staff(app, "canbo4")
+    four.open_counter(4)
+    four.post("/api/v1/counters/4/pause", {"reason": "Họp"})
+    paused = officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4})
+    assert paused.status_code == 409 and "Quầy 4 đang tạm nghỉ" in paused.get_json()["message"]
+    # Nothing changed: the citizen is still called at counter 1.
+    queue = officer.get("/api/v1/counters/1/queue").get_json()
+    assert queue["current"]["id"] == tid and queue["current"]["status"] == "called"
+    assert app.test_client().get(f"/api/v1/tickets/{t['token']}").get_json()["status"] == "called"
+    assert four.post("/api/v1/counters/4/resume").status_code == 200
+    assert officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4}).status_code == 200
+
+
+def test_the_receiving_counter_sees_where_the_ticket_came_from_and_the_note(app: Any) -> None:
+    four = Staff(app, "canbo4")
+    four.open_counter(4)
+    officer, t, tid = _called_at_1(app)
+    r = officer.post(
+        f"/api/v1/tickets/{tid}/transfer", {"counter": 4, "note": "  Nhận bản sao   trích lục "}
+    )
+    assert r.status_code == 200, r.get_json()
+    waiting = four.get("/api/v1/counters/4/queue").get_json()["waiting"]
+    assert [w["number"] for w in waiting] == [t["number"]]
+    assert waiting[0]["transfer"] == {"from_counter": 1, "note": "Nhận bản sao trích lục"}
+    four.call_next(4)
+    current = four.get("/api/v1/counters/4/queue").get_json()["current"]
+    assert current["number"] == t["number"]
+    assert current["transfer"] == {"from_counter": 1, "note": "Nhận bản sao trích lục"}
+    # To a field, without a note: every counter of that field sees where it came from.
+    four.post(f"/api/v1/tickets/{tid}/start")
+    assert four.post(f"/api/v1/tickets/{tid}/transfer", {"service": "dat_dai"}).status_code == 200
+    land = Staff(app, "canbo2")
+    land.open_counter(2)
+    waiting = land.get("/api/v1/counters/2/queue").get_json()["waiting"]
+    assert waiting[0]["number"] == t["number"]
+    assert waiting[0]["transfer"] == {"from_counter": 4, "note": ""}
+
+
+def test_a_transfer_note_must_be_short_text(app: Any) -> None:
+    Staff(app, "canbo4").open_counter(4)
+    officer, _t, tid = _called_at_1(app)
+    for note in (42, ["x"], "x" * 201):
+        r = officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4, "note": note})
+        assert r.status_code == 422 and r.get_json()["error"] == "invalid_request", note
+    assert officer.get("/api/v1/counters/1/queue").get_json()["current"]["id"] == tid
+
+
+def test_an_officer_transfers_only_tickets_their_counter_holds(app: Any) -> None:
+    client = app.test_client()
+    waiting = issue(client, app, "ho_tich")
+    one = Staff(app, "canbo1")
+    one.open_counter(1)
+    Staff(app, "canbo4").open_counter(4)
+    tid = waiting["id"]
+    # A waiting ticket is held by no counter: an officer may not send it anywhere.
+    refused = one.post(f"/api/v1/tickets/{tid}/transfer", {"service": "dat_dai"})
+    assert refused.status_code == 403 and refused.get_json()["error"] == "forbidden"
+    # Nor one held at another officer's counter.
+    held = issue(client, app, "dat_dai")
+    two = Staff(app, "canbo2")
+    two.open_counter(2)
+    held_id = two.call_next(2).get_json()["ticket"]["id"]
+    assert held_id == held["id"]
+    assert one.post(f"/api/v1/tickets/{held_id}/transfer", {"counter": 4}).status_code == 403
+    # Nor one at their own assigned counter while a leader holds it.
+    leader = Staff(app, "lanhdao")
+    assert leader.post("/api/v1/counters/1/open", {"force": True}).status_code == 200
+    at_one = leader.call_next(1).get_json()["ticket"]
+    assert at_one["id"] == tid
+    assert one.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4}).status_code == 403
+    queue = leader.get("/api/v1/counters/1/queue").get_json()
+    assert queue["current"]["id"] == tid
+    # Leaders and administrators transfer any ticket, waiting or held.
+    assert leader.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4}).status_code == 200
+    admin = Staff(app, "admin")
+    assert admin.post(f"/api/v1/tickets/{tid}/transfer", {"service": "dat_dai"}).status_code == 200
+    # The officer holding the ticket transfers it.
+    assert two.post(f"/api/v1/tickets/{held_id}/transfer", {"counter": 4}).status_code == 200
+
+
+def test_the_counter_list_gives_each_counters_state_and_queue(app: Any) -> None:
+    client = app.test_client()
+    issue(client, app, "ho_tich")
+    issue(client, app, "ho_tich")
+    issue(client, app, "nhan_ket_qua")
+    Staff(app, "canbo4").open_counter(4)
+    counters = {c["number"]: c for c in client.get("/api/v1/counters").get_json()["counters"]}
+    assert counters[1]["state"] == "closed" and counters[4]["state"] == "open"
+    # Counter 1 serves ho_tich; 4 serves nhan_ket_qua; 5 (priority) serves every field.
+    assert (counters[1]["waiting"], counters[2]["waiting"], counters[4]["waiting"]) == (2, 0, 1)
+    assert counters[5]["waiting"] == 3
+
+
+# --- finish and the dossier (issue 10 item 4) -------------------------------------------------
+
+
+def _accept_dossier(officer: Staff, ticket_id: int) -> dict[str, Any]:
+    r = officer.post(
+        "/api/v1/dossiers",
+        {"procedure": "HT-XNTTHN", "ticket_id": ticket_id, "applicant": {"full_name": "Lê Văn B"}},
+    )
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()  # type: ignore[no-any-return]
+
+
+def test_finish_refuses_an_outcome_that_contradicts_the_accepted_dossier(app: Any) -> None:
+    officer, _t, tid = _called_at_1(app)
+    officer.post(f"/api/v1/tickets/{tid}/start")
+    dossier = _accept_dossier(officer, tid)
+    queue = officer.get("/api/v1/counters/1/queue").get_json()
+    assert queue["current"]["dossier"] == {"code": dossier["code"]}
+    for outcome in ("guided_only", "supplement_guidance", "refused"):
+        r = officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": outcome})
+        assert r.status_code == 409 and r.get_json()["error"] == "conflict", outcome
+        assert dossier["code"] in r.get_json()["message"]
+    assert officer.get("/api/v1/counters/1/queue").get_json()["current"]["status"] == "serving"
+    done = officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": "dossier_accepted"})
+    assert done.status_code == 200 and done.get_json()["ticket"]["outcome"] == "dossier_accepted"
+
+
+def test_a_result_returned_on_the_spot_may_finish_a_ticket_with_a_dossier(app: Any) -> None:
+    officer, _t, tid = _called_at_1(app)
+    officer.post(f"/api/v1/tickets/{tid}/start")
+    _accept_dossier(officer, tid)
+    done = officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": "result_returned"})
+    assert done.status_code == 200 and done.get_json()["ticket"]["outcome"] == "result_returned"
+
+
+def test_without_a_dossier_every_outcome_is_still_allowed(app: Any) -> None:
+    client = app.test_client()
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    for outcome in ("guided_only", "supplement_guidance", "refused"):
+        issue(client, app)
+        tid = officer.call_next(1).get_json()["ticket"]["id"]
+        officer.post(f"/api/v1/tickets/{tid}/start")
+        r = officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": outcome})
+        assert r.status_code == 200 and r.get_json()["ticket"]["outcome"] == outcome
+
+
+# --- the counter's queue list is the call-next order (issue 10 item 8) ----------------------
+
+
+def test_the_queue_list_is_the_order_call_next_takes_even_with_a_requeued_ticket(
+    app: Any,
+) -> None:
+    client = app.test_client()
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    first = issue(client, app)  # A001, called then absent, comes back later
+    tid = officer.call_next(1).get_json()["ticket"]["id"]
+    officer.post(f"/api/v1/tickets/{tid}/no-show")
+    for priority in (None, "elderly", None, None, "disabled", None):
+        issue(client, app, "chung_thuc" if priority else "ho_tich", priority=priority)
+    assert officer.post(f"/api/v1/tickets/{tid}/requeue").status_code == 200
+    queue = officer.get("/api/v1/counters/1/queue").get_json()
+    listed = [w["number"] for w in queue["waiting"]]
+    assert queue["waiting_total"] == len(listed) == 7
+    # The requeued A001 is the oldest ticket, but a waiting priority ticket goes first.
+    assert listed[0] != first["number"] and first["number"] in listed
+    called = []
+    for _ in listed:
+        t = officer.call_next(1).get_json()["ticket"]
+        called.append(t["number"])
+        officer.post(f"/api/v1/tickets/{t['id']}/no-show")
+    assert called == listed

@@ -347,6 +347,7 @@ def test_a_counter_out_of_use_hands_its_transferred_tickets_back_to_their_line(
 ) -> None:
     admin, officer = Staff(app, "admin"), Staff(app, "canbo1")
     officer.open_counter(1)
+    Staff(app, "canbo4").open_counter(4)  # only an open counter takes a transferred ticket
     ticket = issue(app.test_client(), app, "chung_thuc")  # counters 1 and 4 call it
     assert officer.call_next(1).status_code == 200
     r = officer.post(f"/api/v1/tickets/{ticket['id']}/transfer", json={"counter": 4})

@@ -109,6 +109,12 @@ def test_real_answers_match_the_documented_schemas(app: Any) -> None:
         "post",
         "/api/v1/tickets/{ticket_id}/transfer",
         officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 2}),
+    )  # counter 2 is closed: 409, and the ticket stays at counter 1
+    Staff(app, "canbo2").open_counter(2)
+    c.check(
+        "post",
+        "/api/v1/tickets/{ticket_id}/transfer",
+        officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 2, "note": "Đất đai"}),
     )
     issue(client, app)
     tid2 = officer.call_next(1).get_json()["ticket"]["id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -122,3 +123,55 @@ def test_a_board_browser_signed_in_as_staff_still_acts_as_the_board(app: Any) ->
     assert "now_serving" in snap  # the board's snapshot, not the staff one
     console = socketio.test_client(app, flask_test_client=officer.client, auth={"counter": 1})
     assert "current" in _events(console, "snapshot")[0]
+
+
+def _wait_for(phone: Any, name: str, ok: Any) -> dict[str, Any]:
+    """The first `name` event (the background pushes included) that satisfies ok()."""
+    deadline = time.monotonic() + 5
+    seen: list[Any] = []
+    while time.monotonic() < deadline:
+        seen += _events(phone, name)
+        found = [e for e in seen if ok(e)]
+        if found:
+            return dict(found[-1])
+        time.sleep(0.02)
+    raise AssertionError(f"no matching {name}: {seen}")
+
+
+def test_a_transferred_phone_is_told_its_new_counter_and_its_place_there(
+    app: Any, published: Any
+) -> None:
+    client = app.test_client()
+    result = issue(client, app, "nhan_ket_qua")  # K001: waits for counter 4 already
+    mine = issue(client, app, "ho_tich")  # A001
+    four = Staff(app, "canbo4")
+    four.open_counter(4)
+    one = Staff(app, "canbo1")
+    one.open_counter(1)
+    tid = one.call_next(1).get_json()["ticket"]["id"]
+    phone = socketio.test_client(app, auth={"ticket": mine["token"]})
+    phone.get_received()
+    body = {"counter": 4, "note": "Ghi chú nội bộ"}
+    assert one.post(f"/api/v1/tickets/{tid}/transfer", body).status_code == 200
+    moved = _wait_for(phone, "ticket_updated", lambda e: e["status"] == "waiting")
+    # The receiving counter hears of it too, though it does not serve Hộ tịch.
+    told = [rooms for _p, rooms in published.named("ticket_updated") if "counter:4" in rooms]
+    assert told, "counter 4's console is told of the number sent to it"
+    assert moved["next_counter"] == {"number": 4, "name": "Quầy 4 – Trả kết quả"}
+    assert moved["ahead"] == 1  # K001 is older: counter 4 calls it first
+    public = client.get(f"/api/v1/tickets/{mine['token']}").get_json()
+    assert public["next_counter"]["number"] == 4 and public["ahead"] == 1
+    page = client.get(f"/t/{mine['token']}").get_data(as_text=True)
+    assert "Quý khách sẽ được gọi tại quầy 4." in page
+    # Counter 4 calls K001: the transferred phone moves up to first at counter 4.
+    assert four.call_next(4).get_json()["ticket"]["number"] == result["number"]
+    _wait_for(phone, "ticket_updated", lambda e: e["ahead"] == 0 and e["status"] == "waiting")
+    k001 = four.get("/api/v1/counters/4/queue").get_json()["current"]["id"]
+    four.post(f"/api/v1/tickets/{k001}/no-show")
+    assert four.call_next(4).get_json()["ticket"]["id"] == tid
+    called = _wait_for(phone, "ticket_called", lambda e: True)
+    assert called["counter"]["number"] == 4
+    # The transferring officer's note is for staff only: the phone never hears it.
+    to_phone = [p for _e, p, rooms in published.events if f"ticket:{mine['token']}" in rooms]
+    assert to_phone and "Ghi chú" not in json.dumps(to_phone, ensure_ascii=False)
+    assert "Ghi chú" not in client.get(f"/api/v1/tickets/{mine['token']}").get_data(as_text=True)

@@ -10,6 +10,7 @@ from core.queueing import (
     FRESH_COUNTER_NORMALS,
     Candidate,
     CounterPolicy,
+    call_order,
     choose_next,
     normals_after_call,
     order_key,
@@ -336,3 +337,30 @@ def test_priority_counter_prefers_any_waiting_priority_ticket(events, serves_nor
             assert call.chosen == q
         else:
             assert call.chosen is None
+
+
+# --- call_order: the list a counter shows is the order call-next takes -----------------------
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+@pytest.mark.parametrize("is_priority_counter", [False, True])
+@pytest.mark.parametrize("serves_normal", [False, True])
+def test_call_order_is_the_order_repeated_calls_take(n, is_priority_counter, serves_normal):
+    policy = CounterPolicy(
+        is_priority_counter=is_priority_counter,
+        interleave_n=n,
+        priority_counter_serves_normal=serves_normal,
+    )
+    # A requeued normal ticket keeps its early issue time; priority tickets come later.
+    tickets = [ticket(1), *[ticket(i, priority=i % 3 == 0) for i in range(5, 17)]]
+    for normals in (0, 1, FRESH_COUNTER_NORMALS):
+        expected = drain(tickets, policy, normals)
+        assert [c.id for c in call_order(tickets, policy, normals)] == expected
+        assert [c.id for c in call_order(tickets, policy, normals, limit=4)] == expected[:4]
+
+
+def test_a_requeued_normal_ticket_is_not_listed_before_a_priority_one_called_first():
+    requeued = ticket(1, minute=0)
+    later_priority = ticket(2, priority=True, minute=30)
+    order = call_order([requeued, later_priority], CounterPolicy(), FRESH_COUNTER_NORMALS)
+    assert [c.id for c in order] == [2, 1]

@@ -77,6 +77,11 @@ function toast(message, kind = "info") {
   toastTimer = setTimeout(() => (box.hidden = true), kind === "error" ? 9000 : 3500);
 }
 const showError = (err) => toast(err && err.message ? err.message : T.network, "error");
+/** A message belongs to the action that caused it: gone once the officer does the next thing. */
+function clearToast() {
+  clearTimeout(toastTimer);
+  $("toast").hidden = true;
+}
 
 let expired = false;
 function sessionExpired() {
@@ -149,26 +154,44 @@ function render() {
   const box = $("current");
   box.dataset.status = cur ? cur.status : "none";
   $("current-number").textContent = cur ? cur.number : "—";
-  $("current-service").textContent = cur ? cur.service_name : T.none;
+  // No current number: say what the counter is ready for (never "no number called yet" after a
+  // finish).
+  const idle = state === "paused" ? T.readyPaused : state === "closed" ? T.readyClosed : T.ready;
+  $("current-service").textContent = cur ? cur.service_name : idle;
   $("current-status").textContent = cur ? DATA.statuses[cur.status] || cur.status : "";
   $("current-priority").hidden = !(cur && cur.priority);
   $("recalls").textContent = cur && cur.recall_count ? fmt(T.recalled, { n: cur.recall_count }) : "";
+  const moved = cur ? transferText(cur.transfer) : "";
+  $("current-transfer").textContent = moved;
+  $("current-transfer").hidden = !moved;
+  const dossier = cur && cur.dossier ? fmt(T.dossier, { code: cur.dossier.code }) : "";
+  $("current-dossier").textContent = dossier;
+  $("current-dossier").hidden = !dossier;
   tick();
   renderQueue(can);
   renderNoShow(can);
 }
 
+/** "Chuyển từ quầy 1: <the transferring officer's note>", or "" for a ticket never transferred. */
+function transferText(transfer) {
+  if (!transfer) return "";
+  const from = transfer.from_counter ? fmt(T.fromCounter, { n: transfer.from_counter }) : T.transferredIn;
+  return transfer.note ? `${from}: ${transfer.note}` : from;
+}
+
 function renderQueue(can) {
   $("waiting-total").textContent = String(snap.waiting_total);
-  const names = new Map((snap.services || []).map((s) => [s.code, s]));
+  const names = new Map((snap.services || []).map((s) => [s.code, `${s.prefix} · ${s.name}`]));
   const counts = new Map();
-  for (const t of snap.waiting) counts.set(t.service, (counts.get(t.service) || 0) + 1);
+  for (const t of snap.waiting) {
+    counts.set(t.service, (counts.get(t.service) || 0) + 1);
+    // A number transferred here from a field this counter does not serve: its field's name,
+    // never the raw code.
+    if (!names.has(t.service)) names.set(t.service, t.service_name);
+  }
   const chips = $("field-counts");
   chips.replaceChildren();
-  for (const [code, n] of counts) {
-    const s = names.get(code);
-    chips.append(el("li", null, `${s ? `${s.prefix} · ${s.name}` : code}: ${n}`));
-  }
+  for (const [code, n] of counts) chips.append(el("li", null, `${names.get(code) || code}: ${n}`));
   const list = $("queue-list");
   list.replaceChildren();
   const now = Date.now() + clockOffset;
@@ -180,6 +203,7 @@ function renderQueue(can) {
     if (t.priority) info.append(" ", el("span", "badge-priority", T.priority));
     const minutes = Math.max(0, Math.floor((now - Date.parse(t.issued_at)) / 60000));
     info.append(el("br"), fmt(T.waitedFor, { m: minutes }));
+    if (t.transfer) info.append(el("br"), el("span", "q-transfer", transferText(t.transfer)));
     const call = el("button", "button", T.callThis);
     call.type = "button";
     call.disabled = busy || !can.call;
@@ -277,6 +301,7 @@ function applyTicket(ticket) {
 async function act(work) {
   if (busy) return;
   busy = true;
+  clearToast();
   render();
   try {
     await work();
@@ -342,7 +367,7 @@ async function take() {
 
 // --- dialogs ------------------------------------------------------------------------------------
 
-function openDialog(id, onChoice) {
+function openDialog(id, onChoice, focus) {
   const dialog = $(id);
   const form = dialog.querySelector("form");
   return new Promise((resolve) => {
@@ -364,7 +389,9 @@ function openDialog(id, onChoice) {
     };
     form.addEventListener("submit", onSubmit);
     dialog.addEventListener("close", onClose);
+    clearToast();
     dialog.showModal();
+    if (focus) focus.focus();
   });
 }
 
@@ -381,6 +408,12 @@ $("dlg-finish").addEventListener("keydown", (event) => {
   }
 });
 
+$("dlg-transfer")
+  .querySelector("input[name=note]")
+  .addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault();
+  });
+
 function confirmTake(message) {
   $("confirm-message").textContent = message;
   return openDialog("dlg-confirm", () => true).then((ok) => ok === true);
@@ -393,18 +426,75 @@ async function askCall() {
   if (number) await callNumber(number.toUpperCase());
 }
 
+// With a dossier accepted from the current number, only these outcomes fit it (the API refuses
+// the others); "Tiếp nhận hồ sơ" comes first and is the default.
+const DOSSIER_OUTCOMES = ["dossier_accepted", "result_returned"];
+
 async function askFinish() {
-  $("finish-note").hidden = !(snap.current && snap.current.status === "called");
-  const outcome = await openDialog("dlg-finish", (value) => value);
+  // The dossier may have been accepted in another tab a moment ago: ask the server first.
+  const fresh = await api("GET", `/api/v1/counters/${N}/queue`).catch(() => null);
+  if (fresh && fresh.current && snap.current && fresh.current.id === snap.current.id) {
+    snap = fresh;
+    render();
+  }
+  const cur = snap.current;
+  if (!cur) return;
+  $("finish-note").hidden = cur.status !== "called";
+  const dossier = cur.dossier;
+  $("finish-dossier").hidden = !dossier;
+  $("finish-dossier").textContent = dossier ? fmt(T.finishDossier, { code: dossier.code }) : "";
+  const box = $("dlg-finish").querySelector(".outcomes");
+  const buttons = DATA.outcomes.map((o) => box.querySelector(`button.outcome[value="${o.code}"]`));
+  const order = dossier
+    ? [
+        ...DOSSIER_OUTCOMES.map((code) => buttons.find((b) => b.value === code)),
+        ...buttons.filter((b) => !DOSSIER_OUTCOMES.includes(b.value)),
+      ]
+    : buttons;
+  order.forEach((button, i) => {
+    button.disabled = Boolean(dossier) && !DOSSIER_OUTCOMES.includes(button.value);
+    button.querySelector("kbd").textContent = String(i + 1);
+    box.append(button);
+  });
+  const outcome = await openDialog("dlg-finish", (value) => value, order[0]);
   if (outcome && outcome !== "ok") await finish(outcome);
+}
+
+/** Each target's state and queue, as the server has them now (the page's copy may be old). */
+async function showTransferTargets() {
+  const [counters, services] = await Promise.all([
+    api("GET", "/api/v1/counters").catch(() => null),
+    api("GET", "/api/v1/services").catch(() => null),
+  ]);
+  for (const c of counters ? counters.counters : DATA.counters) {
+    const button = document.querySelector(`#transfer-counters [data-counter="${c.number}"]`);
+    if (!button) continue;
+    button.dataset.state = c.state;
+    // Only an open counter takes a transferred number (the API refuses the others).
+    button.disabled = c.state !== "open";
+    const state = button.querySelector(".t-state");
+    state.dataset.state = c.state;
+    state.textContent = T[c.state] || c.state;
+    if (typeof c.waiting === "number") {
+      button.querySelector(".t-wait").textContent = fmt(T.waitingN, { n: c.waiting });
+    }
+  }
+  for (const s of services ? services.services : []) {
+    const button = document.querySelector(`#transfer-services [data-service="${s.code}"]`);
+    if (button) button.querySelector(".t-wait").textContent = fmt(T.waitingN, { n: s.waiting });
+  }
 }
 
 async function askTransfer() {
   $("transfer-number").textContent = snap.current.number;
-  const choice = await openDialog("dlg-transfer", (value) => value);
-  if (!choice || !choice.includes(":")) return;
-  const [kind, target] = choice.split(":");
+  const note = $("dlg-transfer").querySelector("input[name=note]");
+  note.value = "";
+  await showTransferTargets();
+  const choice = await openDialog("dlg-transfer", (value, form) => [value, form.elements.note.value.trim()]);
+  if (!choice || !choice[0] || !choice[0].includes(":")) return;
+  const [kind, target] = choice[0].split(":");
   const body = kind === "counter" ? { counter: Number(target) } : { service: target };
+  if (choice[1]) body.note = choice[1];
   const number = snap.current.number;
   await ticketAction("transfer", body);
   toast(fmt(T.transferred, { number }));
@@ -532,6 +622,10 @@ function connect() {
   }
   window.lobbySocket = socket;
 }
+
+window.addEventListener("focus", () => {
+  if (snap) scheduleRefresh();
+});
 
 render();
 (async () => {
