@@ -26,6 +26,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core import queueing
+
 # The demo office's fields with how often each is asked for (DOMAIN: hộ tịch and chứng thực
 # carry most of a commune's traffic) and how long serving takes there, in minutes (low, high).
 FIELD_MIX = {
@@ -261,6 +263,8 @@ class OfficeDay:
         self.paused: set[int] = set()
         self.counter_fields: dict[int, set[str]] = {}
         self.priority_counters: set[int] = set()
+        # Each counter's "normal calls since its last priority call" (DOMAIN §7), fresh today.
+        self.normals: dict[int, int] = {}
         self.now = datetime.combine(day, time(7, 0), tzinfo=tz)
         self._events: list[tuple[datetime, int, str, Any]] = []
         self._seq = 0
@@ -385,6 +389,14 @@ class OfficeDay:
             return
         t = self.tickets[body["ticket"]["id"]]
         t.status, t.counter, t.called_at, t.target_counter = "called", n, self.now, None
+        self.normals[n] = (
+            0
+            if t.priority
+            else min(
+                self.normals.get(n, queueing.FRESH_COUNTER_NORMALS) + 1,
+                queueing.FRESH_COUNTER_NORMALS,
+            )
+        )
         self.holding[n] = t.id
         self._step("call", t, n)
         walk = timedelta(seconds=self.rng.uniform(20, 70))

@@ -30,6 +30,7 @@ import pytest
 import requests
 import socketio
 
+from core import queueing
 from core.clock import write_clock_file
 from lobby.simulate import Http, OfficeDay, Step, TicketState
 from tests.e2e.conftest import REPO, LiveServer, api_login, make_server
@@ -155,16 +156,31 @@ def staff_tokens(server: LiveServer, names: list[str]) -> dict[str, str]:
 
 
 def true_ahead(day: OfficeDay, t: TicketState) -> int:
-    """People before this ticket in its field's line: waiting, same field, issued earlier (a
-    priority ticket counts only the priority tickets before it)."""
-    return sum(
-        1
-        for o in day.tickets.values()
-        if o.status == "waiting"
-        and o.service == t.service
-        and (o.issued_at, o.id) < (t.issued_at, t.id)
-        and (o.priority or not t.priority)
+    """People called before this ticket. In its field's line: tickets of the field waiting
+    there, issued earlier (a priority ticket counts only the priority ones). Sent to one counter
+    (a transfer, or a no-show put back): its place in that counter's call order (DOMAIN §7)."""
+    waiting = [o for o in day.tickets.values() if o.status == "waiting"]
+    if t.target_counter is None:
+        return sum(
+            1
+            for o in waiting
+            if o.target_counter is None
+            and o.service == t.service
+            and (o.issued_at, o.id) < (t.issued_at, t.id)
+            and (o.priority or not t.priority)
+        )
+    n = t.target_counter
+    fields = day.counter_fields[n]
+    candidates = [
+        queueing.Candidate(o.id, o.priority, o.issued_at)
+        for o in waiting
+        if o.target_counter == n or (o.target_counter is None and o.service in fields)
+    ]
+    policy = queueing.CounterPolicy(is_priority_counter=n in day.priority_counters)
+    order = queueing.call_order(
+        candidates, policy, day.normals.get(n, queueing.FRESH_COUNTER_NORMALS)
     )
+    return [c.id for c in order].index(t.id)
 
 
 class Referee:
