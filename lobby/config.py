@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import socket
@@ -49,6 +50,13 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+def installation_channel(secret_key: str) -> str:
+    """The Redis channel of one installation. Redis pub/sub ignores the database number, so two
+    offices on one Redis would hear each other's calls on a shared name; every process of one
+    installation shares its SECRET_KEY (sessions must hold across them), so that names it."""
+    return "lobby-" + hashlib.sha256(("channel:" + secret_key).encode()).hexdigest()[:16]
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     """The settings of a running office, read once by create_app()."""
     instance = Path(instance_path)
@@ -58,8 +66,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     production = os.environ.get("LOBBY_ENV", "development") == "production"
     if production and not os.environ.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (LOBBY_ENV=production)")
+    secret = _secret_key(instance)
+    channel = os.environ.get("SOCKETIO_CHANNEL") or installation_channel(secret)
     return {
-        "SECRET_KEY": _secret_key(instance),
+        "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         # A staff sign-in lasts PERMANENT_SESSION_LIFETIME from the sign-in, so the cookie is
         # not signed and sent again on every call of a busy counter.
@@ -68,7 +78,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "LOBBY_DEMO": os.environ.get("LOBBY_DEMO"),
         "LOBBY_TIMEZONE": os.environ.get("LOBBY_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
-        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "lobby"),
+        "SOCKETIO_CHANNEL": channel,
+        # Two installations on one Redis must not count each other's visitors either.
+        "RATELIMIT_KEY_PREFIX": channel,
         "LOBBY_OPEN_ALWAYS": _flag("LOBBY_OPEN_ALWAYS", "0"),
         # Seconds a process keeps the office's settings, fields, windows and calendar days
         # (lobby.refcache); a change made in another process shows after at most this long.

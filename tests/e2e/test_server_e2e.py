@@ -273,3 +273,34 @@ def test_with_the_redis_queue_phones_on_both_processes_move_up_with_one_message_
         queue.close()
         first.stop()
         second.stop()
+
+
+def test_two_installations_on_one_redis_never_hear_each_others_calls(tmp_path: Path) -> None:
+    """Redis pub/sub ignores the database number: two offices pointed at one Redis (even at
+    different database numbers) each keep their own channel, named from their SECRET_KEY."""
+    _need(REDIS_URL, "LOBBY_TEST_REDIS_URL")
+    other_db = REDIS_URL.rsplit("/", 1)[0] + "/6"
+    ours = make_server(tmp_path / "ours", SOCKETIO_MESSAGE_QUEUE=REDIS_URL).start()
+    theirs = make_server(tmp_path / "theirs", SOCKETIO_MESSAGE_QUEUE=other_db).start()
+    our_board = Listener(ours.url, {"device_token": ours.device("board")["token"]})
+    their_board = Listener(theirs.url, {"device_token": theirs.device("board")["token"]})
+    try:
+        our_board.wait_for("snapshot")
+        their_board.wait_for("snapshot")
+        for server in (ours, theirs):
+            issue_ticket(server)
+            officer = api_login(server, "canbo1")
+            assert officer.post(server.url + "/api/v1/counters/1/open", json={}).ok
+            assert officer.post(server.url + "/api/v1/counters/1/call-next", json={}).ok
+        # Each board hears its own office's call (both are A001 at counter 1) once, never two.
+        for board in (our_board, their_board):
+            board.wait_for("ticket_called")
+        time.sleep(1.0)  # room for a stray message from the other office to arrive, if any
+        assert [e for e, _, _ in our_board.events].count("ticket_called") == 1
+        assert [e for e, _, _ in their_board.events].count("ticket_called") == 1
+        assert [e for e, _, _ in our_board.events].count("ticket_issued") == 1
+    finally:
+        our_board.close()
+        their_board.close()
+        ours.stop()
+        theirs.stop()
