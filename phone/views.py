@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -180,7 +180,8 @@ def _lookup_page(status: int, error: str, code: str, retry_after: int | None = N
 def _limited(exc: RateLimitExceeded) -> Any:
     """The lookup page's limit answer says when to try again and keeps the form."""
     if request.endpoint != "phone.lookup":
-        raise exc  # the app's friendly 429 page
+        handler = current_app._find_error_handler(exc, [])  # the app's own 429 answer
+        return handler(exc) if handler is not None else exc
     current = limiter.current_limit
     # The limiter counts in wall-clock seconds (its storage's clock), so the wait is read the same way.
     retry = int(current.reset_at - time.time()) if current is not None else 60

@@ -250,3 +250,68 @@ def test_good_id_numbers_are_kept_in_their_usual_form(app: Any) -> None:
         view = officer.get(f"/api/v1/dossiers/{got['code']}").get_json()["dossier"]
         assert view["applicant"]["id_number"] == stored
         assert view["applicant"]["id_type"] == kind
+
+
+def test_the_other_phone_pages_keep_the_apps_429_answer(
+    db_url: str, tmp_path: Path, clock: FixedClock
+) -> None:
+    limited = build_app(
+        db_url, tmp_path, clock, RATELIMIT_ENABLED=True, RATELIMIT_PUBLIC="2 per minute"
+    )
+    with limited.app_context():
+        from lobby.demo import load_demo
+
+        load_demo()
+    client = limited.test_client()
+    try:
+        codes = [client.get("/t/not-a-token").status_code for _ in range(3)]
+        page = client.get("/t/not-a-token")
+    finally:
+        with limited.app_context():
+            from lobby.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+    assert codes == [404, 404, 429] and page.status_code == 429
+    assert "<html" in page.get_data(as_text=True)
+
+
+def test_the_lookup_bucket_lives_in_the_limiters_shared_storage(
+    db_url: str, tmp_path: Path, clock: FixedClock
+) -> None:
+    """With Redis configured every server process counts in the same bucket."""
+    import random
+
+    from tests.conftest import REDIS_URL
+
+    if not REDIS_URL:
+        pytest.skip("needs LOBBY_TEST_REDIS_URL")
+    import redis
+
+    # A made-up client address of its own: the keys of this test and no other.
+    address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+    limited = build_app(
+        db_url, tmp_path, clock, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL
+    )
+    with limited.app_context():
+        from lobby.demo import load_demo
+
+        load_demo()
+    client = limited.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    store = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.post("/tra-cuu", data={"code": "H00-1", "pin": "123456"})
+        _lookup(client, "H00-1", "123456")
+        keys = [k.decode() for k in store.scan_iter(f"*{address}*")]
+        assert len(keys) == 1 and "dossier-lookup" in keys[0], keys
+        assert int(store.get(keys[0]) or 0) == 2  # the page and the API, one count
+    finally:
+        for key in store.scan_iter(f"*{address}*"):
+            store.delete(key)
+        store.close()
+        with limited.app_context():
+            from lobby.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
