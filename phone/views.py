@@ -156,8 +156,8 @@ def lookup_form() -> Response:
 def _wait_text(seconds: int) -> str:
     """'Quý khách vui lòng thử lại sau khoảng N phút/giây.'"""
     if seconds > 90:
-        return _("Quý khách vui lòng thử lại sau khoảng %(n)s phút.", n=(seconds + 59) // 60)
-    return _("Quý khách vui lòng thử lại sau khoảng %(n)s giây.", n=max(1, seconds))
+        return str(_("Quý khách vui lòng thử lại sau khoảng %(n)s phút.", n=(seconds + 59) // 60))
+    return str(_("Quý khách vui lòng thử lại sau khoảng %(n)s giây.", n=max(1, seconds)))
 
 
 def _lookup_page(status: int, error: str, code: str, retry_after: int | None = None) -> Response:

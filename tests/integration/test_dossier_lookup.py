@@ -64,6 +64,13 @@ def test_five_wrong_pins_lock_that_dossiers_lookup_for_15_minutes_across_process
     assert "Quý khách" in fifth.get_json()["message"] and "15 phút" in fifth.get_json()["message"]
     # Locked means locked: even the right PIN waits (else guessing would simply go on).
     assert _lookup(first, got["code"], got["lookup_pin"]).status_code == 429
+    # The lookup page says it kindly, keeps the code typed and says when to try again.
+    page = first.post("/tra-cuu", data={"code": got["code"], "pin": got["lookup_pin"]})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 429 and page.headers["Retry-After"] == str(15 * 60)
+    assert "Để bảo vệ hồ sơ của Quý khách" in html and "thử lại sau khoảng 15 phút" in html
+    assert f'value="{got["code"]}"' in html
+    assert re.search(r'<input name="pin"[^>]*value=', html) is None  # the PIN is not sent back
     # Another dossier is not affected.
     assert _lookup(first, other["code"], other["lookup_pin"]).status_code == 200
     # The staff page says the lookup is locked and until when.
