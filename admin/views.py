@@ -228,6 +228,12 @@ def dossier_new() -> Any:
     error = None
     groups = _procedures(ticket.field_id if ticket else None)
     chosen = next((p for _f, ps in groups for p in ps if p.code == form.get("procedure")), None)
+    once = form.get("once") or ""
+    done = session.get("intake_done", {})
+    if request.method == "POST" and once in done:
+        # The browser sent the form again (a reload of the receipt page): no second dossier.
+        flash(_("Hồ sơ này đã được tiếp nhận; mã tra cứu chỉ hiện một lần."), "error")
+        return redirect(url_for("admin.dossier_detail", code=done[once]))
     if request.method == "POST":
         body = {
             "ticket_id": ticket_id,
@@ -249,6 +255,8 @@ def dossier_new() -> Any:
             except DomainError as exc:
                 error = _(exc.message)
             else:
+                if once:  # the code only, never the PIN
+                    session["intake_done"] = dict([*done.items(), (once, result["code"])][-20:])
                 flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=result["code"]), "ok")
                 if result.get("print", {}).get("status") == "queued":
                     flash(_("Giấy hẹn (có mã tra cứu) đang in ở máy in của quầy."), "ok")
@@ -263,6 +271,7 @@ def dossier_new() -> Any:
         form=form,
         rows=_document_rows(form, chosen),
         procedure_data=_procedure_data(groups),
+        once=once or secrets.token_urlsafe(12),
         id_types={t.value: _(label) for t, label in ID_TYPE_LABELS.items()},
         units=UNIT_LABELS,
         user=_user(),

@@ -194,3 +194,22 @@ def test_an_officer_issues_a_new_pin_from_the_dossier_page_after_checking_the_id
     assert (
         client.post("/api/v1/dossiers/lookup", json={"code": code, "pin": new}).status_code == 200
     )
+
+
+def test_a_reload_of_the_receipt_page_does_not_accept_the_dossier_twice(app: Any) -> None:
+    officer = Staff(app, "canbo1")
+    page = officer.get("/admin/dossiers/new").get_data(as_text=True)
+    once = re.search(r'name="once" value="([^"]+)"', page)
+    assert once
+    data = _form(officer, procedure="HT-XNTTHN", once=once.group(1))
+    first = officer.client.post("/admin/dossiers/new", data=data)
+    code = _code_on(first.get_data(as_text=True))
+    again = officer.client.post("/admin/dossiers/new", data=data)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/dossiers/{code}")
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from lobby.extensions import db
+        from lobby.models import Dossier
+
+        assert db.session.scalar(select(func.count()).select_from(Dossier)) == 1
