@@ -25,7 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from core.deadlines import TIMELINESS_LABELS_VI, Timeliness
-from core.dossiers import STATUS_LABELS, DossierAction, DossierStatus
+from core.dossiers import ID_TYPE_LABELS, STATUS_LABELS, DossierAction, DossierStatus
 from core.errors import DomainError
 from lobby import dossiers, services, stats
 from lobby.auth import current_principal
@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "withdraw": _l("Công dân rút hồ sơ"),
     "stop": _l("Dừng xử lý"),
     "apologise": _l("Lập phiếu xin lỗi, hẹn lại (Mẫu 04)"),
+    "reissue_pin": _l("Cấp lại mã tra cứu"),  # a history row only, not a status change
 }
 UNIT_LABELS = {
     "working_day": "ngày làm việc",
@@ -125,15 +126,98 @@ def dossier_list() -> Any:
     return render_template("admin/dossiers.html", due=dossiers.due_lists(_user()), user=_user())
 
 
-def _procedures() -> list[tuple[Field, list[Procedure]]]:
+def _procedures(first_field_id: int | None = None) -> list[tuple[Field, list[Procedure]]]:
+    """Active procedures by field, the ticket's field first (nothing is chosen for the officer)."""
     o = services.office()
     fields = db.session.scalars(
         select(Field).where(Field.office_id == o.id, Field.active).order_by(Field.sort_order)
     ).all()
     procs = db.session.scalars(
-        select(Procedure).where(Procedure.office_id == o.id, Procedure.active)
+        select(Procedure)
+        .where(Procedure.office_id == o.id, Procedure.active)
+        .order_by(Procedure.name_vi)
     ).all()
+    fields = sorted(fields, key=lambda f: f.id != first_field_id)
     return [(f, [p for p in procs if p.field_id == f.id]) for f in fields]
+
+
+_COUNTS = ("ban_chinh", "ban_chung_thuc", "ban_photo")
+
+
+def _form_count(value: str | None) -> int | None:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return None
+
+
+def _document_rows(form: Any, proc: Procedure | None) -> list[dict[str, Any]]:
+    """The documents table of the intake form: as sent back (ticked or not, with counts), else
+    the chosen procedure's list, all ticked."""
+    rows = []
+    for i in range(100):
+        name = (form.get(f"c-{i}-name") or "").strip()
+        if not name:
+            break
+        row: dict[str, Any] = {"name": name, "on": form.get(f"c-{i}-on") == "1"}
+        row.update({k: _form_count(form.get(f"c-{i}-{k}")) for k in _COUNTS})
+        rows.append(row)
+    if rows or proc is None:
+        return rows
+    return [{"on": True, **{k: 0 for k in _COUNTS}, **c} for c in proc.components or []]
+
+
+def _intake_components(form: Any, proc: Procedure | None) -> list[dict[str, Any]] | None:
+    ticked = [
+        {"name": r["name"], **{k: r[k] for k in _COUNTS}}
+        for r in _document_rows(form, None)
+        if r["on"]
+    ]
+    extra = [
+        {"name": line.strip(), "ban_chinh": 1}
+        for line in (form.get("components") or "").splitlines()
+        if line.strip()
+    ]
+    return (ticked + extra) or None
+
+
+def _procedure_data(groups: list[tuple[Field, list[Procedure]]]) -> list[dict[str, Any]]:
+    """What the intake script needs to prefill the documents (no personal data)."""
+    return [
+        {"code": p.code, "components": list(p.components or [])} for _f, ps in groups for p in ps
+    ]
+
+
+def _receipt_page(code: str, pin: str | None = None, *, reprint: bool = False) -> Any:
+    """Mẫu 01 on A5. With a PIN (just accepted, or a new PIN issued) it is shown on this page
+    only: never stored, and the browser is told not to keep the page."""
+    d = dossiers.dossier_by_code(code)
+    view = dossiers.staff_dossier_view(d)
+    proc = d.procedure
+    deadline = (
+        "Trong ngày"
+        if proc.deadline_unit == "same_day"
+        else f"{proc.deadline_value:02d} {UNIT_LABELS[proc.deadline_unit]}"
+    )
+    officer = db.session.get(StaffUser, d.staff_id) if d.staff_id else None
+    response = make_response(
+        render_template(
+            "admin/receipt.html",
+            d=view,
+            office=services.office(),
+            qr=_qr(view["url"]),
+            deadline=deadline,
+            officer=officer,
+            pin=pin,
+            reprint=reprint,
+            fee=proc.fee_text,
+            today=services.local_now(services.office()),
+            id_labels={t.value: label for t, label in ID_TYPE_LABELS.items()},
+        )
+    )
+    if pin:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/admin/dossiers/new", methods=["GET", "POST"])
@@ -142,41 +226,53 @@ def dossier_new() -> Any:
     ticket = services.ticket_by_id(ticket_id) if ticket_id else None
     form = request.form
     error = None
+    groups = _procedures(ticket.field_id if ticket else None)
+    chosen = next((p for _f, ps in groups for p in ps if p.code == form.get("procedure")), None)
+    once = form.get("once") or ""
+    done = session.get("intake_done", {})
+    if request.method == "POST" and once in done:
+        # The browser sent the form again (a reload of the receipt page): no second dossier.
+        flash(_("Hồ sơ này đã được tiếp nhận; mã tra cứu chỉ hiện một lần."), "error")
+        return redirect(url_for("admin.dossier_detail", code=done[once]))
     if request.method == "POST":
-        components = [
-            {"name": line.strip(), "ban_chinh": 1}
-            for line in (form.get("components") or "").splitlines()
-            if line.strip()
-        ]
         body = {
             "ticket_id": ticket_id,
             "procedure": form.get("procedure"),
             "applicant": {
-                k: form.get(k, "") for k in ("full_name", "id_number", "phone", "email", "address")
+                k: form.get(k, "")
+                for k in ("full_name", "id_type", "id_number", "phone", "email", "address")
             },
-            "components": components or None,
+            "components": _intake_components(form, chosen),
             "sets_count": form.get("sets_count", type=int) or 1,
             "fee_method": form.get("fee_method", ""),
             "print": form.get("print") == "1",
         }
-        try:
-            result = dossiers.accept_dossier(body, _user())
-        except DomainError as exc:
-            error = _(exc.message)
+        if any(r[k] is None for r in _document_rows(form, None) for k in _COUNTS):
+            error = _("Số bản của mỗi giấy tờ phải là số nguyên 0–99.")
         else:
-            pins = session.get("receipt_pins", {})
-            pins[result["code"]] = result[
-                "lookup_pin"
-            ]  # shown on the receipt once, never stored plain
-            session["receipt_pins"] = dict(list(pins.items())[-20:])
-            flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=result["code"]), "ok")
-            return redirect(url_for("admin.dossier_detail", code=result["code"]))
+            try:
+                result = dossiers.accept_dossier(body, _user())
+            except DomainError as exc:
+                error = _(exc.message)
+            else:
+                if once:  # the code only, never the PIN
+                    session["intake_done"] = dict([*done.items(), (once, result["code"])][-20:])
+                flash(_("Đã tiếp nhận hồ sơ %(code)s.", code=result["code"]), "ok")
+                if result.get("print", {}).get("status") == "queued":
+                    flash(_("Giấy hẹn (có mã tra cứu) đang in ở máy in của quầy."), "ok")
+                    return redirect(url_for("admin.dossier_detail", code=result["code"]))
+                # No printer at this counter: the A5 receipt, the only place the PIN is shown.
+                return _receipt_page(result["code"], result["lookup_pin"])
     return render_template(
         "admin/new.html",
         ticket=ticket,
-        groups=_procedures(),
+        groups=groups,
         error=error,
         form=form,
+        rows=_document_rows(form, chosen),
+        procedure_data=_procedure_data(groups),
+        once=once or secrets.token_urlsafe(12),
+        id_types={t.value: _(label) for t, label in ID_TYPE_LABELS.items()},
         units=UNIT_LABELS,
         user=_user(),
     )
@@ -196,8 +292,32 @@ def dossier_detail(code: str) -> Any:
         d=view,
         actions=ACTION_LABELS,
         user=_user(),
-        has_pin=code in session.get("receipt_pins", {}),
+        once=secrets.token_urlsafe(12),
     )
+
+
+@bp.post("/admin/dossiers/<code>/pin")
+def reissue_pin(code: str) -> Any:
+    """Cấp lại mã tra cứu after checking the citizen's ID; the receipt is printed again with it."""
+    form = request.form
+    back = redirect(url_for("admin.dossier_detail", code=code) + "#pin")
+    if not _first_time(form.get("once")):
+        flash(_("Việc này đã làm rồi; mã tra cứu chỉ hiện một lần."), "error")
+        return back
+    body = {
+        "id_number": form.get("id_number") or None,
+        "identity_checked": form.get("identity_checked") == "1",
+        "print": form.get("print") == "1",
+    }
+    try:
+        result = dossiers.reissue_pin(code, body, _user())
+    except DomainError as exc:
+        flash(_(exc.message), "error")
+        return back
+    if result.get("print", {}).get("status") == "queued":
+        flash(_("Đã cấp lại mã tra cứu; giấy hẹn mới đang in ở máy in của quầy."), "ok")
+        return back
+    return _receipt_page(code, result["pin"], reprint=True)
 
 
 @bp.post("/admin/dossiers/<code>/events")
@@ -223,28 +343,10 @@ def _qr(url: str) -> Markup:
 
 
 @bp.get("/admin/dossiers/<code>/receipt")
-def receipt(code: str) -> str:
-    """Mẫu 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả, on A5, with the QR to the public page."""
-    d = dossiers.dossier_by_code(code)
-    view = dossiers.staff_dossier_view(d)
-    proc = d.procedure
-    deadline = (
-        "Trong ngày"
-        if proc.deadline_unit == "same_day"
-        else f"{proc.deadline_value:02d} {UNIT_LABELS[proc.deadline_unit]}"
-    )
-    officer = db.session.get(StaffUser, d.staff_id) if d.staff_id else None
-    return render_template(
-        "admin/receipt.html",
-        d=view,
-        office=services.office(),
-        qr=_qr(view["url"]),
-        deadline=deadline,
-        officer=officer,
-        pin=session.get("receipt_pins", {}).get(code),
-        fee=proc.fee_text,
-        today=services.local_now(services.office()),
-    )
+def receipt(code: str) -> Any:
+    """Mẫu 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả, on A5, with the QR to the public page.
+    Opened again later it has no PIN (none is kept) and says how to get a new one."""
+    return _receipt_page(code)
 
 
 @bp.get("/admin/dossiers/<code>/notice/<kind>")

@@ -8,13 +8,15 @@ import json
 from typing import Any
 
 from flask import Response, jsonify, request
+from flask_babel import gettext as _
 
 from api.openapi import IDEM, STAFF, error_responses, json_content, json_response
 from api.views import _staff, bp, idempotent, json_body
-from core.dossiers import DossierAction, RatingLevel
+from core.dossiers import DossierAction, IdType, RatingLevel
 from core.errors import InvalidRequest, NotFound
 from lobby import dossiers, stats
 from lobby.auth import require_device, require_staff
+from lobby.errors import error_response
 from lobby.extensions import limiter, lookup_limit, public_limit
 
 MAX_IMPORT_ROWS = 5000
@@ -46,6 +48,13 @@ def dossier_event(code: str) -> tuple[dict[str, Any], int]:
     return dossiers.apply_event(code, json_body(), _staff()), 200
 
 
+@bp.post("/dossiers/<code>/pin")
+@require_staff()
+def reissue_pin(code: str) -> tuple[dict[str, Any], int]:
+    """Cấp lại mã tra cứu after checking the citizen's identity; the new PIN is shown once."""
+    return dossiers.reissue_pin(code, json_body(), _staff()), 201
+
+
 @bp.get("/dossiers/public/<token>")
 @limiter.limit(public_limit)
 def public_dossier(token: str) -> Response:
@@ -56,10 +65,16 @@ def public_dossier(token: str) -> Response:
 
 
 @bp.post("/dossiers/lookup")
-@limiter.limit(lookup_limit)
+@limiter.shared_limit(lookup_limit, scope=dossiers.LOOKUP_SCOPE)  # one bucket with /tra-cuu
 def lookup_dossier() -> Response:
     body = json_body()
-    return jsonify(dossiers.public_lookup(body.get("code"), body.get("pin")))
+    try:
+        return jsonify(dossiers.public_lookup(body.get("code"), body.get("pin")))
+    except dossiers.LookupLocked as exc:
+        resp, status = error_response(exc.status, exc.code, _(exc.message), exc.details)
+        resp.status_code = status
+        resp.headers["Retry-After"] = str(exc.details["retry_after"])
+        return resp
 
 
 @bp.post("/tickets/<token>/rating")
@@ -270,14 +285,21 @@ def openapi_paths() -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["full_name"],
                                     "properties": {
-                                        k: {"type": "string"}
-                                        for k in (
-                                            "full_name",
-                                            "id_number",
-                                            "phone",
-                                            "email",
-                                            "address",
-                                        )
+                                        **{
+                                            k: {"type": "string"}
+                                            for k in (
+                                                "full_name",
+                                                "id_number",
+                                                "phone",
+                                                "email",
+                                                "address",
+                                            )
+                                        },
+                                        "id_type": {
+                                            "enum": [t.value for t in IdType],
+                                            "description": "what id_number is: cccd (12 digits, "
+                                            "the default), passport or other",
+                                        },
                                     },
                                 },
                                 "components": {"type": "array"},
@@ -360,6 +382,45 @@ def openapi_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/dossiers/{code}/pin": {
+            "post": {
+                "summary": "Cấp lại mã tra cứu: a new lookup PIN after checking the citizen's ID "
+                "(the ID number, compared with the stored one, or identity_checked: true); the old "
+                "PIN stops working; shown once, never stored in clear",
+                "security": STAFF,
+                "parameters": [_CODE],
+                "requestBody": {
+                    "required": True,
+                    **json_content(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "id_number": {"type": "string"},
+                                "identity_checked": {"type": "boolean"},
+                                "print": {
+                                    "type": "boolean",
+                                    "description": "reprint the receipt on the counter's printer",
+                                },
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    **json_response(
+                        {
+                            "type": "object",
+                            "required": ["pin"],
+                            "properties": {
+                                "pin": {"type": "string", "pattern": "^[0-9]{6}$"},
+                                "print": obj,
+                            },
+                        },
+                        "201",
+                    ),
+                    **error_responses(400, 401, 403, 404, 422),
+                },
+            }
+        },
         "/api/v1/dossiers/public/{token}": {
             "get": {
                 "summary": "The public dossier view (no personal data)",
@@ -371,7 +432,10 @@ def openapi_paths() -> dict[str, Any]:
         },
         "/api/v1/dossiers/lookup": {
             "post": {
-                "summary": "Look up by dossier code and the lookup secret printed on the receipt (rate-limited)",
+                "summary": "Look up by dossier code (any case, spaces ignored) and the lookup PIN "
+                "printed on the receipt. An unknown code and a wrong PIN get the same 404; 5 wrong "
+                "PINs lock that dossier's lookup for 15 minutes (429, Retry-After); rate-limited "
+                "per address together with the /tra-cuu page",
                 "requestBody": {
                     "required": True,
                     **json_content(
@@ -387,7 +451,7 @@ def openapi_paths() -> dict[str, Any]:
                 },
                 "responses": {
                     **json_response(_PUBLIC_DOSSIER),
-                    **error_responses(400, 403, 404, 422, 429),
+                    **error_responses(400, 404, 422, 429),
                 },
             }
         },

@@ -43,6 +43,9 @@ def json_body() -> dict[str, Any]:
     return data
 
 
+NEVER_STORED = frozenset({"lookup_pin", "pin"})
+
+
 def idempotent(view: Callable[..., tuple[dict[str, Any], int]]) -> Callable[..., Response]:
     """The same Idempotency-Key and body within 24 h returns the first response, not a new act.
 
@@ -77,7 +80,12 @@ def idempotent(view: Callable[..., tuple[dict[str, Any], int]]) -> Callable[...,
                         {
                             "record": record_id,
                             "status": status,
-                            "response": json.dumps(body, ensure_ascii=False),
+                            # A secret shown once (a dossier's lookup PIN) is never stored:
+                            # a replay answers without it.
+                            "response": json.dumps(
+                                {k: v for k, v in body.items() if k not in NEVER_STORED},
+                                ensure_ascii=False,
+                            ),
                         },
                     )
                 return _json(body, status)

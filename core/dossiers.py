@@ -170,6 +170,74 @@ def mask_name(full_name: str) -> str:
     return " ".join([*masked, words[-1][0].upper()])
 
 
+def normalize_dossier_code(raw: str) -> str:
+    """A code as people type it: any case, spaces anywhere, a typographic dash → the stored form."""
+    text = unicodedata.normalize("NFC", raw)
+    for dash in ("\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212"):
+        text = text.replace(dash, "-")
+    return "".join(text.split()).upper()
+
+
+# --- the applicant's identity document (DOMAIN §3: số định danh cá nhân, or passport) ----------
+
+
+class IdType(StrEnum):
+    """CCCD / personal identification number (12 digits), passport, or another document."""
+
+    CCCD = "cccd"
+    PASSPORT = "passport"
+    OTHER = "other"
+
+
+ID_TYPE_LABELS: dict[IdType, str] = {
+    IdType.CCCD: "Số định danh cá nhân (CCCD)",
+    IdType.PASSPORT: "Hộ chiếu",
+    IdType.OTHER: "Giấy tờ khác",
+}
+
+
+def parse_id_type(value: object) -> IdType:
+    """The document kind; none given means the CCCD / personal identification number."""
+    if value is None or value == "":
+        return IdType.CCCD
+    try:
+        return IdType(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise InvalidRequest(
+            "Loại giấy tờ (id_type) không hợp lệ.",
+            field="id_type",
+            allowed=[t.value for t in IdType],
+        ) from None
+
+
+def normalize_id_number(kind: IdType, raw: str) -> str:
+    """The number as stored and compared: CCCD digits without spaces or dots, a passport in
+    capitals without spaces; another document as typed (trimmed). Raises InvalidRequest."""
+    if kind is IdType.OTHER:
+        value = " ".join(raw.split())
+        if not 3 <= len(value) <= 40:
+            raise InvalidRequest(
+                "Số giấy tờ gồm 3–40 ký tự.", field="id_number", id_type=kind.value
+            )
+        return value
+    value = "".join(raw.replace(".", " ").split()).upper()
+    if kind is IdType.CCCD and not (len(value) == 12 and value.isascii() and value.isdigit()):
+        raise InvalidRequest(
+            "Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số.",
+            field="id_number",
+            id_type=kind.value,
+        )
+    if kind is IdType.PASSPORT and not (
+        6 <= len(value) <= 20 and value.isascii() and value.isalnum()
+    ):
+        raise InvalidRequest(
+            "Số hộ chiếu gồm 6–20 chữ cái hoặc chữ số (VD: C1234567).",
+            field="id_number",
+            id_type=kind.value,
+        )
+    return value
+
+
 # --- satisfaction (DOMAIN §6) ---------------------------------------------------------------
 
 

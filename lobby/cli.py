@@ -228,7 +228,12 @@ def register(app: Flask) -> None:
     @click.argument("kind", type=click.Choice(["kiosk", "board", "tablet"]))
     @click.argument("name")
     @click.option("--printer", default=None, help="Printer URL, e.g. network://192.168.1.50:9100")
-    @click.option("--counter", type=int, default=None, help="For a tablet: its counter number.")
+    @click.option(
+        "--counter",
+        type=int,
+        default=None,
+        help="A tablet's counter, or the counter whose dossier receipts this printer prints.",
+    )
     @click.option("--json", "as_json", is_flag=True)
     def devices_create(
         kind: str, name: str, printer: str | None, counter: int | None, as_json: bool

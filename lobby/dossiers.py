@@ -6,9 +6,10 @@ queued with the commit. Applicants' personal data stays in the applicants table.
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
@@ -30,14 +31,18 @@ from core.dossiers import (
     STATUS_NAMES,
     DossierAction,
     DossierStatus,
+    IdType,
     RatingLevel,
     allowed_dossier_actions,
     dossier_code,
     mask_name,
     next_dossier_status,
+    normalize_dossier_code,
+    normalize_id_number,
     parse_action,
+    parse_id_type,
 )
-from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
+from core.errors import DomainError, Forbidden, IllegalTransition, InvalidRequest, NotFound
 from lobby import realtime
 from lobby.extensions import db
 from lobby.models import (
@@ -58,6 +63,13 @@ from lobby.tx import insert_for, transaction
 from lobby.workcal import working_calendar
 
 CHANNELS = ("truc_tiep", "buu_chinh", "truc_tuyen")
+# Guessing a 6-digit lookup PIN: after this many wrong PINs in a row the dossier's public lookup
+# is locked for LOOKUP_LOCK (counted in the database: every server process sees the same count).
+LOOKUP_MAX_FAILURES = 5
+LOOKUP_LOCK = timedelta(minutes=15)
+# The rate-limit bucket the lookup page (/tra-cuu) and the API lookup share (per address).
+LOOKUP_SCOPE = "dossier-lookup"
+PIN_HASH_METHOD = "pbkdf2:sha256:60000"
 DEFAULT_SETTINGS: dict[str, Any] = {
     "due_mode": DueMode.WORKING_HOURS.value,  # UNCONFIRMED in law: a setting (DOMAIN §5)
     "timeliness_boundary": "due_day",
@@ -135,6 +147,7 @@ def staff_dossier_view(d: Dossier, o: Office | None = None) -> dict[str, Any]:
             "applicant": {
                 "full_name": a.full_name,
                 "id_number": a.id_number,
+                "id_type": a.id_type,
                 "phone": a.phone,
                 "email": a.email,
                 "address": a.address,
@@ -149,6 +162,9 @@ def staff_dossier_view(d: Dossier, o: Office | None = None) -> dict[str, Any]:
             "current_unit": d.current_unit,
             "allowed_actions": [a.value for a in allowed_dossier_actions(_status(d))],
             "ticket_id": d.ticket_id,
+            "lookup_locked_until": iso(d.lookup_locked_until, o)
+            if d.lookup_locked_until is not None and d.lookup_locked_until > ctx().clock.now()
+            else None,
             "events": [
                 {
                     "at": iso(e.at, o),
@@ -192,6 +208,22 @@ def dossier_by_code(code: Any, *, lock: bool = False) -> Dossier:
     if d is None:
         raise NotFound("Không tìm thấy hồ sơ")
     return d
+
+
+def new_pin() -> tuple[str, str]:
+    """A fresh 6-digit lookup PIN and its hash; only the hash is kept (DOMAIN §4)."""
+    pin = f"{secrets.randbelow(10**6):06d}"
+    return pin, generate_password_hash(pin, method=PIN_HASH_METHOD)
+
+
+def parse_id(applicant: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The applicant's ID number checked by its type (id_type: cccd by default, passport,
+    other) → (number as stored, type); (None, None) when no number is given."""
+    raw = _text(applicant, "id_number", limit=40)
+    kind = parse_id_type(applicant.get("id_type"))
+    if raw is None:
+        return None, None
+    return normalize_id_number(kind, raw), kind.value
 
 
 def dossier_by_token(token: str) -> Dossier | None:
@@ -275,6 +307,7 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
     if not isinstance(applicant, dict):
         raise InvalidRequest("Thiếu thông tin người nộp (applicant).", field="applicant")
     full_name = _text(applicant, "full_name", required=True)
+    id_number, id_type = parse_id(applicant)
     channel = body.get("channel", "truc_tiep")
     if channel not in CHANNELS:
         raise InvalidRequest(
@@ -322,19 +355,20 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
         person = Applicant(
             office_id=o.id,
             full_name=full_name or "",
-            id_number=_text(applicant, "id_number", limit=40),
+            id_number=id_number,
+            id_type=id_type,
             phone=_text(applicant, "phone", limit=40),
             email=_text(applicant, "email", limit=255),
             address=_text(applicant, "address", limit=500),
         )
         db.session.add(person)
         db.session.flush()
-        pin = f"{secrets.randbelow(10**6):06d}"
+        pin, pin_hash = new_pin()
         d = Dossier(
             office_id=o.id,
             code=code,
             public_token=secrets.token_urlsafe(18),
-            lookup_pin_hash=generate_password_hash(pin, method="pbkdf2:sha256:60000"),
+            lookup_pin_hash=pin_hash,
             procedure_id=proc.id,
             applicant_id=person.id,
             ticket_id=ticket.id if ticket else None,
@@ -372,7 +406,76 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
         }
         printing = ctx().printing
         if printing is not None and body.get("print"):
-            result["print"] = printing.enqueue_receipt(d, o, pin)
+            result["print"] = printing.enqueue_receipt(d, o, pin, counter_id=d.counter_id)
+    return result
+
+
+def _held_counter_id(user: StaffUser) -> int | None:
+    """The counter the officer works at now (holds), else the one assigned to them."""
+    from lobby.models import Counter
+
+    held = db.session.scalar(
+        select(Counter.id).where(Counter.staff_id == user.id).order_by(Counter.id).limit(1)
+    )
+    return held if held is not None else user.counter_id
+
+
+def reissue_pin(code: Any, body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
+    """Cấp lại mã tra cứu: after the officer checked the citizen's identity document (the ID
+    number typed and compared with the stored one, or a confirmation ticked), a new PIN; the
+    old one stops working, the lookup lock is lifted, the control sheet gets a row, and the
+    receipt is printed again (IN LẠI) on the officer's counter printer when asked."""
+    typed = body.get("id_number")
+    confirmed = body.get("identity_checked")
+    if confirmed is not None and not isinstance(confirmed, bool):
+        raise InvalidRequest("identity_checked phải là true hoặc false.", field="identity_checked")
+    if typed is not None and not isinstance(typed, str):
+        raise InvalidRequest("Trường id_number phải là chuỗi.", field="id_number")
+    typed = (typed or "").strip()
+    if not typed and not confirmed:
+        raise InvalidRequest(
+            "Cần kiểm tra giấy tờ tùy thân của người nộp: nhập số giấy tờ hoặc xác nhận đã kiểm tra.",
+            field="id_number",
+        )
+    with transaction():
+        o = office()
+        d = dossier_by_code(code, lock=True)
+        how = "identity_checked"
+        if typed:
+            stored = d.applicant.id_number
+            if not stored:
+                raise InvalidRequest(
+                    "Hồ sơ không lưu số giấy tờ; hãy đối chiếu giấy tờ tùy thân và đánh dấu xác nhận.",
+                    field="id_number",
+                )
+            kind = IdType(d.applicant.id_type or IdType.CCCD.value)
+            try:
+                given = normalize_id_number(kind, typed)
+            except InvalidRequest:
+                given = typed
+            if not hmac.compare_digest(given.encode(), stored.encode()):
+                raise InvalidRequest(
+                    "Số giấy tờ không khớp với hồ sơ; chưa cấp lại mã tra cứu.", field="id_number"
+                )
+            how = "id_number"
+        pin, d.lookup_pin_hash = new_pin()
+        d.lookup_failures = 0
+        d.lookup_locked_until = None
+        _event(
+            d,
+            "reissue_pin",
+            d.status_code,
+            user,
+            note_internal="Đối chiếu số giấy tờ"
+            if how == "id_number"
+            else "Cán bộ xác nhận đã kiểm tra giấy tờ tùy thân",
+        )
+        result: dict[str, Any] = {"pin": pin}
+        printing = ctx().printing
+        if printing is not None and body.get("print"):
+            result["print"] = printing.enqueue_receipt(
+                d, o, pin, counter_id=_held_counter_id(user), reprint=True
+            )
     return result
 
 
@@ -540,17 +643,76 @@ def apply_event(
         return {"dossier": staff_dossier_view(d, o)}
 
 
+class LookupNoMatch(NotFound):
+    """The one answer for an unknown code and a wrong PIN: a lookup tells no code exists."""
+
+    default_message = (
+        "Mã hồ sơ hoặc mã tra cứu không đúng. Quý khách vui lòng kiểm tra lại trên giấy hẹn."
+    )
+
+
+class LookupLocked(DomainError):
+    """Too many wrong PINs for this dossier: its lookup waits (details: retry_after seconds)."""
+
+    code = "rate_limited"
+    status = 429
+    default_message = (
+        "Mã tra cứu của hồ sơ này đã bị nhập sai nhiều lần. Để bảo vệ hồ sơ của Quý khách, "
+        "việc tra cứu tạm dừng 15 phút. Quý khách vui lòng thử lại sau, hoặc mang giấy tờ tùy "
+        "thân đến Bộ phận một cửa để được cấp lại mã tra cứu."
+    )
+
+
+# Checked against when the code does not exist, so that both answers take the same time.
+_NO_DOSSIER_HASH = generate_password_hash(secrets.token_hex(8), method=PIN_HASH_METHOD)
+
+
+def _dossier_for_lookup(code: str) -> Dossier | None:
+    stmt = select(Dossier).where(Dossier.code == code).with_for_update(of=Dossier)
+    d = db.session.scalar(stmt)
+    if d is None:  # codes are stored as made; an office's format might hold small letters
+        d = db.session.scalar(
+            select(Dossier).where(func.upper(Dossier.code) == code).with_for_update(of=Dossier)
+        )
+    return d
+
+
 def public_lookup(code: Any, pin: Any) -> dict[str, Any]:
-    """Lookup by dossier code needs the lookup secret printed on the receipt (rate-limited)."""
-    if not isinstance(pin, str) or not pin.strip():
+    """Lookup by dossier code and the PIN printed on the receipt. One answer for an unknown
+    code and a wrong PIN; wrong PINs are counted per dossier and lock its lookup for a while
+    (the per-address rate limit is the web layer's)."""
+    if not isinstance(pin, str) or not "".join(pin.split()):
         raise InvalidRequest("Vui lòng nhập mã tra cứu (in trên giấy hẹn).", field="pin")
-    try:
-        d = dossier_by_code(code)
-    except NotFound:
-        raise NotFound("Không tìm thấy hồ sơ") from None
-    if not check_password_hash(d.lookup_pin_hash, pin.strip()):
-        raise Forbidden("Mã tra cứu không chính xác", code="forbidden")
-    return public_dossier_view(d)
+    if not isinstance(code, str) or not normalize_dossier_code(code):
+        raise InvalidRequest("Vui lòng nhập mã hồ sơ (in trên giấy hẹn).", field="code")
+    code, pin = normalize_dossier_code(code), "".join(pin.split())
+    if len(code) > 80 or len(pin) > 40:
+        raise LookupNoMatch()
+    view: dict[str, Any] | None = None
+    locked_until: datetime | None = None
+    with transaction():
+        d = _dossier_for_lookup(code)
+        now = ctx().clock.now()
+        if d is None:
+            check_password_hash(_NO_DOSSIER_HASH, pin)
+        elif d.lookup_locked_until is not None and d.lookup_locked_until > now:
+            locked_until = d.lookup_locked_until
+        elif check_password_hash(d.lookup_pin_hash, pin):
+            if d.lookup_failures or d.lookup_locked_until is not None:
+                d.lookup_failures, d.lookup_locked_until = 0, None
+            view = public_dossier_view(d)
+        else:  # the row is locked (FOR UPDATE / SQLite's write lock): no count is lost
+            d.lookup_failures = (d.lookup_failures or 0) + 1
+            if d.lookup_failures >= LOOKUP_MAX_FAILURES:
+                d.lookup_failures, d.lookup_locked_until = 0, now + LOOKUP_LOCK
+                locked_until = d.lookup_locked_until
+    # Raised after the commit: the wrong PIN stays counted.
+    if locked_until is not None:
+        seconds = max(1, int((locked_until - ctx().clock.now()).total_seconds()))
+        raise LookupLocked(retry_after=seconds)
+    if view is None:
+        raise LookupNoMatch()
+    return view
 
 
 def due_lists(user: StaffUser) -> dict[str, Any]:

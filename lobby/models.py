@@ -305,6 +305,8 @@ class Applicant(db.Model):
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
     full_name: Mapped[str] = mapped_column(EncryptedText())
     id_number: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
+    # cccd (12 digits) | passport | other: what id_number is (core.dossiers.IdType)
+    id_type: Mapped[str | None] = mapped_column(String(12), nullable=True)
     phone: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     email: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     address: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
@@ -330,6 +332,10 @@ class Dossier(db.Model):
     code: Mapped[str] = mapped_column(String(80), unique=True)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     lookup_pin_hash: Mapped[str] = mapped_column(String(255))
+    # Wrong lookup PINs in a row; at LOOKUP_MAX_FAILURES the public lookup is locked until
+    # lookup_locked_until (kept here, not in a process, so every server process agrees).
+    lookup_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lookup_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
     ticket_id: Mapped[int | None] = mapped_column(

@@ -197,7 +197,7 @@ def logo_path(app: Flask) -> str | None:
     return path if os.path.isfile(path) else None
 
 
-def receipt_slip(d: Any, o: Office, pin: str | None) -> ReceiptSlip:
+def receipt_slip(d: Any, o: Office, pin: str | None, *, reprint: bool = False) -> ReceiptSlip:
     """The thermal Mẫu 01 receipt: code, procedure, dates, where to collect, lookup QR and PIN."""
     from core.dossiers import mask_name
     from lobby.dossiers import dossier_url
@@ -214,6 +214,7 @@ def receipt_slip(d: Any, o: Office, pin: str | None) -> ReceiptSlip:
         qr_url=dossier_url(d),
         lookup_pin=pin,
         applicant_masked=mask_name(d.applicant.full_name),
+        reprint=reprint,
     )
 
 
@@ -402,7 +403,8 @@ class DbJobStore:
 
     def mark_printed(self, job_id: JobId) -> None:
         """Record that the job's bytes reached the printer; the bytes themselves are dropped
-        (a reprint draws the slip again from its data), the audit row stays."""
+        (a reprint draws the slip again from its data; a receipt's held its lookup PIN), the
+        audit row stays."""
         with self.app.app_context(), transaction():
             db.session.execute(
                 update(PrintJob)
@@ -558,31 +560,41 @@ class Printing:
         )
         tx.after_commit(lambda: self._after_queued(key, url, device_id))
 
-    def receipt_printer(self, d: Any) -> Device | None:
-        """The counter's own printer (a device with settings.counter = N), else a kiosk's."""
+    def receipt_printer(self, counter_id: int | None) -> Device | None:
+        """The counter's own printer (a device with settings.counter = N), or none: a receipt
+        carries personal details and the lookup PIN, so never the lobby kiosk's printer."""
         from lobby.models import Counter
 
+        counter = db.session.get(Counter, counter_id) if counter_id else None
+        if counter is None:
+            return None
         devices = db.session.scalars(
             select(Device).where(Device.active, Device.printer_url.is_not(None)).order_by(Device.id)
         ).all()
-        counter = db.session.get(Counter, d.counter_id) if d.counter_id else None
-        if counter is not None:
-            for dev in devices:
-                if (dev.settings or {}).get("counter") == counter.number:
-                    return dev
-        return next((dev for dev in devices if dev.kind == "kiosk"), None)
+        return next(
+            (dev for dev in devices if (dev.settings or {}).get("counter") == counter.number), None
+        )
 
-    def enqueue_receipt(self, d: Any, o: Office, pin: str | None) -> dict[str, Any]:
-        """Queue the thermal receipt in the current transaction, drawn now: the lookup secret is
-        only on paper (and in the stored raster), never kept as text."""
+    def enqueue_receipt(
+        self,
+        d: Any,
+        o: Office,
+        pin: str | None,
+        *,
+        counter_id: int | None,
+        reprint: bool = False,
+    ) -> dict[str, Any]:
+        """Queue the thermal receipt on the counter's own printer in the current transaction,
+        drawn now: the lookup PIN is only on paper (and in the raster until it is printed),
+        never kept as text. {"status": "none"} when the counter has no printer (the A5 page)."""
         tx = current_tx()
         assert tx is not None, "receipts are queued by the accepting use case"
-        device = self.receipt_printer(d)
+        device = self.receipt_printer(counter_id)
         if device is None or not device.printer_url:
             return {"status": "none"}
         url = device.printer_url
         key = job_printer_key(url, device.id)
-        slip = receipt_slip(d, o, pin)
+        slip = receipt_slip(d, o, pin, reprint=reprint)
         payload = render_job("receipt", {**slip_data(slip), "logo": logo_path(self.app)}, url)
         stored = slip_data(dataclasses.replace(slip, lookup_pin=None))
         self._queue(tx, device, key, "receipt", d.ticket_id, stored, payload=payload)
@@ -788,7 +800,8 @@ class Printing:
                 job.status = "printed"
                 job.printed_at = self.clock.now()
                 job.next_try_at = None
-            job.payload = None  # on paper now: only the audit row is kept
+            # On paper now: only the audit row is kept (a receipt's raster holds its PIN).
+            job.payload = None
             view = _job_view(job)
         self.publish_agent_status(device_id, name, paper)
         return {"job": view}

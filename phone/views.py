@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 
 from core.errors import DomainError
 from lobby import dossiers, services
@@ -157,22 +159,57 @@ def lookup_form() -> Response:
     return _noindex(Response(page))
 
 
+def _wait_text(seconds: int) -> str:
+    """'Quý khách vui lòng thử lại sau khoảng N phút/giây.'"""
+    if seconds > 90:
+        return str(_("Quý khách vui lòng thử lại sau khoảng %(n)s phút.", n=(seconds + 59) // 60))
+    return str(_("Quý khách vui lòng thử lại sau khoảng %(n)s giây.", n=max(1, seconds)))
+
+
+def _lookup_page(status: int, error: str, code: str, retry_after: int | None = None) -> Response:
+    """The lookup form again, with the message and the code typed (never the PIN)."""
+    page = render_template(
+        "phone/lookup.html",
+        lang=str(get_locale() or "vi"),
+        office=services.office(),
+        error=error,
+        wait=_wait_text(retry_after) if retry_after else None,
+        code=code,
+    )
+    resp = Response(page, status=status)
+    if retry_after:
+        resp.headers["Retry-After"] = str(retry_after)
+    return _noindex(resp)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _limited(exc: RateLimitExceeded) -> Any:
+    """The lookup page's limit answer says when to try again and keeps the form."""
+    if request.endpoint != "phone.lookup":
+        handler = current_app._find_error_handler(exc, [])  # the app's own 429 answer
+        return handler(exc) if handler is not None else exc
+    current = limiter.current_limit
+    # The limiter counts in wall-clock seconds (its storage's clock), so the wait is read the same way.
+    retry = int(current.reset_at - time.time()) if current is not None else 60
+    return _lookup_page(
+        429,
+        _("Quý khách đã tra cứu nhiều lần trong thời gian ngắn."),
+        (request.form.get("code") or "").strip()[:80],
+        max(1, retry),
+    )
+
+
 @bp.post("/tra-cuu")
-@limiter.limit(lookup_limit, methods=["POST"])
+@limiter.shared_limit(lookup_limit, scope=dossiers.LOOKUP_SCOPE, methods=["POST"])
 def lookup() -> Any:
-    """Lookup by dossier code needs the lookup secret printed on the receipt; rate-limited."""
-    code = (request.form.get("code") or "").strip()
-    pin = (request.form.get("pin") or "").strip()
+    """Lookup by dossier code (any case, spaces ignored) and the PIN printed on the receipt;
+    one rate-limit bucket per address with the API's lookup, and a lock per dossier."""
+    code = (request.form.get("code") or "").strip()[:80]
+    pin = request.form.get("pin") or ""
     try:
-        dossiers.public_lookup(code, pin)
+        view = dossiers.public_lookup(code, pin)
+    except dossiers.LookupLocked as exc:
+        return _lookup_page(exc.status, _(exc.message), code, exc.details.get("retry_after"))
     except DomainError as exc:
-        page = render_template(
-            "phone/lookup.html",
-            lang=str(get_locale() or "vi"),
-            office=services.office(),
-            error=_(exc.message),
-            code=code,
-        )
-        return _noindex(Response(page, status=exc.status))
-    d = dossiers.dossier_by_code(code)
-    return redirect(f"/d/{d.public_token}", code=303)
+        return _lookup_page(exc.status, _(exc.message), code)
+    return redirect("/d/" + view["url"].rsplit("/d/", 1)[1], code=303)

@@ -53,8 +53,9 @@ def test_the_phone_switches_to_the_dossier_view_when_the_officer_accepts_it(
     form.fill("input[name=phone]", "0901234567")
     form.fill("input[name=address]", "Ấp 3, xã Thạnh Lợi")
     form.click("button:has-text('Tiếp nhận hồ sơ')")
-    form.wait_for_selector("text=Đã tiếp nhận hồ sơ")
-    code = form.locator("h1").inner_text().split()[-1]
+    # No printer at counter 1: the A5 receipt with the lookup PIN, to print.
+    form.wait_for_selector("#lookup-pin")
+    code = form.locator("b.code").first.inner_text()
 
     # Live, without a reload: the dossier card appears with the masked name.
     phone.wait_for_selector("#dossier:not([hidden])", timeout=2000)
@@ -99,7 +100,7 @@ def test_the_dossier_page_and_lookup_by_code_and_pin(live_server: LiveServer, br
     page.fill("input[name=code]", got["code"])
     page.fill("input[name=pin]", "000000" if got["lookup_pin"] != "000000" else "111111")
     page.click("button[type=submit]")
-    page.wait_for_selector("text=Mã tra cứu không chính xác")
+    page.wait_for_selector("text=Mã hồ sơ hoặc mã tra cứu không đúng")
     page.fill("input[name=pin]", got["lookup_pin"])
     page.click("button[type=submit]")
     page.wait_for_selector("#d-code")
@@ -114,4 +115,68 @@ def test_the_dossier_page_and_lookup_by_code_and_pin(live_server: LiveServer, br
     )
     assert "0901234567" not in page.content()
     assert requests.get(live_server.url + "/d/not-a-token", timeout=5).status_code == 404
+    ctx.close()
+
+
+def test_intake_finds_the_procedure_by_typing_prefills_its_documents_and_checks_the_id(
+    live_server: LiveServer, browser: Any, screenshots_dir: Path
+) -> None:
+    staff = api_login(live_server, "canbo1")
+    ctx = _staff_context(browser, live_server, staff)
+    errors: list[str] = []
+    form = ctx.new_page()
+    form.on("pageerror", lambda e: errors.append(str(e)))  # the intake script runs cleanly
+    form.goto(f"{live_server.url}/admin/dossiers/new")
+    # Nothing is chosen for the officer; typing (without accents) filters the list.
+    assert form.eval_on_selector("#procedure", "s => s.selectedIndex") == -1
+    form.wait_for_selector("#procedure-search:not([hidden])")
+    form.fill("#procedure-search", "khai sinh")
+    visible = form.eval_on_selector_all(
+        "#procedure option", "os => os.filter(o => !o.hidden).map(o => o.textContent)"
+    )
+    total = form.locator("#procedure option").count()
+    assert visible and all("khai sinh" in v.lower() for v in visible), visible
+    assert len(visible) < total
+    form.select_option("#procedure", "HT-KS")
+    # The procedure's documents, ticked, with their counts.
+    rows = form.locator("#documents tr")
+    rows.first.wait_for()
+    assert rows.count() == 3
+    assert form.locator("#documents input[type=checkbox]:checked").count() == 3
+    assert form.locator("#documents-count").inner_text() == "(3/3 giấy tờ đã đánh dấu)"
+    form.locator("#documents input[type=checkbox]").nth(2).uncheck()
+    assert form.locator("#documents-count").inner_text() == "(2/3 giấy tờ đã đánh dấu)"
+    form.fill("#documents input[name='c-0-ban_chinh']", "2")
+    form.fill("input[name=full_name]", "Trần Thị Bình")
+    # A CCCD number of 5 digits does not leave the browser; the message says why.
+    form.fill("#id_number", "12345")
+    form.click("button:has-text('Tiếp nhận hồ sơ')")
+    message = form.eval_on_selector("#id_number", "i => i.validationMessage")
+    assert message == "Số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số."
+    assert form.url.endswith("/admin/dossiers/new")
+    form.screenshot(path=str(screenshots_dir / "admin-intake.png"), full_page=True)
+    form.fill("#id_number", "079 123 456 789")
+    form.click("button:has-text('Tiếp nhận hồ sơ')")
+    form.wait_for_selector("#lookup-pin")
+    code = form.locator("b.code").first.inner_text()
+    pin = form.locator("#lookup-pin").inner_text()
+    view = staff.get(f"{live_server.url}/api/v1/dossiers/{code}").json()["dossier"]
+    assert [(c["name"], c["ban_chinh"]) for c in view["components"]] == [
+        ("Tờ khai đăng ký khai sinh", 2),
+        ("Giấy chứng sinh (bản chính)", 1),
+    ]
+    assert view["applicant"]["id_number"] == "079123456789"
+
+    # The citizen lost the PIN: the officer checks the card and issues a new one.
+    form.goto(f"{live_server.url}/admin/dossiers/{code}")
+    form.fill("#pin-form input[name=id_number]", "079123456789")
+    form.click("#pin-form button")
+    form.wait_for_selector("#lookup-pin")
+    new = form.locator("#lookup-pin").inner_text()
+    assert "mã tra cứu cũ không còn hiệu lực" in form.content()
+    lookup = live_server.url + "/api/v1/dossiers/lookup"
+    assert requests.post(lookup, json={"code": code, "pin": new}, timeout=5).status_code == 200
+    if new != pin:
+        assert requests.post(lookup, json={"code": code, "pin": pin}, timeout=5).status_code == 404
+    assert errors == []
     ctx.close()

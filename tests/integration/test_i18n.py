@@ -130,7 +130,7 @@ def test_the_phone_not_found_and_lookup_pages_are_english_with_lang_en(app: Any)
     assert missing.status_code == 404 and "Number not found" in missing.get_data(as_text=True)
     wrong = client.post("/tra-cuu?lang=en", data={"code": "NOPE", "pin": "123456"})
     assert wrong.status_code == 404
-    assert "Application not found" in wrong.get_data(as_text=True)
+    assert "application code or lookup code is not correct" in wrong.get_data(as_text=True)
 
 
 def _kiosk_page(app: Any, query: str = "") -> str:

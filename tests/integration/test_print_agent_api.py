@@ -372,6 +372,7 @@ def test_a_dossier_receipt_for_an_agent_kiosk_waits_for_its_agent(
     with app.app_context():
         kiosk = db.session.scalar(select(Device).where(Device.kind == "kiosk"))
         kiosk.printer_url = "agent://"
+        kiosk.settings = {**(kiosk.settings or {}), "counter": 1}  # the printer at counter 1
         db.session.commit()
         kiosk_id = kiosk.id
     officer = Staff(app, "canbo1")

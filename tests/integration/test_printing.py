@@ -477,33 +477,50 @@ def test_two_server_processes_never_both_drive_one_printer(
 # --- the dossier receipt (Mẫu 01) on the thermal printer ---------------------------------------
 
 
+def set_counter_printer(app: Any, url: str, counter: int = 1) -> int:
+    """A receipt printer at the counter: a device whose settings name that counter."""
+    from lobby import accounts
+
+    with app.test_request_context():
+        device, _token = accounts.create_device(
+            "kiosk", f"Máy in quầy {counter}", printer=url, counter=counter
+        )
+        return int(device.id)
+
+
 def test_an_accepted_dossier_prints_its_receipt_with_a_qr_to_the_public_page(
     app: Any, printing: Any, printer: LoopbackPrinter
 ) -> None:
     from printers.backends import printer_key
     from tests.integration.helpers import Staff
 
-    officer = Staff(app, "canbo1")
-    r = officer.post(
-        "/api/v1/dossiers",
-        {
-            "procedure": "HT-XNTTHN",
-            "applicant": {"full_name": "Nguyễn Văn An", "id_number": "079123456789"},
-            "print": True,
-        },
-    )
-    assert r.status_code == 201, r.get_json()
-    accepted = r.get_json()
-    assert accepted["print"]["status"] == "queued"
-    printing.run_pending(printer_key(printer.url))
-    printer.wait_for_jobs(1)
-    job = printer.jobs()[-1]
-    assert qr_text(job) == accepted["url"]
+    with LoopbackPrinter() as at_counter:
+        set_counter_printer(app, at_counter.url, counter=1)
+        officer = Staff(app, "canbo1")
+        r = officer.post(
+            "/api/v1/dossiers",
+            {
+                "procedure": "HT-XNTTHN",
+                "applicant": {"full_name": "Nguyễn Văn An", "id_number": "079123456789"},
+                "print": True,
+            },
+        )
+        assert r.status_code == 201, r.get_json()
+        accepted = r.get_json()
+        assert accepted["print"]["status"] == "queued"
+        printing.run_pending(printer_key(at_counter.url))
+        at_counter.wait_for_jobs(1)
+        job = at_counter.jobs()[-1]
+        assert qr_text(job) == accepted["url"]
     stored = jobs_of(app)[-1]
     assert stored.kind == "receipt" and stored.status == "printed"
     # The lookup secret is on paper only: never stored as text with the job.
     assert accepted["lookup_pin"] not in str(stored.slip) and stored.slip["lookup_pin"] is None
     assert "079123456789" not in str(stored.slip) and "Nguyễn Văn An" not in str(stored.slip)
+    # Once on paper, the raster (which shows the PIN) is not kept either.
+    assert stored.payload is None
+    # The lobby kiosk's printer (the `printer` fixture) printed nothing: a receipt is personal.
+    assert printer.jobs() == []
 
 
 def test_an_office_logo_in_the_instance_folder_heads_the_ticket(
@@ -531,3 +548,66 @@ def test_an_office_logo_in_the_instance_folder_heads_the_ticket(
     assert with_logo.height > plain.height + 60
     top = with_logo.crop((0, 0, with_logo.width, 100)).convert("L")
     assert top.getextrema()[0] == 0  # the logo is printed at the top
+
+
+def test_a_receipt_never_goes_to_the_lobby_kiosk_printer(
+    app: Any, printing: Any, printer: LoopbackPrinter
+) -> None:
+    """Counter 1 has no printer of its own: the receipt (name, PIN) is not printed in the lobby;
+    the officer gets the A5 page instead."""
+    officer = Staff(app, "canbo1")
+    r = officer.post(
+        "/api/v1/dossiers",
+        {"procedure": "HT-XNTTHN", "applicant": {"full_name": "Nguyễn Văn An"}, "print": True},
+    )
+    assert r.status_code == 201 and r.get_json()["print"] == {"status": "none"}
+    assert jobs_of(app) == []
+    page = officer.client.post(
+        "/admin/dossiers/new",
+        data={
+            "csrf_token": officer.csrf,
+            "procedure": "HT-XNTTHN",
+            "full_name": "Trần Thị Bình",
+            "print": "1",
+        },
+    )
+    assert page.status_code == 200 and "GIẤY TIẾP NHẬN HỒ SƠ" in page.get_data(as_text=True)
+    assert jobs_of(app) == [] and printer.jobs() == []
+
+
+def test_a_new_pin_reprints_the_receipt_at_the_counter_marked_in_lai_with_that_pin(
+    app: Any, printing: Any
+) -> None:
+    from lobby.dossiers import dossier_by_code
+    from lobby.printing import logo_path, receipt_slip, render_job, slip_data
+    from lobby.services import office
+
+    with LoopbackPrinter() as at_counter:
+        set_counter_printer(app, at_counter.url, counter=1)
+        officer = Staff(app, "canbo1")
+        accepted = officer.post(
+            "/api/v1/dossiers",
+            {
+                "procedure": "HT-XNTTHN",
+                "applicant": {"full_name": "Nguyễn Văn An", "id_number": "079123456789"},
+                "print": True,
+            },
+        ).get_json()
+        code = accepted["code"]
+        r = officer.post(f"/api/v1/dossiers/{code}/pin", {"identity_checked": True, "print": True})
+        assert r.status_code == 201 and r.get_json()["print"]["status"] == "queued"
+        pin = r.get_json()["pin"]
+        printing.run_pending(printer_key(at_counter.url))
+        first, again = at_counter.wait_for_jobs(2)[:2]
+
+    def drawn(with_pin: str, reprint: bool) -> bytes:
+        with app.test_request_context():
+            slip = receipt_slip(dossier_by_code(code), office(), with_pin, reprint=reprint)
+            return render_job("receipt", {**slip_data(slip), "logo": logo_path(app)}, "memory://x")
+
+    assert qr_text(again) == accepted["url"]
+    assert raster(again).tobytes() == raster(drawn(pin, reprint=True)).tobytes()
+    assert raster(first).tobytes() == raster(drawn(accepted["lookup_pin"], False)).tobytes()
+    if pin != accepted["lookup_pin"]:
+        assert raster(again).tobytes() != raster(drawn(accepted["lookup_pin"], True)).tobytes()
+    assert [j.payload for j in jobs_of(app)] == [None, None]  # nothing with a PIN is kept

@@ -19,7 +19,7 @@ from core.dossiers import (
     next_dossier_status,
     satisfaction_rate,
 )
-from core.errors import IllegalTransition
+from core.errors import IllegalTransition, InvalidRequest
 
 
 def test_the_code_follows_circular_01_2018() -> None:
@@ -97,3 +97,58 @@ def test_satisfaction_rate_maps_five_levels_onto_three() -> None:
     assert satisfaction_rate(levels) == 75.0
     assert satisfaction_rate(levels, neutral_as=RatingLevel.NOT_SATISFIED) == 50.0
     assert satisfaction_rate([]) is None
+
+
+# --- the applicant's ID number and the dossier code as typed --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed", "stored"),
+    [
+        ("cccd", "079123456789", "079123456789"),
+        ("cccd", " 079 123.456 789 ", "079123456789"),
+        ("passport", "c1234567", "C1234567"),
+        ("passport", "N 1234 5678", "N12345678"),
+        ("other", "  Giấy khai sinh   số 12 ", "Giấy khai sinh số 12"),
+    ],
+)
+def test_an_id_number_is_kept_in_its_usual_form(kind: str, typed: str, stored: str) -> None:
+    from core.dossiers import normalize_id_number, parse_id_type
+
+    assert normalize_id_number(parse_id_type(kind), typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed"),
+    [
+        ("cccd", "12345"),
+        ("cccd", "0791234567890"),
+        ("cccd", "07912345678a"),
+        ("cccd", "٠٧٩١٢٣٤٥٦٧٨٩"),  # digits, but not the 0–9 printed on the card
+        ("passport", "C12"),
+        ("passport", "C123-4567"),
+        ("other", "x"),
+    ],
+)
+def test_a_wrong_id_number_is_refused_with_what_it_should_be(kind: str, typed: str) -> None:
+    from core.dossiers import normalize_id_number, parse_id_type
+
+    with pytest.raises(InvalidRequest) as err:
+        normalize_id_number(parse_id_type(kind), typed)
+    assert err.value.details["field"] == "id_number"
+
+
+def test_no_id_type_means_the_cccd_and_an_unknown_one_is_refused() -> None:
+    from core.dossiers import IdType, parse_id_type
+
+    assert parse_id_type(None) is IdType.CCCD and parse_id_type("") is IdType.CCCD
+    with pytest.raises(InvalidRequest):
+        parse_id_type("cmnd")
+    with pytest.raises(InvalidRequest):
+        parse_id_type(["cccd"])
+
+
+def test_a_dossier_code_is_read_in_any_case_with_spaces_and_typographic_dashes() -> None:
+    from core.dossiers import normalize_dossier_code
+
+    assert normalize_dossier_code(" h15.50.05.13 – 261130 -0007 ") == "H15.50.05.13-261130-0007"
