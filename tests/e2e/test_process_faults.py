@@ -8,6 +8,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,18 @@ class _Load:
             client.disconnect()
 
 
+@pytest.fixture
+def sigint_not_ignored() -> Iterator[None]:
+    """A process started with SIGINT ignored (a job a shell put in the background) ignores it,
+    as Python does, and so do its children: the servers below must get the signal."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("sigint_not_ignored")
 @pytest.mark.timeout(360)  # three starts of a server on a machine shared with other work
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_busy_server_with_websockets_open_stops_promptly_on_a_signal(
