@@ -29,7 +29,8 @@ if __name__ == "__main__":
 
     monkey.patch_all()
 
-import os  # noqa: E402  (after the gevent patch above)
+import contextlib  # noqa: E402  (after the gevent patch above)
+import os  # noqa: E402
 
 from lobby import create_app  # noqa: E402
 
@@ -60,22 +61,53 @@ def _nodelay() -> None:
     pywsgi.WSGIHandler.__init__ = init
 
 
+def _failed_polls_close_at_once() -> None:
+    """A long-polling POST that engine.io refuses (an unknown packet type such as `9999`, `6` or
+    `2probe`, a body over the size limit) is answered 400 at once, and its session closed.
+
+    python-engineio 4.15.1 (the latest release) handles that error with `disconnect()`, whose
+    `close(wait=True)` waits until a long-polling GET has taken the CLOSE packet off the session's
+    queue. A caller that never polls (anyone can open a session) leaves the POST unanswered and its
+    connection in CLOSE-WAIT for good, with its greenlet: a few hundred such requests use up the
+    process's file descriptors and the lobby stops answering (issue 11, item 1). Here the session is
+    closed without waiting (a poll in flight still gets the CLOSE packet), so engine.io's own
+    `disconnect()` that follows finds it closed and only forgets it."""
+    from engineio import exceptions
+    from engineio.socket import Socket
+
+    original = Socket.handle_post_request
+
+    def handle_post_request(self, environ):  # type: ignore[no-untyped-def]
+        try:
+            return original(self, environ)
+        except exceptions.EngineIOError:
+            self.close(wait=False, reason=self.server.reason.TRANSPORT_ERROR)
+            raise
+
+    Socket.handle_post_request = handle_post_request
+
+
 def main() -> None:
     from lobby.extensions import socketio
     from lobby.startup import prepare, run_background_jobs
 
     _nodelay()
+    _failed_polls_close_at_once()
     prepare(app)
     socketio.start_background_task(run_background_jobs, app)
     import signal
 
     import gevent
 
-    # SIGTERM (service managers) ends the server as cleanly as Ctrl-C does: the serving
-    # greenlet gets a KeyboardInterrupt (raised in the signal handler itself, gevent's hub
-    # would print it as a crash first).
+    # Ctrl-C (SIGINT) and service managers (SIGTERM) stop the server the same way: gevent's hub
+    # runs the handler between greenlets and the serving greenlet gets the KeyboardInterrupt.
+    # Python's own SIGINT handler raised it in whichever greenlet was running, and engine.io's
+    # websocket writer (a bare `except:`) swallowed it: the server went on serving. A SIGINT
+    # ignored by whoever started us (`nohup`, a background job) stays ignored, as in Python.
     serving = gevent.getcurrent()
-    gevent.signal_handler(signal.SIGTERM, lambda: gevent.kill(serving, KeyboardInterrupt))
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            gevent.signal_handler(signum, lambda: gevent.kill(serving, KeyboardInterrupt))
     try:
         socketio.run(
             app,
@@ -84,7 +116,19 @@ def main() -> None:
             log_output=os.environ.get("LOBBY_ACCESS_LOG", "0") == "1",
         )
     except KeyboardInterrupt:
-        print("Đã dừng máy chủ.")
+        _say_stopped()
+
+
+def _say_stopped() -> None:
+    """The last line, even when whoever read our output has gone (`./run | tee log` and Ctrl-C:
+    tee stops first, and a BrokenPipeError here would end the server with a traceback)."""
+    import sys
+
+    try:
+        print("Đã dừng máy chủ.", flush=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing more is written)
 
 
 if __name__ == "__main__":

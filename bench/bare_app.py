@@ -1,7 +1,7 @@
 """The bare stack, for baselines: Flask + Flask-SQLAlchemy + Flask-SocketIO on gevent, no lobby.
 
 Served exactly as server.py serves the lobby (gevent monkey-patching, TCP_NODELAY on accepted
-connections, socketio.run), with the same SQLite settings (WAL, synchronous=NORMAL, busy timeout) or DATABASE_URL for PostgreSQL:
+connections, socketio.run), with the same SQLite settings (WAL, synchronous=FULL, busy timeout) or DATABASE_URL for PostgreSQL:
   POST /insert   inserts one row with SQLAlchemy and returns it as JSON;
   POST /call     marks the oldest waiting row "called" (one conditional UPDATE … RETURNING);
   POST /rows/<id>/start, /rows/<id>/finish   one UPDATE each: the officer's cycle, bare;
@@ -60,7 +60,7 @@ def create_app() -> Flask:
             def _pragmas(dbapi_connection: Any, _record: Any) -> None:
                 cur = dbapi_connection.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA synchronous=FULL")
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.close()
 
