@@ -51,6 +51,7 @@ SCHEMAS: dict[str, Any] = {
             "state": {"type": "string", "enum": ["open", "paused", "closed"]},
             "pause_reason": {"type": "string"},
             "current": NULLABLE_STR,
+            "current_called_at": NULLABLE_STR,
         },
     },
     "Procedure": {
@@ -213,6 +214,17 @@ SCHEMAS: dict[str, Any] = {
             "waiting": {"type": "object", "additionalProperties": {"type": "integer"}},
             "services": {"type": "array"},
             "counters": {"type": "array", "items": {"$ref": "#/components/schemas/Counter"}},
+            "callout": {
+                "description": "The newest call an open counter still holds (the board's "
+                "'Mời số … đến quầy …'); null when no open counter holds a number.",
+                "type": ["object", "null"],
+                "required": ["number", "counter", "called_at"],
+                "properties": {
+                    "number": {"type": "string"},
+                    "counter": COUNTER_REF,
+                    "called_at": {"type": "string"},
+                },
+            },
         },
     },
     "Health": {
