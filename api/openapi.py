@@ -56,6 +56,7 @@ SCHEMAS: dict[str, Any] = {
                 "minimum": 0,
                 "description": "GET /counters: tickets this counter may call now",
             },
+            "current_called_at": NULLABLE_STR,
         },
     },
     "Procedure": {
@@ -238,6 +239,17 @@ SCHEMAS: dict[str, Any] = {
             "waiting": {"type": "object", "additionalProperties": {"type": "integer"}},
             "services": {"type": "array"},
             "counters": {"type": "array", "items": {"$ref": "#/components/schemas/Counter"}},
+            "callout": {
+                "description": "The newest call an open counter still holds (the board's "
+                "'Mời số … đến quầy …'); null when no open counter holds a number.",
+                "type": ["object", "null"],
+                "required": ["number", "counter", "called_at"],
+                "properties": {
+                    "number": {"type": "string"},
+                    "counter": COUNTER_REF,
+                    "called_at": {"type": "string"},
+                },
+            },
         },
     },
     "Health": {

@@ -393,11 +393,11 @@ def eta_minutes(field_id: int, ahead: int) -> int:
 # --- views (plain dicts: the API's shapes) ---------------------------------------------------
 
 
-def iso(dt: datetime | None, o: Office | None = None) -> str | None:
+def iso(dt: datetime | None, o: Office | None = None, timespec: str = "seconds") -> str | None:
     if dt is None:
         return None
     tz = office_tz(o) if o is not None else ZoneInfo("Asia/Ho_Chi_Minh")
-    return dt.astimezone(tz).isoformat(timespec="seconds")
+    return dt.astimezone(tz).isoformat(timespec=timespec)
 
 
 def counter_ref(c: Counter | None) -> dict[str, Any] | None:
@@ -1269,7 +1269,9 @@ def set_counter_state(
 
 
 def counter_view(c: Counter, o: Office, day: date, *, free: bool = False) -> dict[str, Any]:
-    """`free`: the caller has just closed the counter's one ticket, so it holds none."""
+    """What a counter holds now. `free`: the caller has just closed the counter's one ticket,
+    so it holds none. Boards derive their callout from `state`, `current` and
+    `current_called_at` (see board_callout()), in the snapshot and on every counter_changed."""
     current = None if free else _current_ticket(c, day)
     return {
         "counter": c.number,
@@ -1280,6 +1282,28 @@ def counter_view(c: Counter, o: Office, day: date, *, free: bool = False) -> dic
         "state": c.state,
         "pause_reason": c.pause_reason if c.state == "paused" else "",
         "current": current.number if current else None,
+        # To the microsecond: two counters often call in the same second, and which call is the
+        # newest must not depend on who breaks the tie (the server or a board).
+        "current_called_at": iso(current.called_at, o, "microseconds") if current else None,
+    }
+
+
+def board_callout(counters: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The call a board shows as "Mời số … đến quầy …": the newest call that an open counter
+    still holds. A counter that finished, transferred or marked its number absent, or that is
+    paused or closed, invites nobody. `counters` are counter_view()s."""
+    held = [
+        c
+        for c in counters
+        if c["state"] == "open" and c["current"] is not None and c["current_called_at"]
+    ]
+    if not held:
+        return None
+    c = max(held, key=lambda c: (datetime.fromisoformat(c["current_called_at"]), -c["number"]))
+    return {
+        "number": c["current"],
+        "counter": {"number": c["number"], "name": c["name"]},
+        "called_at": c["current_called_at"],
     }
 
 
@@ -1471,6 +1495,7 @@ def board_snapshot(device: Device | None = None) -> dict[str, Any]:
         .order_by(Ticket.called_at.desc())
         .limit(RECENT_CALLS)
     ).all()
+    views = [counter_view(c, o, day) for c in counters]
     return {
         "office": {
             "name": o.name,
@@ -1506,7 +1531,8 @@ def board_snapshot(device: Device | None = None) -> dict[str, Any]:
             for f in sorted(fields, key=lambda f: f.sort_order)
             if f.id in wanted_ids and f.active
         ],
-        "counters": [counter_view(c, o, day) for c in counters],
+        "counters": views,
+        "callout": board_callout(views),
     }
 
 

@@ -172,7 +172,7 @@ def test_an_unpaired_screen_gets_a_friendly_pairing_page(live_server: LiveServer
 
 
 def test_a_call_shows_within_a_second_and_its_clips_play_in_order_and_a_recall_again(
-    live_server: LiveServer, browser: Any, screenshots_dir: Any
+    live_server: LiveServer, browser: Any
 ) -> None:
     officer = api_login(live_server, "canbo1")
     post(officer, live_server, "/api/v1/counters/1/open")
@@ -210,7 +210,7 @@ def test_a_call_shows_within_a_second_and_its_clips_play_in_order_and_a_recall_a
     assert played == expected + expected
     assert [c["recall"] for c in page.evaluate("window.lobbyCalls")] == [False, True]
 
-    # A second counter and a paused one, for the screenshot of a busy morning.
+    # A second counter and a paused one.
     other = api_login(live_server, "canbo2")
     post(other, live_server, "/api/v1/counters/2/open")
     c_ticket = post(other, live_server, "/api/v1/counters/2/call-next")["ticket"]
@@ -223,7 +223,6 @@ def test_a_call_shows_within_a_second_and_its_clips_play_in_order_and_a_recall_a
         "?.textContent === 'Tạm nghỉ'",
         timeout=3000,
     )
-    page.screenshot(path=str(screenshots_dir / "board.png"))
     page.context.close()
 
 
@@ -369,4 +368,324 @@ def test_the_board_recovers_by_itself_after_the_server_restarts(
     # The missed call is shown, not announced late.
     assert [c["number"] for c in page.evaluate("window.lobbyCalls")] == [first["number"]]
     assert json.dumps(page.evaluate("window.lobbyAudioLog")).count("chime") == 1
+    page.context.close()
+
+
+# --- the board tells what each counter holds now (issue 10, item 1) ---------------------------
+
+
+def board_state(page: Any) -> dict[str, Any]:
+    """What the board shows: the callout, whether it blinks, and each row's number and blink."""
+    return dict(
+        page.evaluate(
+            """() => ({
+              callout: [document.querySelector('#callout-number').textContent,
+                        document.querySelector('#callout-counter').textContent],
+              calloutBlinks: document.querySelector('#callout').classList.contains('flash'),
+              rows: Object.fromEntries([...document.querySelectorAll('#serving-rows li')].map(
+                (li) => [li.dataset.counter,
+                         [li.querySelector('.num').textContent, li.classList.contains('flash')]])),
+            })"""
+        )
+    )
+
+
+def truth(server: LiveServer) -> dict[str, Any]:
+    """What the board should show, from the server's board snapshot (what a reconnect shows)."""
+    snap = requests.get(server.url + "/api/v1/board", timeout=10).json()
+    call = snap["callout"]
+    rows = {
+        str(c["number"]): "Tạm nghỉ" if c["state"] == "paused" else (c["current"] or "—")
+        for c in snap["counters"]
+        if c["state"] in ("open", "paused")
+    }
+    return {
+        "callout": [call["number"], str(call["counter"]["number"])] if call else ["—", "—"],
+        "rows": rows,
+    }
+
+
+def wait_board_shows_truth(page: Any, server: LiveServer, timeout: float = 5000) -> dict[str, Any]:
+    want = truth(server)
+    page.wait_for_function(
+        """(want) => {
+          const shown = [...document.querySelectorAll('#serving-rows li')];
+          return document.querySelector('#callout-number').textContent === want.callout[0]
+            && document.querySelector('#callout-counter').textContent === want.callout[1]
+            && shown.length === Object.keys(want.rows).length
+            && shown.every((li) => want.rows[li.dataset.counter]
+                                   === li.querySelector('.num').textContent);
+        }""",
+        arg=want,
+        timeout=timeout,
+    )
+    return want
+
+
+def test_the_callout_and_the_rows_follow_what_each_counter_holds_after_every_action(
+    live_server: LiveServer, browser: Any, screenshots_dir: Any
+) -> None:
+    admin = api_login(live_server, "admin")
+    for counter in (1, 2):
+        post(admin, live_server, f"/api/v1/counters/{counter}/open")
+    for _ in range(6):
+        issue_ticket(live_server, "ho_tich")
+    issue_ticket(live_server, "dat_dai")
+    page = open_board(browser, live_server, script=FAST_AUDIO)
+
+    def call_at_1() -> dict[str, Any]:
+        ticket = post(admin, live_server, "/api/v1/counters/1/call-next")["ticket"]
+        page.wait_for_function(
+            """(n) => document.querySelector('#callout-number').textContent === n
+                 && document.querySelector('#serving-rows li[data-counter="1"]')
+                      .classList.contains('flash')""",
+            arg=ticket["number"],
+            timeout=5000,
+        )
+        assert board_state(page)["callout"] == [ticket["number"], "1"]
+        return dict(ticket)
+
+    def let_go(what: str, ticket: dict[str, Any]) -> dict[str, Any]:
+        """Do `what` at counter 1 while the call still blinks; the board must follow at once."""
+        tid = ticket["id"]
+        if what == "transfer":
+            post(admin, live_server, f"/api/v1/tickets/{tid}/transfer", {"service": "dat_dai"})
+        elif what == "finish":
+            post(admin, live_server, f"/api/v1/tickets/{tid}/start")
+            post(admin, live_server, f"/api/v1/tickets/{tid}/finish", {"outcome": "guided_only"})
+        elif what == "no_show":
+            post(admin, live_server, f"/api/v1/tickets/{tid}/no-show")
+        else:
+            post(admin, live_server, f"/api/v1/counters/1/{what}", {"reason": "Họp"})
+        want = wait_board_shows_truth(page, live_server)
+        shown = board_state(page)
+        assert shown["callout"] != [ticket["number"], "1"], what
+        # Nothing blinks for a number counter 1 no longer invites.
+        assert not shown["calloutBlinks"] or shown["callout"][1] != "1", what
+        assert not shown["rows"].get("1", ["", False])[1], what
+        return want
+
+    # Nobody else holds a number: the callout is cleared.
+    want = let_go("transfer", call_at_1())
+    assert want["callout"] == ["—", "—"] and want["rows"]["1"] == "—"
+    want = let_go("finish", call_at_1())
+    assert want["callout"] == ["—", "—"] and want["rows"]["1"] == "—"
+
+    # Counter 2 holds an older call: the callout goes back to it.
+    held = post(admin, live_server, "/api/v1/counters/2/call-next")["ticket"]["number"]
+    wait_row(page, 2, held, timeout=5000)
+    want = let_go("no_show", call_at_1())
+    assert want["callout"] == [held, "2"] and want["rows"]["1"] == "—"
+
+    paused_with = call_at_1()
+    want = let_go("pause", paused_with)
+    assert want["callout"] == [held, "2"] and want["rows"]["1"] == "Tạm nghỉ"
+    page.screenshot(path=str(screenshots_dir / "board-paused-counter.png"))
+    # Back from the pause, counter 1 still holds its number: it is the newest call again.
+    post(admin, live_server, "/api/v1/counters/1/resume")
+    want = wait_board_shows_truth(page, live_server)
+    assert want["callout"] == [paused_with["number"], "1"]
+
+    want = let_go("close", paused_with)
+    assert want["callout"] == [held, "2"] and "1" not in want["rows"]
+
+    # And a reconnect shows the same board as the events did.
+    before = board_state(page)
+    page.reload()
+    wait_live(page)
+    wait_board_shows_truth(page, live_server)
+    after = board_state(page)
+    numbers = {counter: shown[0] for counter, shown in before["rows"].items()}
+    assert after["callout"] == before["callout"]
+    assert {counter: shown[0] for counter, shown in after["rows"].items()} == numbers
+    page.context.close()
+
+
+# --- readable from across the room (issue 10, item 2) -----------------------------------------
+
+# Noto Sans (the board's font) draws capitals 0.714 em tall; the measure below asks Chromium.
+CALLOUT_CAP_PX = 160  # the newest call on a 43" TV at 1920×1080, read from 10 m
+ROW_CAP_PX = 90  # the numbers in the "ĐANG PHỤC VỤ" rows
+
+# Long field names, as a commune after the 2025 mergers might call them.
+LONG_FIELDS = [
+    ("nong_nghiep", "N", "Nông nghiệp và Môi trường – Tài nguyên nước, khoáng sản"),
+    ("van_hoa", "V", "Văn hóa, Thể thao và Du lịch – Gia đình, Thông tin cơ sở"),
+    ("boi_thuong", "G", "Bồi thường nhà nước, Trợ giúp pháp lý và Hòa giải ở cơ sở"),
+]
+
+MEASURE = """() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const cap = (el) => {
+    const cs = getComputedStyle(el);
+    ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    return ctx.measureText('H').actualBoundingBoxAscent;
+  };
+  const box = (el) => {
+    const r = el.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+            sw: el.scrollWidth, cw: el.clientWidth, sh: el.scrollHeight, ch: el.clientHeight};
+  };
+  const texts = [...document.querySelectorAll('.board-frame *')].filter(
+    (el) => el.childElementCount === 0 && el.textContent.trim() && el.offsetParent !== null);
+  const rows = [...document.querySelectorAll('#serving-rows li')];
+  return {
+    font: document.fonts.check('700 100px "Lobby Sans"'),
+    callout: {number: cap(document.querySelector('#callout-number')),
+              counter: cap(document.querySelector('#callout-counter'))},
+    calloutIds: ['callout-number', 'callout-counter'],
+    biggestElsewhere: Math.max(...texts.filter(
+      (el) => !el.closest('#callout')).map(cap)),
+    rows: rows.map((li) => ({
+      counter: li.dataset.counter,
+      paused: li.classList.contains('is-paused'),
+      num: cap(li.querySelector('.num')),
+      ctr: cap(li.querySelector('.ctr-num')),
+      box: box(li),
+      parts: [...li.querySelectorAll('.num, .ctr-num')].map(box),
+    })),
+    boxes: Object.fromEntries(['#callout', '#callout-number', '#callout-counter',
+      '.callout-counter', '.serving', '#serving-rows', '.recent', '.waiting', '#waiting-list',
+      '.board-header', '.board-footer', '.board-frame'].map(
+      (sel) => [sel, box(document.querySelector(sel))])),
+    page: {sw: document.documentElement.scrollWidth, sh: document.documentElement.scrollHeight,
+           w: innerWidth, h: innerHeight},
+  };
+}"""
+
+
+def check_layout(page: Any, counters: int) -> None:
+    """The checks of issue 10 item 2, for the board as it is shown now."""
+    page.evaluate("document.fonts.ready")
+    m = page.evaluate(MEASURE)
+    assert m["font"], "the bundled Noto Sans is loaded"
+    where = f"with {counters} counters"
+    # The newest call is the biggest thing on the wall, number and counter alike.
+    assert m["callout"]["number"] >= CALLOUT_CAP_PX, (where, m["callout"])
+    assert m["callout"]["counter"] >= CALLOUT_CAP_PX, (where, m["callout"])
+    assert min(m["callout"].values()) > 1.5 * m["biggestElsewhere"], (where, m)
+    assert len(m["rows"]) == counters, where
+    for row in m["rows"]:
+        assert row["ctr"] >= ROW_CAP_PX, (where, row)
+        if not row["paused"]:
+            assert row["num"] >= ROW_CAP_PX, (where, row)
+    # Nothing spills out of its box, and nothing leaves the screen.
+    for name, b in m["boxes"].items():
+        assert b["sw"] <= b["cw"] + 1 and b["sh"] <= b["ch"] + 1, (where, name, b)
+        assert b["left"] >= 0 and b["top"] >= 0, (where, name, b)
+        assert b["right"] <= m["page"]["w"] + 1 and b["bottom"] <= m["page"]["h"] + 1, (where, name)
+    callout = m["boxes"]["#callout"]
+    for name in ("#callout-number", ".callout-counter"):
+        inner = m["boxes"][name]
+        assert inner["left"] >= callout["left"] and inner["right"] <= callout["right"], (
+            where,
+            name,
+        )
+        assert inner["top"] >= callout["top"] and inner["bottom"] <= callout["bottom"], (
+            where,
+            name,
+        )
+    rows_box = m["boxes"]["#serving-rows"]
+    for row in m["rows"]:
+        b = row["box"]
+        assert b["sw"] <= b["cw"] + 1 and b["sh"] <= b["ch"] + 1, (where, row)
+        assert b["bottom"] <= rows_box["bottom"] + 1 and b["right"] <= rows_box["right"] + 1, (
+            where,
+            row,
+        )
+        for part in row["parts"]:
+            assert part["sw"] <= part["cw"] + 1, (where, row)
+            assert b["left"] <= part["left"] and part["right"] <= b["right"] + 1, (where, row)
+    assert m["page"]["sw"] <= m["page"]["w"] and m["page"]["sh"] <= m["page"]["h"], (where, m)
+
+
+def add_fields_and_counters(server: LiveServer, admin: requests.Session) -> None:
+    """Three fields with long names and counters 6 to 10, through the office setup page."""
+    import re
+
+    csrf = admin.headers["X-CSRF-Token"]
+
+    def setup_form(data: list[tuple[str, str]], done: str) -> None:
+        r = admin.post(server.url + "/admin/setup", data=[("csrf_token", csrf), *data], timeout=10)
+        assert r.status_code == 200 and done in r.text, r.text
+
+    for order, (code, prefix, name) in enumerate(LONG_FIELDS, start=20):
+        setup_form(
+            [
+                ("action", "field_add"),
+                ("code", code),
+                ("ticket_prefix", prefix),
+                ("name_vi", name),
+                ("sort_order", str(order)),
+                ("active", "1"),
+            ],
+            f"Đã thêm lĩnh vực {name}",
+        )
+    page = admin.get(server.url + "/admin/setup", timeout=10).text
+    ids = dict(
+        (prefix, fid)
+        for fid, prefix in re.findall(
+            r'form="counter-new" type="checkbox" name="fields" value="(\d+)"> ([A-Z]+) ·', page
+        )
+    )
+    served = {
+        6: ["N"],
+        7: ["V", "G"],
+        8: ["N", "V", "G"],
+        9: ["A", "B", "C", "D", "E", "H", "K", "N", "V", "G"],
+        10: ["G", "K"],
+    }
+    for number, prefixes in served.items():
+        setup_form(
+            [
+                ("action", "counter_add"),
+                ("number", str(number)),
+                ("name", f"Quầy {number}"),
+                *[("fields", ids[p]) for p in prefixes],
+            ],
+            f"Đã thêm quầy {number}",
+        )
+
+
+def test_the_board_is_readable_from_across_the_room_with_one_five_and_ten_counters(
+    live_server: LiveServer, browser: Any, screenshots_dir: Any
+) -> None:
+    admin = api_login(live_server, "admin")
+    services = dict(FIELD_OF_COUNTER)
+    post(admin, live_server, "/api/v1/counters/1/open")
+    for _ in range(3):
+        issue_ticket(live_server, "ho_tich")
+    post(admin, live_server, "/api/v1/counters/1/call-next")
+    page = open_board(browser, live_server, script=FAST_AUDIO)
+    check_layout(page, 1)
+
+    for counter in range(2, 6):
+        post(admin, live_server, f"/api/v1/counters/{counter}/open")
+        issue_ticket(live_server, services[counter])
+        if counter != 3:
+            post(admin, live_server, f"/api/v1/counters/{counter}/call-next")
+    post(admin, live_server, "/api/v1/counters/3/pause", {"reason": "Họp"})
+    for service in ("ho_tich", "chung_thuc", "dat_dai", "kinh_te", "kinh_te", "hoi_dap"):
+        issue_ticket(live_server, service)
+    # The calls of counters 2, 4 and 5 read out: the callout shows the newest again.
+    page.wait_for_function(
+        "() => window.lobbyCalls.length >= 3 && !window.lobbyAnnouncer.busy", timeout=60000
+    )
+    wait_board_shows_truth(page, live_server)
+    check_layout(page, 5)
+    page.screenshot(path=str(screenshots_dir / "board.png"))
+
+    add_fields_and_counters(live_server, admin)
+    services.update({6: "nong_nghiep", 7: "van_hoa", 8: "van_hoa", 9: "nong_nghiep"})
+    services[10] = "boi_thuong"
+    for counter in range(6, 11):
+        post(admin, live_server, f"/api/v1/counters/{counter}/open")
+        issue_ticket(live_server, services[counter])
+        issue_ticket(live_server, services[counter])
+        post(admin, live_server, f"/api/v1/counters/{counter}/call-next")
+    page.reload()
+    wait_live(page)
+    wait_board_shows_truth(page, live_server)
+    check_layout(page, 10)
+    page.screenshot(path=str(screenshots_dir / "board-10-counters.png"))
     page.context.close()

@@ -175,3 +175,104 @@ def test_a_transferred_phone_is_told_its_new_counter_and_its_place_there(
     to_phone = [p for _e, p, rooms in published.events if f"ticket:{mine['token']}" in rooms]
     assert to_phone and "Ghi chú" not in json.dumps(to_phone, ensure_ascii=False)
     assert "Ghi chú" not in client.get(f"/api/v1/tickets/{mine['token']}").get_data(as_text=True)
+
+
+def _board(app: Any) -> Any:
+    return socketio.test_client(app, auth={"device_token": device_token(app, "board")})
+
+
+def _fresh_snapshot(app: Any) -> dict[str, Any]:
+    """What a board sees on (re)connect."""
+    client = _board(app)
+    snap = _events(client, "snapshot")[0]
+    client.disconnect()
+    return snap  # type: ignore[no-any-return]
+
+
+def _counter(snap: dict[str, Any], number: int) -> dict[str, Any]:
+    return next(c for c in snap["counters"] if c["number"] == number)
+
+
+# What each staff action does to counter 1, which has called A001: the path, its body, and
+# whether counter 1 still holds A001 afterwards (and in which state).
+LET_GO = {
+    "finish": ("finish", {"outcome": "guided_only"}, None, "open"),
+    "no_show": ("no-show", {}, None, "open"),
+    "transfer_to_field": ("transfer", {"service": "dat_dai"}, None, "open"),
+    "transfer_to_counter": ("transfer", {"counter": 2}, None, "open"),
+    "pause": ("pause", {"reason": "Họp"}, "A001", "paused"),
+    "close": ("close", {}, "A001", "closed"),
+}
+
+
+@pytest.mark.parametrize("action", list(LET_GO))
+def test_a_board_is_told_the_moment_a_counter_stops_inviting_its_number_and_a_reconnect_agrees(
+    app: Any, action: str
+) -> None:
+    path, body, still_held, state = LET_GO[action]
+    issue(app.test_client(), app)
+    Staff(app, "canbo2").open_counter(2)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    ticket = officer.call_next(1).get_json()["ticket"]
+    before = _fresh_snapshot(app)
+    assert before["callout"]["number"] == "A001" and before["callout"]["counter"]["number"] == 1
+    assert _counter(before, 1)["current_called_at"] == before["callout"]["called_at"]
+    board = _board(app)
+    board.get_received()
+
+    if action == "finish":
+        assert officer.post(f"/api/v1/tickets/{ticket['id']}/start").status_code == 200
+    if path in ("pause", "close"):
+        r = officer.post(f"/api/v1/counters/1/{path}", body)
+    else:
+        r = officer.post(f"/api/v1/tickets/{ticket['id']}/{path}", body)
+    assert r.status_code == 200, r.get_json()
+
+    told = [e for e in _events(board, "counter_changed") if e["number"] == 1]
+    assert told, "the board must hear that counter 1 changed"
+    assert told[-1]["state"] == state
+    if action != "close":  # what a closed counter's ticket becomes is the counter's business
+        assert told[-1]["current"] == still_held
+    after = _fresh_snapshot(app)
+    # Nobody is invited any more: counter 1 let go of A001, or it is paused or closed.
+    assert after["callout"] is None
+    # The delta and the snapshot tell the same story about counter 1.
+    assert told[-1] == _counter(after, 1)
+    serving = [s["number"] for s in after["now_serving"] if s["counter"]["number"] == 1]
+    if action != "close":
+        assert serving == ([still_held] if still_held else [])
+
+
+def test_the_callout_falls_back_to_the_newest_call_a_counter_still_holds(
+    app: Any, clock: Any
+) -> None:
+    client = app.test_client()
+    issue(client, app, "ho_tich")
+    issue(client, app, "dat_dai")
+    issue(client, app, "dat_dai")
+    first, second = Staff(app, "canbo1"), Staff(app, "canbo2")
+    first.open_counter(1)
+    second.open_counter(2)
+    a = first.call_next(1).get_json()["ticket"]
+    clock.advance(seconds=30)
+    c = second.call_next(2).get_json()["ticket"]
+    snap = _fresh_snapshot(app)
+    assert (snap["callout"]["number"], snap["callout"]["counter"]["number"]) == (c["number"], 2)
+
+    clock.advance(seconds=30)
+    assert second.post(f"/api/v1/tickets/{c['id']}/no-show").status_code == 200
+    snap = _fresh_snapshot(app)
+    assert (snap["callout"]["number"], snap["callout"]["counter"]["number"]) == (a["number"], 1)
+
+    clock.advance(seconds=30)
+    d = second.call_next(2).get_json()["ticket"]
+    snap = _fresh_snapshot(app)
+    assert (snap["callout"]["number"], snap["callout"]["counter"]["number"]) == (d["number"], 2)
+
+    # A recall makes the older call the newest one again.
+    clock.advance(seconds=30)
+    assert first.post(f"/api/v1/tickets/{a['id']}/recall").status_code == 200
+    snap = _fresh_snapshot(app)
+    assert (snap["callout"]["number"], snap["callout"]["counter"]["number"]) == (a["number"], 1)
+    assert snap["callout"]["called_at"] == _counter(snap, 1)["current_called_at"]

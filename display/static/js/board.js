@@ -7,13 +7,16 @@ const frame = $("board");
 const TEXT = JSON.parse($("board-text").textContent);
 const TZ = frame.dataset.timezone || "Asia/Ho_Chi_Minh";
 const FLASH_MS = 8000; // how long a new call stays highlighted
-const RECENT_SHOWN = 6;
+const RECENT_SHOWN = 4;
+const ONE_COLUMN_ROWS = 5; // more counters than this: two columns of rows
 const CONNECT_GRACE_MS = 4000; // before the first connection, "connecting" is not yet "offline"
 
 // Calls as they arrived ({number, counter, recall}), for people and tests checking the order.
 window.lobbyCalls = [];
 
 let state = null;
+let callSeq = 0; // calls in the order they arrived: a later call is newer than any snapshot's
+let speaking = { number: null, counter: null }; // the call being read out (while announcer.busy)
 let clockOffset = 0;
 const flashTimers = new Map();
 
@@ -21,7 +24,12 @@ const flashTimers = new Map();
 
 const soundOff = $("sound-off");
 const announcer = new Announcer({
-  onStart: (item) => showCallout(item.number, item.counter),
+  // The callout follows the voice, but only while that counter still holds the number.
+  onStart: (item) => {
+    speaking = { number: item.number, counter: item.counter };
+    if (invites(item.counter, item.number)) showCallout(item.number, item.counter);
+    else showNewestHeld();
+  },
   onBlocked: () => {
     soundOff.hidden = false;
   },
@@ -52,11 +60,14 @@ if (silence) {
 
 function applySnapshot(snap) {
   const counters = new Map();
-  for (const c of snap.counters || []) counters.set(c.number, { ...c });
+  for (const c of snap.counters || []) counters.set(c.number, { ...c, seq: 0 });
   const serving = new Map((snap.now_serving || []).map((s) => [s.counter.number, s]));
   for (const [number, c] of counters) {
     const s = serving.get(number);
-    if (s) c.current = s.number;
+    if (s) {
+      c.current = s.number;
+      c.current_called_at = c.current_called_at || s.called_at;
+    }
   }
   state = {
     office: snap.office || {},
@@ -72,8 +83,12 @@ function applySnapshot(snap) {
   }
   render();
   if (!announcer.busy) {
-    const last = state.recent[0];
-    showCallout(last ? last.number : null, last ? last.counter.number : null);
+    // The server's own choice ("callout": the newest call an open counter still holds), so a
+    // reconnect shows what the events showed; derived here for a server that does not send it.
+    const call = "callout" in snap ? snap.callout : newestHeldCall();
+    setCallout(call ? call.number : null, call ? call.counter.number : null);
+  } else {
+    refreshCallout();
   }
 }
 
@@ -82,16 +97,20 @@ function onCall(ev, recall) {
   const counter = state.counters.get(ev.counter.number);
   if (!counter) return; // a counter this board does not show
   counter.current = ev.number;
+  counter.current_called_at = ev.called_at;
+  counter.seq = ++callSeq;
   state.recent = [
     { number: ev.number, service: ev.service, counter: ev.counter, called_at: ev.called_at },
     ...state.recent.filter((r) => r.number !== ev.number),
   ].slice(0, 10);
   window.lobbyCalls.push({ number: ev.number, counter: ev.counter.number, recall });
   render();
-  flashRow(ev.counter.number);
+  flashRow(ev.counter.number, ev.number);
   const audio = (ev.announcement && ev.announcement.audio) || [];
   announcer.enqueue({ urls: audio, number: ev.number, counter: ev.counter.number });
-  if (announcer.blocked) showCallout(ev.number, ev.counter.number);
+  if (announcer.blocked && invites(ev.counter.number, ev.number)) {
+    showCallout(ev.number, ev.counter.number);
+  }
 }
 
 function onCounterChanged(ev) {
@@ -99,14 +118,40 @@ function onCounterChanged(ev) {
   const number = ev.number ?? ev.counter;
   const counter = state.counters.get(number);
   if (!counter) return;
+  const before = counter.current;
   Object.assign(counter, ev, { number });
+  // A number the board did not hear being called is ordered by the server's exact time.
+  if (counter.current !== before) counter.seq = 0;
   render();
+  refreshCallout();
 }
 
 function onWaiting(ev) {
   if (!state || !ev || !(ev.service in state.waiting)) return;
   state.waiting[ev.service] = ev.waiting;
   renderWaiting();
+}
+
+// --- what the counters hold now ----------------------------------------------------------------
+
+/** Whether this counter invites this number right now: it holds it and is open. */
+function invites(counterNumber, number) {
+  const c = state && state.counters.get(counterNumber);
+  return Boolean(c && number && c.state === "open" && c.current === number);
+}
+
+/** The newest call an open counter still holds: the same rule as the server's `callout` (its
+ * times are to the microsecond, in the office's time zone, so they compare as text; a tie goes to
+ * the lower counter number), except that calls heard live are newer, in the order they came. */
+function newestHeldCall() {
+  let best = null;
+  for (const c of state.counters.values()) {
+    if (!invites(c.number, c.current)) continue;
+    const key = [c.seq || 0, c.current_called_at || ""];
+    const newer = !best || key[0] > best.key[0] || (key[0] === best.key[0] && key[1] > best.key[1]);
+    if (newer) best = { number: c.current, counter: { number: c.number }, key };
+  }
+  return best;
 }
 
 // --- rendering --------------------------------------------------------------------------------
@@ -140,28 +185,35 @@ function caption(counter) {
 function renderServing() {
   const list = $("serving-rows");
   const shown = [...state.counters.values()]
-    .filter((c) => c.state === "open" || c.state === "paused" || c.current)
+    .filter((c) => c.state === "open" || c.state === "paused")
     .sort((a, b) => a.number - b.number);
   const keep = new Set(shown.map((c) => String(c.number)));
   for (const row of [...list.children]) {
     if (!keep.has(row.dataset.counter)) row.remove();
   }
-  const scale = shown.length <= 5 ? 1 : Math.max(0.42, 5 / shown.length);
-  list.style.setProperty("--scale", String(scale));
+  // Up to five counters in one column; up to ten in two at the same size; beyond, smaller.
+  const dense = shown.length > ONE_COLUMN_ROWS;
+  const perColumn = dense ? Math.ceil(shown.length / 2) : ONE_COLUMN_ROWS;
+  list.closest(".serving").classList.toggle("dense", dense);
+  list.style.setProperty("--rows", String(Math.max(perColumn, 1)));
+  list.style.setProperty("--scale", String(Math.min(1, ONE_COLUMN_ROWS / perColumn)));
   let previous = null;
   for (const c of shown) {
     let row = list.querySelector(`li[data-counter="${c.number}"]`);
     if (!row) {
       row = el("li");
       row.dataset.counter = String(c.number);
-      row.append(el("span", "num"));
+      row.append(el("span", "num big"));
       const ctr = el("span", "ctr");
-      ctr.append(el("b", "ctr-num"), el("span", "ctr-caption"));
+      ctr.append(el("b", "ctr-num big"), el("span", "ctr-caption"));
       row.append(ctr);
     }
     const paused = c.state === "paused";
+    // A highlight belongs to a number: it goes the moment the counter no longer invites it.
+    if (row.dataset.flash && !invites(c.number, row.dataset.flash)) stopFlash(row, c.number);
     row.classList.toggle("is-paused", paused);
     row.classList.toggle("idle", !paused && !c.current);
+    row.classList.toggle("priority", Boolean(c.priority));
     row.querySelector(".num").textContent = paused ? TEXT.paused : c.current || TEXT.idle;
     row.querySelector(".ctr-num").textContent = String(c.number);
     const cap = row.querySelector(".ctr-caption");
@@ -174,6 +226,24 @@ function renderServing() {
     previous = row;
   }
   $("serving-empty").hidden = shown.length > 0;
+  for (const num of list.querySelectorAll(".num")) fitWidth(num);
+}
+
+function refit() {
+  for (const node of document.querySelectorAll("#serving-rows .num, #callout .big")) fitWidth(node);
+}
+// Widths measured with a fallback font are wrong once the board's own font has loaded.
+document.fonts.addEventListener("loadingdone", refit);
+document.fonts.ready.then(refit);
+window.addEventListener("resize", refit);
+
+/** A number wider than its place (a long prefix, a four-digit number) is drawn smaller. */
+function fitWidth(node) {
+  node.style.setProperty("--fit", "1");
+  if (node.scrollWidth > node.clientWidth + 1) {
+    const fit = Math.max(0.5, (node.clientWidth / node.scrollWidth) * 0.98);
+    node.style.setProperty("--fit", fit.toFixed(3));
+  }
 }
 
 function renderRecent() {
@@ -190,7 +260,6 @@ function renderRecent() {
 function renderWaiting() {
   const list = $("waiting-list");
   list.replaceChildren();
-  list.dataset.cols = state.services.length > 8 ? "3" : "2";
   for (const s of state.services) {
     if (!(s.code in state.waiting)) continue;
     const li = el("li");
@@ -202,30 +271,69 @@ function renderWaiting() {
   }
 }
 
-function flashRow(counterNumber) {
+function stopFlash(row, counterNumber) {
+  row.classList.remove("flash");
+  delete row.dataset.flash;
+  clearTimeout(flashTimers.get(counterNumber));
+  flashTimers.delete(counterNumber);
+}
+
+function flashRow(counterNumber, number) {
   const row = $("serving-rows").querySelector(`li[data-counter="${counterNumber}"]`);
-  if (!row) return;
+  if (!row || !invites(counterNumber, number)) return;
+  row.dataset.flash = number;
   row.classList.remove("flash");
   void row.offsetWidth; // restart the blink when the same counter calls again
   row.classList.add("flash");
   clearTimeout(flashTimers.get(counterNumber));
   flashTimers.set(
     counterNumber,
-    setTimeout(() => row.classList.remove("flash"), FLASH_MS),
+    setTimeout(() => stopFlash(row, counterNumber), FLASH_MS),
   );
 }
 
 let calloutTimer = null;
-function showCallout(number, counterNumber) {
+let callout = { number: null, counter: null };
+
+/** Show a call in the callout without blinking (or "—" for none). */
+function setCallout(number, counterNumber) {
   const box = $("callout");
+  if (number !== callout.number || counterNumber !== callout.counter) {
+    box.classList.remove("flash");
+    clearTimeout(calloutTimer);
+  }
+  callout = { number: number || null, counter: number ? counterNumber : null };
+  box.classList.toggle("empty", !number);
   $("callout-number").textContent = number || TEXT.idle;
-  $("callout-counter").textContent = counterNumber ? String(counterNumber) : TEXT.idle;
+  $("callout-counter").textContent = number ? String(counterNumber) : TEXT.idle;
+  fitWidth($("callout-number"));
+  fitWidth($("callout-counter"));
+}
+
+/** A new call (or a recall): shown and blinking for a few seconds. */
+function showCallout(number, counterNumber) {
+  setCallout(number, counterNumber);
   if (!number) return;
+  const box = $("callout");
   box.classList.remove("flash");
   void box.offsetWidth;
   box.classList.add("flash");
   clearTimeout(calloutTimer);
   calloutTimer = setTimeout(() => box.classList.remove("flash"), FLASH_MS);
+}
+
+/** After a counter changed: the newest call an open counter still holds (what the server's
+ * snapshot would say), or none; only the call being read out right now, if still held, stays. */
+function refreshCallout() {
+  const readingOut =
+    announcer.busy && speaking.number === callout.number && speaking.counter === callout.counter;
+  if (!state || (readingOut && invites(callout.counter, callout.number))) return;
+  showNewestHeld();
+}
+
+function showNewestHeld() {
+  const call = newestHeldCall();
+  setCallout(call ? call.number : null, call ? call.counter.number : null);
 }
 
 // --- clock ------------------------------------------------------------------------------------
