@@ -237,6 +237,13 @@ class Referee:
         board = self.http.get(self.server.url + "/api/v1/board", timeout=10).json()
         shown = {row["counter"]["number"]: row["number"] for row in board["now_serving"]}
         assert shown == want_board, f"board API after {self.log[-1]}"
+        # The callout invites the newest call a counter still holds, and nothing else.
+        held = [self.day.tickets[tid] for tid in self.day.holding.values() if tid is not None]
+        newest = max(held, key=lambda t: t.called_at or t.issued_at, default=None)
+        callout = board.get("callout")
+        seen = (callout["number"], callout["counter"]["number"]) if callout else None
+        want = (newest.number, newest.counter) if newest else None
+        assert seen == want, f"callout after {self.log[-1]}"
         # The ticket this step touched, as its phone page reads it.
         if t is not None:
             view = self.http.get(f"{self.server.url}/api/v1/tickets/{t.token}", timeout=10).json()
