@@ -13,7 +13,7 @@ from api.openapi import IDEM, STAFF, error_responses, json_content, json_respons
 from api.views import _staff, bp, idempotent, json_body
 from core.dossiers import DossierAction, RatingLevel
 from core.errors import InvalidRequest, NotFound
-from lobby import dossiers, stats
+from lobby import dossiers, inputs, stats
 from lobby.auth import require_device, require_staff
 from lobby.extensions import limiter, lookup_limit, public_limit
 
@@ -109,13 +109,18 @@ def _import_rows() -> list[dict[str, Any]]:
                 continue
             try:
                 item = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 item = {"__error__": f"dòng {n} không phải JSON"}
             rows.append(
                 item
                 if isinstance(item, dict)
                 else {"__error__": f"dòng {n} không phải đối tượng JSON"}
             )
+    for n, row in enumerate(rows, start=1):
+        try:
+            inputs.check_json(row)  # NUL, broken Unicode, huge numbers: that row fails alone
+        except InvalidRequest as exc:
+            rows[n - 1] = {"__error__": f"dòng {n}: {exc.message}"}
     if len(rows) > MAX_IMPORT_ROWS:
         raise InvalidRequest(f"Tối đa {MAX_IMPORT_ROWS} dòng mỗi lần nhập.")
     return rows
