@@ -133,6 +133,8 @@ def import_dossier_changes() -> Response:
     from core.errors import DomainError
 
     rows = _import_rows()
+    if not rows:
+        raise InvalidRequest("Không có dòng nào để nhập (JSON lines hoặc CSV có dòng tiêu đề).")
     applied = 0
     failed = []
     user = _staff()
@@ -270,19 +272,16 @@ def openapi_paths() -> dict[str, Any]:
                             "required": ["procedure", "applicant"],
                             "properties": {
                                 "ticket_id": {"type": "integer"},
-                                "procedure": {"type": "string"},
+                                "procedure": {"type": "string", "minLength": 1},
                                 "applicant": {
                                     "type": "object",
                                     "required": ["full_name"],
                                     "properties": {
-                                        k: {"type": "string"}
-                                        for k in (
-                                            "full_name",
-                                            "id_number",
-                                            "phone",
-                                            "email",
-                                            "address",
-                                        )
+                                        "full_name": {"type": "string", "minLength": 1},
+                                        **{
+                                            k: {"type": "string"}
+                                            for k in ("id_number", "phone", "email", "address")
+                                        },
                                     },
                                 },
                                 "components": {"type": "array"},
@@ -384,8 +383,8 @@ def openapi_paths() -> dict[str, Any]:
                             "type": "object",
                             "required": ["code", "pin"],
                             "properties": {
-                                "code": {"type": "string"},
-                                "pin": {"type": "string"},
+                                "code": {"type": "string", "minLength": 1},
+                                "pin": {"type": "string", "minLength": 1},
                             },
                         }
                     ),
@@ -403,8 +402,8 @@ def openapi_paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/x-ndjson": {"schema": {"type": "string"}},
-                        "text/csv": {"schema": {"type": "string"}},
+                        "application/x-ndjson": {"schema": {"type": "string", "minLength": 1}},
+                        "text/csv": {"schema": {"type": "string", "minLength": 1}},
                     },
                 },
                 "responses": {

@@ -77,7 +77,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["service"],
         "properties": {
-            "service": {"type": "string"},
+            "service": {"type": "string", "minLength": 1},
             "priority": {
                 "type": ["string", "null"],
                 "enum": [None, "elderly", "disabled", "pregnant", "meritorious"],
@@ -280,7 +280,8 @@ def _counter_op(
         "responses": {**_ok(ok), **_errors(400, 401, 403, 404, 409, 422, *extra)},
     }
     if body is not None:
-        op["requestBody"] = json_content(body)
+        # A body with required fields is itself required (finish without a body is a 422).
+        op["requestBody"] = {"required": bool(body.get("required")), **json_content(body)}
     return op
 
 
@@ -379,7 +380,7 @@ def openapi_document() -> dict[str, Any]:
                 {
                     "type": "object",
                     "required": ["number"],
-                    "properties": {"number": {"type": "string"}},
+                    "properties": {"number": {"type": "string", "minLength": 1}},
                 },
             )
         },
@@ -416,7 +417,12 @@ def openapi_document() -> dict[str, Any]:
                 "Transfer to a field or a counter, keeping number and issue time",
                 {
                     "type": "object",
-                    "properties": {"service": {"type": "string"}, "counter": {"type": "integer"}},
+                    "properties": {
+                        "service": {"type": "string", "minLength": 1},
+                        "counter": {"type": "integer"},
+                    },
+                    # Exactly one destination: a field or a counter.
+                    "oneOf": [{"required": ["service"]}, {"required": ["counter"]}],
                 },
             )
         },
