@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import MAXYEAR, MINYEAR, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -23,11 +24,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.local import LocalProxy
 
 from core.deadlines import TIMELINESS_LABELS_VI, Timeliness
 from core.dossiers import ID_TYPE_LABELS, STATUS_LABELS, DossierAction, DossierStatus
 from core.errors import DomainError
-from lobby import dossiers, services, stats
+from lobby import dossiers, inputs, services, stats
 from lobby.auth import current_principal
 from lobby.extensions import db
 from lobby.models import DossierEvent, Field, Procedure, StaffUser
@@ -222,7 +224,7 @@ def _receipt_page(code: str, pin: str | None = None, *, reprint: bool = False) -
 
 @bp.route("/admin/dossiers/new", methods=["GET", "POST"])
 def dossier_new() -> Any:
-    ticket_id = request.values.get("ticket", type=int)
+    ticket_id = request.values.get("ticket", type=inputs.int64)
     ticket = services.ticket_by_id(ticket_id) if ticket_id else None
     form = request.form
     error = None
@@ -388,10 +390,18 @@ def refusal() -> str:
     )
 
 
+def _request_office() -> Any:
+    """The office, read once per request and only when a page uses it."""
+    if "lobby_office" not in g:
+        g.lobby_office = services.office()
+    return g.lobby_office
+
+
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
+    # Lazy: an error page (404 on an empty database, 503 in an outage) never reads the database.
     return {
-        "office": services.office(),
+        "office": LocalProxy(_request_office),
         "STATUS_LABELS": {s.name.lower(): lab for s, lab in STATUS_LABELS.items()},
         "TIMELINESS": {t.value: TIMELINESS_LABELS_VI[t] for t in Timeliness},
         "DossierStatus": DossierStatus,
@@ -406,6 +416,8 @@ def calendar() -> Any:
 
     user = _user()
     year = request.args.get("year", type=int) or services.today(services.office()).year
+    if not MINYEAR < year < MAXYEAR:  # ?year=-5: the calendar has no such year
+        abort(404)
     if request.method == "POST":
         if user.role not in ("admin", "leader"):
             abort(403)

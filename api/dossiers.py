@@ -14,7 +14,7 @@ from api.openapi import IDEM, STAFF, error_responses, json_content, json_respons
 from api.views import _staff, bp, idempotent, json_body
 from core.dossiers import DossierAction, IdType, RatingLevel
 from core.errors import InvalidRequest, NotFound
-from lobby import dossiers, stats
+from lobby import dossiers, inputs, stats
 from lobby.auth import require_device, require_staff
 from lobby.errors import error_response
 from lobby.extensions import limiter, lookup_limit, public_limit
@@ -124,13 +124,18 @@ def _import_rows() -> list[dict[str, Any]]:
                 continue
             try:
                 item = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 item = {"__error__": f"dòng {n} không phải JSON"}
             rows.append(
                 item
                 if isinstance(item, dict)
                 else {"__error__": f"dòng {n} không phải đối tượng JSON"}
             )
+    for n, row in enumerate(rows, start=1):
+        try:
+            inputs.check_json(row)  # NUL, broken Unicode, huge numbers: that row fails alone
+        except InvalidRequest as exc:
+            rows[n - 1] = {"__error__": f"dòng {n}: {exc.message}"}
     if len(rows) > MAX_IMPORT_ROWS:
         raise InvalidRequest(f"Tối đa {MAX_IMPORT_ROWS} dòng mỗi lần nhập.")
     return rows
@@ -143,6 +148,8 @@ def import_dossier_changes() -> Response:
     from core.errors import DomainError
 
     rows = _import_rows()
+    if not rows:
+        raise InvalidRequest("Không có dòng nào để nhập (JSON lines hoặc CSV có dòng tiêu đề).")
     applied = 0
     failed = []
     user = _staff()
@@ -280,20 +287,15 @@ def openapi_paths() -> dict[str, Any]:
                             "required": ["procedure", "applicant"],
                             "properties": {
                                 "ticket_id": {"type": "integer"},
-                                "procedure": {"type": "string"},
+                                "procedure": {"type": "string", "minLength": 1},
                                 "applicant": {
                                     "type": "object",
                                     "required": ["full_name"],
                                     "properties": {
+                                        "full_name": {"type": "string", "minLength": 1},
                                         **{
                                             k: {"type": "string"}
-                                            for k in (
-                                                "full_name",
-                                                "id_number",
-                                                "phone",
-                                                "email",
-                                                "address",
-                                            )
+                                            for k in ("id_number", "phone", "email", "address")
                                         },
                                         "id_type": {
                                             "enum": [t.value for t in IdType],
@@ -443,8 +445,8 @@ def openapi_paths() -> dict[str, Any]:
                             "type": "object",
                             "required": ["code", "pin"],
                             "properties": {
-                                "code": {"type": "string"},
-                                "pin": {"type": "string"},
+                                "code": {"type": "string", "minLength": 1},
+                                "pin": {"type": "string", "minLength": 1},
                             },
                         }
                     ),
@@ -462,8 +464,8 @@ def openapi_paths() -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/x-ndjson": {"schema": {"type": "string"}},
-                        "text/csv": {"schema": {"type": "string"}},
+                        "application/x-ndjson": {"schema": {"type": "string", "minLength": 1}},
+                        "text/csv": {"schema": {"type": "string", "minLength": 1}},
                     },
                 },
                 "responses": {

@@ -83,7 +83,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["service"],
         "properties": {
-            "service": {"type": "string"},
+            "service": {"type": "string", "minLength": 1},
             "priority": {
                 "type": ["string", "null"],
                 "enum": [None, "elderly", "disabled", "pregnant", "meritorious"],
@@ -326,7 +326,8 @@ def _counter_op(
         "responses": {**_ok(ok), **_errors(400, 401, 403, 404, 409, 422, *extra)},
     }
     if body is not None:
-        op["requestBody"] = json_content(body)
+        # A body with required fields is itself required (finish without a body is a 422).
+        op["requestBody"] = {"required": bool(body.get("required")), **json_content(body)}
     return op
 
 
@@ -425,7 +426,7 @@ def openapi_document() -> dict[str, Any]:
                 {
                     "type": "object",
                     "required": ["number"],
-                    "properties": {"number": {"type": "string"}},
+                    "properties": {"number": {"type": "string", "minLength": 1}},
                 },
             )
         },
@@ -467,10 +468,12 @@ def openapi_document() -> dict[str, Any]:
                 {
                     "type": "object",
                     "properties": {
-                        "service": {"type": "string"},
+                        "service": {"type": "string", "minLength": 1},
                         "counter": {"type": "integer"},
                         "note": {"type": "string", "maxLength": 200},
                     },
+                    # Exactly one destination: a field or a counter.
+                    "oneOf": [{"required": ["service"]}, {"required": ["counter"]}],
                 },
             )
         },

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.openapi import openapi_document
 from core.errors import InvalidRequest
-from lobby import services
+from lobby import inputs, services
 from lobby.auth import current_device, current_principal, require_device, require_staff
 from lobby.extensions import csrf, db, issue_limit, limiter, public_limit
 from lobby.models import IdempotencyRecord
@@ -30,7 +30,8 @@ class BadRequest(InvalidRequest):
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; an empty body counts as {}."""
+    """The request's JSON object; an empty body counts as {}. Hostile JSON (too deep, NUL,
+    broken Unicode, integers beyond 64 bits) is refused here for every route (lobby.inputs)."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
@@ -38,6 +39,9 @@ def json_body() -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.") from None
+    except RecursionError:
+        raise BadRequest("Nội dung JSON lồng nhau quá sâu.") from None
+    inputs.check_json(data)
     if not isinstance(data, dict):
         raise InvalidRequest("Nội dung phải là một đối tượng JSON.")
     return data
@@ -230,7 +234,7 @@ def board() -> Response:
         from lobby.models import Device
 
         try:
-            device = db.session.get(Device, int(board_id))
+            device = db.session.get(Device, inputs.int64(board_id))
         except ValueError:
             device = None
         if device is None or device.kind != "board":

@@ -20,7 +20,7 @@ def create_app(
     publisher: Any = None,
 ) -> Flask:
     """Build the app: config, database, clock, publisher, printing, blueprints."""
-    from lobby import config, errors
+    from lobby import config, errors, inputs
     from lobby.extensions import babel, csrf, db, limiter, socketio
     from lobby.realtime import SocketPublisher, queue_options
     from lobby.services import LobbyContext
@@ -100,6 +100,7 @@ def create_app(
 
     webhooks.init_app(app)
     errors.register(app)
+    inputs.register(app)  # before the blueprints: their <int:…> routes use its converter
     _register_blueprints(app)
 
     from lobby import cli

@@ -17,6 +17,7 @@ from socketio.manager import Manager
 from socketio.redis_manager import redis
 
 from lobby.extensions import db, socketio
+from lobby.inputs import bad_text
 
 log = logging.getLogger(__name__)
 
@@ -377,6 +378,10 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
     from lobby.auth import Principal, principal_from_session, principal_from_token
 
     auth = auth if isinstance(auth, dict) else {}
+    if any(isinstance(v, str) and bad_text(v) for v in auth.values()):
+        raise ConnectionRefusedError(
+            {"error": "bad_request", "message": "Thông tin kết nối có ký tự không hợp lệ."}
+        )
     if auth.get("ticket"):
         ticket = services.ticket_by_token(str(auth["ticket"]))
         if ticket is None:
@@ -440,7 +445,7 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
     rooms = [LOBBY_ROOM, STAFF_ROOM]
     wanted = auth.get("counter")
     if wanted is not None:
-        counter = services.counter_for_staff(principal.user, int(wanted))
+        counter = services.counter_for_staff(principal.user, wanted)
         rooms += [counter_room(counter.number)] + [service_room(f.code) for f in counter.fields]
         return rooms, "counter", counter.number
     return rooms, "staff", None
@@ -486,7 +491,7 @@ def _on_disconnect(*_reason: Any) -> None:
 @socketio.on("join")
 def _on_join(data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Clients may only join rooms their credentials allowed on connect (e.g. after a leave)."""
-    room = (data or {}).get("room")
+    room = data.get("room") if isinstance(data, dict) else None
     if room not in session.get("socket_rooms", []):
         return {"ok": False, "error": "forbidden"}
     join_room(room)
@@ -495,7 +500,7 @@ def _on_join(data: dict[str, Any] | None = None) -> dict[str, Any]:
 
 @socketio.on("leave")
 def _on_leave(data: dict[str, Any] | None = None) -> dict[str, Any]:
-    room = (data or {}).get("room")
+    room = data.get("room") if isinstance(data, dict) else None
     if isinstance(room, str):
         leave_room(room)
     return {"ok": True}

@@ -29,6 +29,7 @@ from core.tickets import (
 )
 from lobby import realtime
 from lobby.extensions import db
+from lobby.inputs import int64
 from lobby.models import (
     Counter,
     Device,
@@ -224,7 +225,7 @@ _COUNTER_BY_NUMBER = {False: _COUNTER, True: _COUNTER.with_for_update()}
 
 def counter_by_number(o: Office, number: Any, *, lock: bool = False) -> Counter:
     try:
-        n = int(number)
+        n = int64(number)
     except (TypeError, ValueError):
         raise InvalidRequest("Số quầy không hợp lệ.", field="counter") from None
     found = db.session.scalar(_COUNTER_BY_NUMBER[lock], {"office": o.id, "number": n})
@@ -550,7 +551,10 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
         )
     with transaction() as tx:
         o = office_ref()
-        f = field_ref(o, service)
+        try:
+            f = field_ref(o, service)
+        except NotFound as exc:  # a code the body names, not a resource in the path (API.md)
+            raise InvalidRequest(exc.message, field="service") from None
         now_local = local_now(o)
         day = now_local.date()
         ensure_open(

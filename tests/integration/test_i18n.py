@@ -73,7 +73,7 @@ def test_domain_errors_raised_deep_in_the_services_are_english_too(app: Any) -> 
     bad = app.test_client().post(
         "/api/v1/tickets", json={"service": "nope"}, headers={**kiosk_headers(app), **EN}
     )
-    assert bad.status_code == 404 and bad.get_json()["message"] == "No such service."
+    assert bad.status_code == 422 and bad.get_json()["message"] == "No such service."
 
 
 # --- pages are Vietnamese unless ?lang=en, remembered in a cookie -------------------------------
