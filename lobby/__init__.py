@@ -90,10 +90,11 @@ def create_app(
         reference=RefCache(float(app.config.get("LOBBY_REFERENCE_TTL", 5))),
     )
 
-    from lobby import webhooks
+    from lobby import security, webhooks
 
     webhooks.init_app(app)
     errors.register(app)
+    security.init_app(app)
     _register_blueprints(app)
 
     from lobby import cli
