@@ -117,6 +117,7 @@ def dashboard() -> str:
         due=dossiers.due_lists(_user()),
         user=_user(),
         office=services.office(),
+        takeovers=stats.counter_takeovers(start, end),
     )
 
 
@@ -551,6 +552,7 @@ def staff() -> Any:
                         form.get("name"),
                         printer=form.get("printer"),
                         counter=form.get("counter"),
+                        from_web=True,
                     )
                 else:
                     device, token = accounts.new_device_token(form.get("id"))

@@ -96,11 +96,12 @@ def create_app(
         reference=RefCache(float(app.config.get("LOBBY_REFERENCE_TTL", 5))),
     )
 
-    from lobby import webhooks
+    from lobby import security, webhooks
 
     webhooks.init_app(app)
     errors.register(app)
     inputs.register(app)  # before the blueprints: their <int:…> routes use its converter
+    security.init_app(app)
     _register_blueprints(app)
 
     from lobby import cli

@@ -164,9 +164,15 @@ def reset_password(user_id: Any) -> tuple[StaffUser, str]:
 
 
 def create_device(
-    kind: Any, name: Any, *, printer: str | None = None, counter: Any = None
+    kind: Any,
+    name: Any,
+    *,
+    printer: str | None = None,
+    counter: Any = None,
+    from_web: bool = False,
 ) -> tuple[Device, str]:
-    """A kiosk, board or tablet and its token (shown once, stored hashed)."""
+    """A kiosk, board or tablet and its token (shown once, stored hashed). `from_web`: the
+    printer URL comes from the web admin, which may not name any file (printers.backends)."""
     if kind not in DEVICE_KINDS:
         raise InvalidRequest(
             "Loại thiết bị không hợp lệ.", field="kind", allowed=list(DEVICE_KINDS)
@@ -176,10 +182,27 @@ def create_device(
         raise InvalidRequest("Cần nhập tên thiết bị.", field="name")  # translated, unlike f-strings
     printer = (printer or "").strip() or None
     if printer:
-        from printers.backends import validate_printer_url
+        from flask import current_app
+
+        from printers.backends import (
+            PrinterNotAllowed,
+            validate_printer_url,
+            validate_web_printer_url,
+        )
 
         try:
-            printer = validate_printer_url(printer)
+            if from_web:
+                printer = validate_web_printer_url(printer, current_app.instance_path)
+            else:
+                printer = validate_printer_url(printer)
+        except PrinterNotAllowed:
+            raise InvalidRequest(
+                "Từ trang quản trị chỉ đặt được máy in mạng (network://), USB (usb://), cổng"
+                " nối tiếp (serial:///dev/tty…), CUPS (cups://) hoặc máy in qua phần mềm in trên"
+                " máy kiosk (agent://); file:// chỉ ghi vào thư mục instance của hệ thống."
+                " Loại khác đặt bằng dòng lệnh (flask devices create --printer).",
+                field="printer",
+            ) from None
         except ValueError as exc:
             raise InvalidRequest(str(exc), field="printer") from None
     token = new_token(DEVICE_TOKEN_PREFIX)

@@ -6,17 +6,18 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import DomainError, Forbidden
 from lobby.extensions import db
-from lobby.models import ApiToken, Device, StaffUser
+from lobby.models import ApiToken, Device, LoginThrottle, StaffUser
 
 DEVICE_COOKIE = "lobby_device"
 DEVICE_TOKEN_PREFIX = "dv_"
@@ -59,6 +60,120 @@ def password_stamp(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
+# --- signing in and out ----------------------------------------------------------------------
+
+LOGIN_FAILURES_BEFORE_LOCK = 10
+LOGIN_LOCK = timedelta(minutes=15)
+# A session's last-seen time is written back at most this often, so a busy counter does not
+# get a new cookie on every call; a session idle for LOBBY_SESSION_IDLE_SECONDS by the office's
+# clock ends (and its cookie expires PERMANENT_SESSION_LIFETIME after it was last written).
+SEEN_REFRESH = 15 * 60
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+class AccountLocked(Exception):
+    """Too many wrong passwords for this username: refused for LOGIN_LOCK."""
+
+
+def _now() -> datetime:
+    return _ctx().clock.now()  # type: ignore[no-any-return]
+
+
+def _password_or_dummy(user: StaffUser | None, password: str) -> bool:
+    """Check the password against the account's hash, or against a dummy hash made the same
+    way when there is no such (active) account: both answers take the same time."""
+    if user is not None and user.active:
+        return password_matches(user, password)
+    method = current_app.config.get("LOBBY_PASSWORD_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(16))
+    check_password_hash(_DUMMY_HASHES[method], password)
+    return False
+
+
+def _throttle_row(username: str) -> LoginThrottle | None:
+    return db.session.get(LoginThrottle, username)
+
+
+def _count_failure(username: str) -> None:
+    """One more wrong password for `username` (known or not): the tenth locks it."""
+    from lobby.tx import insert_for, transaction
+
+    table = LoginThrottle.__table__
+    with transaction():
+        insert = insert_for(db.engine.dialect.name)(table).values(username=username, failures=1)
+        failures = db.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[table.c.username], set_={"failures": table.c.failures + 1}
+            ).returning(table.c.failures)
+        ).scalar_one()
+        if failures >= LOGIN_FAILURES_BEFORE_LOCK:
+            db.session.execute(
+                update(table)
+                .where(table.c.username == username)
+                .values(failures=0, locked_until=_now() + LOGIN_LOCK)
+            )
+
+
+def authenticate(username: str, password: str) -> StaffUser | None:
+    """The active account with this username and password, else None (in the same time
+    whether the username exists or not). Raise AccountLocked after too many failures."""
+    usable = 0 < len(username) <= 80 and "\x00" not in username
+    if usable:
+        throttle = _throttle_row(username)
+        if throttle is not None and throttle.locked_until and throttle.locked_until > _now():
+            raise AccountLocked(username)
+    user = (
+        db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if usable
+        else None
+    )
+    if _password_or_dummy(user, password):
+        if _throttle_row(username) is not None:
+            from lobby.tx import transaction
+
+            with transaction():
+                db.session.execute(
+                    delete(LoginThrottle.__table__).where(
+                        LoginThrottle.__table__.c.username == username
+                    )
+                )
+        return user
+    if usable:
+        _count_failure(username)
+    return None
+
+
+def start_session(user: StaffUser) -> None:
+    """Sign `user` in on this browser: a fresh session (the page's CSRF token kept)."""
+    csrf_raw = session.get("csrf_token")
+    session.clear()
+    if csrf_raw:  # keep the page's CSRF token valid across sign-in
+        session["csrf_token"] = csrf_raw
+    session["user_id"] = user.id
+    session["pw"] = password_stamp(user.password_hash)
+    session["ep"] = user.session_epoch or 0
+    session["seen"] = int(_now().timestamp())
+    session.permanent = True
+
+
+def end_session() -> None:
+    """Sign out: the account's session epoch moves on, so this cookie (and any copy of it, and
+    the account's sessions on other browsers) no longer signs anyone in."""
+    from lobby.tx import transaction
+
+    principal = principal_from_session()
+    if principal is not None:
+        with transaction():
+            db.session.execute(
+                update(_USERS)
+                .where(_USERS.c.id == principal.user.id)
+                .values(session_epoch=_USERS.c.session_epoch + 1)
+            )
+        _reference().clear()
+    session.clear()
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller of a request or a socket connection. `user` and `device` are read-only rows
@@ -90,10 +205,14 @@ _DEVICE_BY_HASH = select(_DEVICES).where(_DEVICES.c.token_hash == bindparam("dig
 _USER_BY_ID = select(_USERS).where(_USERS.c.id == bindparam("id"))
 
 
-def _reference() -> Any:
+def _ctx() -> Any:
     from lobby.services import ctx
 
-    return ctx().reference
+    return ctx()
+
+
+def _reference() -> Any:
+    return _ctx().reference
 
 
 # Every kiosk ticket and every counter action starts by finding who asks. Devices and staff are
@@ -136,6 +255,13 @@ def principal_from_session() -> Principal | None:
         return None
     if session.get("pw") != password_stamp(user.password_hash):
         return None  # signed in with a password that has been changed since
+    if session.get("ep", 0) != (user.session_epoch or 0):
+        return None  # signed out since: this is a copy of an ended session
+    seen, now = session.get("seen"), int(_now().timestamp())
+    if not isinstance(seen, int) or now - seen > current_app.config["LOBBY_SESSION_IDLE_SECONDS"]:
+        return None  # idle for longer than a working day
+    if now - seen >= SEEN_REFRESH:
+        session["seen"] = now
     return Principal(user=user, via="session")
 
 

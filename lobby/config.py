@@ -6,6 +6,7 @@ import hashlib
 import os
 import secrets
 import socket
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +69,27 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         raise RuntimeError("SECRET_KEY must be set in production (LOBBY_ENV=production)")
     secret = _secret_key(instance)
     channel = os.environ.get("SOCKETIO_CHANNEL") or installation_channel(secret)
+    public_base_url = os.environ.get("PUBLIC_BASE_URL", f"http://{_lan_address()}:{port}")
+    https = public_base_url.lower().startswith("https://")
+    idle = int(os.environ.get("LOBBY_SESSION_IDLE_SECONDS", "") or 10 * 3600)
     return {
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # A staff sign-in lasts PERMANENT_SESSION_LIFETIME from the sign-in, so the cookie is
-        # not signed and sent again on every call of a busy counter.
+        # The cookie is not signed and sent again on every call of a busy counter: lobby.auth
+        # writes the session's last-seen time back every 15 minutes, and a session idle for
+        # LOBBY_SESSION_IDLE_SECONDS (a working day) ends.
         "SESSION_REFRESH_EACH_REQUEST": False,
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", f"http://{_lan_address()}:{port}"),
+        "PUBLIC_BASE_URL": public_base_url,
+        # Cookies only over HTTPS when the office is reached over HTTPS (or in production,
+        # which runs behind a TLS proxy: docs/deployment.md); HSTS is sent then too.
+        "SESSION_COOKIE_SECURE": production or https,
+        "LOBBY_HTTPS": production or https,
+        # How many reverse proxies stand in front (their X-Forwarded-For/-Proto/-Host are
+        # believed): 0 = none, the default; 1 = one nginx/Caddy in front.
+        "LOBBY_PROXY_COUNT": int(os.environ.get("LOBBY_PROXY_COUNT", "0") or 0),
+        # A staff session ends after a working day without a request (lobby.auth).
+        "LOBBY_SESSION_IDLE_SECONDS": idle,
+        "PERMANENT_SESSION_LIFETIME": timedelta(seconds=idle),
         "LOBBY_DEMO": os.environ.get("LOBBY_DEMO"),
         "LOBBY_TIMEZONE": os.environ.get("LOBBY_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,

@@ -173,6 +173,33 @@ class StaffUser(db.Model):
         ForeignKey("counters.id", ondelete="SET NULL"), nullable=True
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised by signing out (and kept in the session): a copied session cookie stops working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins per username (known or not, so the lock tells nothing about who exists)."""
+
+    __tablename__ = "login_throttle"
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CounterTakeover(db.Model):
+    """A counter taken with force from the officer who held it: who took it from whom, when."""
+
+    __tablename__ = "counter_takeovers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    counter_number: Mapped[int] = mapped_column(Integer)
+    by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True
+    )
+    from_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class ApiToken(db.Model):

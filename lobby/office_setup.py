@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.errors import DomainError, IllegalTransition, InvalidRequest, NotFound
+from core.spreadsheet import SafeWriter, read_cell
 from lobby import realtime, services
 from lobby.extensions import db
 from lobby.models import Counter, Field, Procedure, Ticket, WorkingWindow
@@ -409,7 +410,7 @@ def procedures_csv() -> str:
     view = procedures_view()
     codes = {f.id: f.code for f in view["fields"]}
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(CSV_COLUMNS)
     for p in view["procedures"]:
         writer.writerow(
@@ -443,6 +444,8 @@ def import_procedures(raw: bytes) -> tuple[int, int]:
         rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
     except csv.Error as exc:
         raise InvalidRequest(f"Tệp CSV không đọc được: {exc}.", field="file") from None
+    # A file this app wrote protects text cells from spreadsheets (core.spreadsheet).
+    rows = [{k: read_cell(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
     if not rows:
         raise InvalidRequest("Tệp không có dòng thủ tục nào.", field="file")
     missing = [c for c in CSV_COLUMNS[:5] if c not in (rows[0].keys() or ())]

@@ -32,6 +32,7 @@ from lobby.extensions import db
 from lobby.inputs import int64
 from lobby.models import (
     Counter,
+    CounterTakeover,
     Device,
     Field,
     Office,
@@ -1249,6 +1250,16 @@ def set_counter_state(
                     f"Quầy {c.number} đang được {holder.full_name if holder else 'cán bộ khác'} sử dụng.",
                     held_by=holder.username if holder else None,
                 )
+            # Taken with force from the officer who held it: the leader sees who took it.
+            db.session.add(
+                CounterTakeover(
+                    office_id=o.id,
+                    counter_number=c.number,
+                    by_user_id=user.id,
+                    from_user_id=c.staff_id,
+                    at=ctx().clock.now(),
+                )
+            )
         if state == "open":
             if user.role == "officer" and user.counter_id not in (None, c.id) and not force:
                 raise Forbidden(

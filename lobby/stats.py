@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from datetime import date
@@ -14,8 +13,9 @@ from core.clock import day_bounds
 from core.deadlines import Timeliness, on_time_rate
 from core.dossiers import RatingLevel, level_counts, satisfaction_rate
 from core.errors import InvalidRequest
+from core.spreadsheet import SafeWriter, safe_cell
 from lobby.extensions import db
-from lobby.models import Counter, Dossier, Field, Rating, Ticket
+from lobby.models import Counter, CounterTakeover, Dossier, Field, Rating, StaffUser, Ticket
 from lobby.services import ctx, office, office_tz
 
 MAX_DAYS = 3660
@@ -171,6 +171,35 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
     }
 
 
+def counter_takeovers(start: date, end: date, limit: int = 200) -> list[dict[str, Any]]:
+    """Counters taken with force from the officer who held them, newest first: when, which
+    counter, who took it and from whom (for the leader's report)."""
+    o = office()
+    tz = office_tz(o)
+    lo, _ = day_bounds(start, tz)
+    _, hi = day_bounds(end, tz)
+    rows = db.session.scalars(
+        select(CounterTakeover)
+        .where(CounterTakeover.office_id == o.id, CounterTakeover.at >= lo, CounterTakeover.at < hi)
+        .order_by(CounterTakeover.at.desc(), CounterTakeover.id.desc())
+        .limit(limit)
+    ).all()
+    ids = {i for r in rows for i in (r.by_user_id, r.from_user_id) if i is not None}
+    names = {
+        u.id: u.full_name or u.username
+        for u in db.session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))
+    }
+    return [
+        {
+            "at": r.at.astimezone(tz),
+            "counter": r.counter_number,
+            "by": names.get(r.by_user_id or 0, "—"),
+            "from": names.get(r.from_user_id or 0, "—"),
+        }
+        for r in rows
+    ]
+
+
 SUMMARY_ROWS = [
     ("Hồ sơ tiếp nhận", ("dossiers", "received")),
     ("Hồ sơ đã giải quyết", ("dossiers", "resolved")),
@@ -195,7 +224,7 @@ GROUP_KEYS = ["issued", "served", "no_show", "avg_wait_seconds", "avg_service_se
 
 def export_csv(stats: dict[str, Any]) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = SafeWriter(buf)
     w.writerow(["Báo cáo", f"{stats['from']} – {stats['to']}"])
     for label, (a, b) in SUMMARY_ROWS:
         w.writerow([label, stats[a][b]])
@@ -231,7 +260,7 @@ def export_xlsx(stats: dict[str, Any]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for r in stats[key]:
-            sheet.append([r[first], r["name"], *(r[k] for k in GROUP_KEYS)])
+            sheet.append([safe_cell(v) for v in (r[first], r["name"], *(r[k] for k in GROUP_KEYS))])
         sheet.column_dimensions["B"].width = 36
     out = io.BytesIO()
     wb.save(out)

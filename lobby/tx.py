@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -78,10 +79,25 @@ def transaction() -> Iterator[Tx]:
     tx._run_hooks()
 
 
+def _create_private(database: str | None) -> None:
+    """Create the SQLite file readable by the server's user only (0600) before SQLite makes it
+    with the umask's 0644: it holds staff password hashes and the office's dossiers. SQLite
+    gives its -wal and -shm files the same mode."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        log.warning("could not create the database file %s", database)
+
+
 def configure_engine(engine: Engine) -> None:
     """SQLite: WAL, durable commits, foreign keys, busy timeout, explicit BEGIN. Others: nothing."""
     if engine.dialect.name != "sqlite":
         return
+    _create_private(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

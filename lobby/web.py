@@ -17,14 +17,20 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from lobby import REPO
-from lobby.auth import DEVICE_COOKIE, password_matches, password_stamp, principal_from_token
+from lobby.auth import (
+    DEVICE_COOKIE,
+    AccountLocked,
+    authenticate,
+    end_session,
+    principal_from_token,
+    start_session,
+)
 from lobby.extensions import db, limiter
 from lobby.models import StaffUser
 from lobby.realtime import realtime_state
@@ -79,34 +85,45 @@ def _home_of(user: StaffUser) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login() -> Any:
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         from flask_wtf.csrf import validate_csrf
 
         try:
             validate_csrf(request.form.get("csrf_token"))
         except Exception:
-            error = _("Phiên làm việc đã hết hạn, vui lòng thử lại.")
+            error, status = _("Phiên làm việc đã hết hạn, vui lòng thử lại."), 401
         else:
             username = (request.form.get("username") or "").strip().lower()
             password = request.form.get("password") or ""
-            user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
-            if user is not None and user.active and password_matches(user, password):
-                csrf_raw = session.get("csrf_token")
-                session.clear()
-                if csrf_raw:  # keep the page's CSRF token valid across sign-in
-                    session["csrf_token"] = csrf_raw
-                session["user_id"] = user.id
-                session["pw"] = password_stamp(user.password_hash)
-                session.permanent = True
-                return redirect(_safe_next(request.args.get("next"), _home_of(user)))
-            error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
-    return render_template("login.html", error=error), (401 if error else 200)
+            try:
+                user = authenticate(username, password)
+            except AccountLocked:
+                error, status = (
+                    _(
+                        "Tài khoản này đã đăng nhập sai quá nhiều lần nên tạm khóa 15 phút. "
+                        "Vui lòng thử lại sau, hoặc nhờ quản trị viên hỗ trợ."
+                    ),
+                    429,
+                )
+            else:
+                if user is not None:
+                    start_session(user)
+                    return redirect(_safe_next(request.args.get("next"), _home_of(user)))
+                error, status = _("Tên đăng nhập hoặc mật khẩu không đúng."), 401
+    return render_template("login.html", error=error), status
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    session.clear()
+    """Sign-out is a form POST with the page's CSRF token; it ends the session on the server."""
+    from flask_wtf.csrf import CSRFError, validate_csrf
+
+    try:
+        validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRF-Token"))
+    except Exception as exc:
+        raise CSRFError(_("Phiên làm việc đã hết hạn, vui lòng tải lại trang.")) from exc
+    end_session()
     return redirect(url_for("web.login"))
 
 
@@ -128,7 +145,7 @@ def pair(token: str) -> Any:
         max_age=TEN_YEARS,
         httponly=True,
         samesite="Lax",
-        secure=request.is_secure,
+        secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"],
     )
     return resp
 
@@ -180,5 +197,12 @@ def _remember_language(resp: Response) -> Response:
     """?lang=en (or vi) on any page is remembered for a year, so a phone keeps its choice."""
     lang = request.args.get("lang")
     if lang in ("vi", "en") and request.cookies.get("lang") != lang:
-        resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        resp.set_cookie(
+            "lang",
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return resp

@@ -17,9 +17,11 @@ for its paper state, for printers that do not answer real-time status).
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -220,6 +222,38 @@ def parse_printer_url(url: str) -> PrinterTarget:
 def validate_printer_url(url: str) -> str:
     """Return the URL, trimmed, if it names a usable printer; else raise PrinterConfigError."""
     return parse_printer_url(url).url
+
+
+# What an administrator may set from the web admin. A file:// printer writes wherever the
+# server may write, so from the web it may only name a file inside the instance folder (or
+# the Linux usblp device); memory:// is for tests. The command line allows every scheme:
+# whoever runs it has the server's shell anyway.
+WEB_SCHEMES = ("network", "usb", "serial", "cups", "agent", "file")
+_USBLP = re.compile(r"/dev/usb/lp[0-9]{1,2}")
+_SERIAL_DEVICE = re.compile(
+    r"(/dev/(tty[A-Za-z0-9]+|rfcomm[0-9]+|serial/[A-Za-z0-9/_.:-]+)|COM[0-9]{1,3})"
+)
+
+
+class PrinterNotAllowed(PrinterConfigError):
+    """A printer URL the web admin may not set (refused before anything is opened)."""
+
+
+def validate_web_printer_url(url: str, instance_path: str) -> str:
+    """validate_printer_url() for a URL typed into the web admin: network, usb, serial, cups and
+    agent printers; file:// only inside `instance_path` (or /dev/usb/lpN). Raise
+    PrinterNotAllowed for the rest."""
+    target = parse_printer_url(url)
+    if target.scheme not in WEB_SCHEMES:
+        raise PrinterNotAllowed(f"{target.scheme}:// is not allowed from the web admin")
+    if target.scheme == "serial" and not _SERIAL_DEVICE.fullmatch(target.address):
+        raise PrinterNotAllowed(f"{target.address!r} is not a serial port")
+    if target.scheme == "file" and not _USBLP.fullmatch(target.address):
+        inside = Path(instance_path).resolve()
+        path = Path(target.address).resolve()
+        if path == inside or not path.is_relative_to(inside):
+            raise PrinterNotAllowed(f"{target.address!r} is outside the instance folder")
+    return target.url
 
 
 def printer_key(url: str) -> str:

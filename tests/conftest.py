@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import printers  # noqa: F401  (first: python-escpos's cache goes to an instance folder, not /tmp)
 from core.clock import FixedClock
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,6 +31,9 @@ def _overrides(url: str, instance: Path) -> dict[str, Any]:
         "LOBBY_PASSWORD_METHOD": "pbkdf2:sha256:1000",
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        # Tests move the office's clock by days with one sign-in; the idle limit of a working
+        # day is tested on its own (tests/integration/test_security.py).
+        "LOBBY_SESSION_IDLE_SECONDS": 10 * 365 * 86400,
     }
 
 
@@ -78,7 +82,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
+def postgres_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh PostgreSQL database migrated once for the session."""
     if not POSTGRES_URL:
         if os.environ.get("CI"):
@@ -95,7 +99,7 @@ def postgres_database() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    app = build_app(url, Path(f"/tmp/{name}"))
+    app = build_app(url, tmp_path_factory.mktemp("postgres-instance"))
     with app.app_context():
         upgrade()
         from lobby.extensions import db

@@ -189,8 +189,14 @@
     if (codes !== tileCodes) {
       if (tileCodes !== "" || grid.children.length !== shown.length) {
         grid.replaceChildren(...shown.map(buildTile));
-        layoutTiles(shown.length);
+      } else {
+        // The page's own tiles: colour them here (no style= attribute under the CSP).
+        for (const tile of grid.children) {
+          const s = services.get(tile.dataset.code);
+          if (s) tile.style.setProperty("--c", s.color || "#0d47a1");
+        }
       }
+      layoutTiles(shown.length);
       tileCodes = codes;
     }
     for (const s of shown) updateTile(s);
