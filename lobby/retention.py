@@ -3,7 +3,8 @@
 Records stay: tickets, their history, dossiers, their events, ratings. What only served a moment
 goes: a printed slip keeps its audit row (who, when, which printer, attempts) but not its
 rendered bytes, and the row itself after LOBBY_PRINT_RETENTION_DAYS; delivered webhook rows
-after LOBBY_WEBHOOK_RETENTION_DAYS; idempotency keys after 24 hours. Failed and pending jobs and
+after LOBBY_WEBHOOK_RETENTION_DAYS; idempotency keys after 24 hours; a day's wrong sign-ins
+each night. Failed and pending jobs and
 webhooks stay until they are resolved. On SQLite the freed pages go back to the disk at night.
 """
 
@@ -23,6 +24,7 @@ from lobby.models import (
     Dossier,
     DossierEvent,
     IdempotencyRecord,
+    LoginThrottle,
     PrintJob,
     Rating,
     Ticket,
@@ -84,6 +86,19 @@ def prune(app: Flask | None = None) -> dict[str, int]:
         "webhooks": int(hooks or 0),
         "idempotency_keys": keys,
     }
+
+
+def forget_sign_in_failures() -> int:
+    """Each night, wrong sign-ins of the day are forgotten, except a lock still running: the
+    10-failure lock counts a day's tries, and names that never existed do not pile up."""
+    now = ctx().clock.now()
+    with transaction():
+        result = db.session.execute(
+            delete(LoginThrottle).where(
+                (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until <= now)
+            )
+        )
+    return int(result.rowcount or 0)
 
 
 def is_quiet_hour() -> bool:
@@ -170,6 +185,7 @@ class Housekeeper:
                 log.info("housekeeping: %s", counts)
         today = ctx().clock.today()
         if self.vacuumed_on != today and is_quiet_hour():
+            forget_sign_in_failures()
             done = _off_loop(give_back_space, self.app)
             self.vacuumed_on = today
             log.info("housekeeping: database space given back (%s)", done)

@@ -236,3 +236,23 @@ def test_flask_status_shows_the_database_the_tables_the_disk_and_warns_when_it_i
     text = runner.invoke(args=["status"]).output
     assert "WARNING: Ổ đĩa sắp đầy" in text
     assert "tickets" in text and "MB" in text
+
+
+def test_wrong_sign_ins_are_forgotten_at_night_but_a_running_lock_stays(
+    app: Any, clock: FixedClock
+) -> None:
+    from lobby import retention
+    from lobby.models import LoginThrottle
+
+    _add(
+        app,
+        LoginThrottle(username="canbo1", failures=3),
+        LoginThrottle(username="khong-co-ai", failures=10, locked_until=clock.now()),
+        LoginThrottle(
+            username="canbo2", failures=10, locked_until=clock.now() + timedelta(minutes=10)
+        ),
+    )
+    with app.app_context():
+        assert retention.forget_sign_in_failures() == 2
+    assert _count(app, LoginThrottle) == 1
+    assert _count(app, LoginThrottle, LoginThrottle.username == "canbo2") == 1
