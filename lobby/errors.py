@@ -63,7 +63,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def _limited(exc: RateLimitExceeded) -> tuple[Response, int]:
         resp, status = error_response(
-            429, "rate_limited", _("Bạn đã thử quá nhiều lần, vui lòng thử lại sau.")
+            429, "rate_limited", _("Quý khách đã thử quá nhiều lần, vui lòng thử lại sau.")
         )
         return resp, status
 

@@ -2,7 +2,7 @@
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const ASK_TIMEOUT_MS = 60000;
-const THANKS_MS = 4000;
+const THANKS_MS = 6000;
 let current = null;
 let timer = null;
 
@@ -19,7 +19,9 @@ async function refresh(ask) {
   const s = await r.json();
   $("counter").textContent = `Quầy ${s.counter.number}`;
   $("officer").textContent = s.officer ? `${s.officer.title ? s.officer.title + ": " : ""}${s.officer.name}` : "";
-  document.querySelectorAll(".five").forEach((b) => (b.hidden = s.levels !== 5));
+  // Exactly the office's scale (3 or 5 levels); the setting may change during the day.
+  const scale = new Set(s.scale || []);
+  document.querySelectorAll(".levels button").forEach((b) => (b.hidden = !scale.has(b.dataset.level)));
   current = s.ticket;
   if (ask && current && current.status === "done") {
     $("number").textContent = current.number;
@@ -41,6 +43,9 @@ document.querySelectorAll(".levels button").forEach((button) => {
     }).catch(() => null);
     if (r && r.status === 201) {
       current = null;
+      // Say back what was chosen, with the same face, so a slip of the finger is seen.
+      $("chosen-face").src = button.querySelector("img").src;
+      $("chosen-label").textContent = button.querySelector("span").textContent;
       return show("thanks");
     }
     const body = r ? await r.json().catch(() => ({})) : {};
