@@ -372,5 +372,7 @@ def test_the_dossier_code_never_breaks_mid_code_on_a_narrow_phone(
             " rg.selectNodeContents(e); return new Set([...rg.getClientRects()].map(r => Math.round(r.top))).size; }"
         )
         assert lines == 1
+        # A fresh dossier has no timeliness yet: no empty pill next to its status.
+        assert page.locator("#d-timeliness").bounding_box() is None
     finally:
         context.close()

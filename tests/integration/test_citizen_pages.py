@@ -233,3 +233,12 @@ def test_pages_ask_only_for_font_files_that_exist(app: Any) -> None:
     for sheet in sheets:
         for url in re.findall(r'url\("?(/fonts/[^")]+)"?\)', sheet.read_text("utf-8")):
             assert client.get(url).status_code == 200, (sheet.name, url)
+
+
+def test_the_calendar_writes_dates_day_first_and_says_unconfirmed_in_words(app: Any) -> None:
+    page = Staff(app, "lanhdao").get("/admin/calendar?year=2026").get_data(as_text=True)
+    assert "UNCONFIRMED" not in page
+    assert "chưa được xác nhận chính thức" in page
+    assert "01/01/2026" in page and "2026-01-01" not in page
+    english = Staff(app, "lanhdao").get("/admin/calendar?year=2026&lang=en").get_data(as_text=True)
+    assert "UNCONFIRMED" not in english and "not yet officially confirmed" in english
