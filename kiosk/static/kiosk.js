@@ -322,6 +322,7 @@
     const key = keys.get(choice);
     const body = JSON.stringify({ service: chosen.code, priority: priority || null });
     posting = true;
+    requestedAt = Date.now();
     setBusy(true, button);
     armIdle();
     const started = Date.now();
@@ -396,8 +397,18 @@
     printStatus = (t.print && t.print.status) || "none";
     if (printStatus === "queued" && printer && troubleOf(printer.state)) {
       printStatus = troubleOf(printer.state);
+    } else if (printStatus === "queued" && printer && printerSeenAt >= requestedAt && printer.pending_jobs === 0) {
+      printStatus = "printed"; // the printer emptied its queue before the answer reached us
     }
     renderPrint();
+    // A print takes well under a second; the worker reports trouble (paper out, offline), but
+    // not always a job that went through. No trouble within a few seconds: the slip is out.
+    clearTimeout(printTimer);
+    printTimer = setTimeout(() => {
+      if (printStatus !== "queued") return;
+      printStatus = "printed";
+      renderPrint();
+    }, PRINT_SETTLE_MS);
     show("result");
   }
 
@@ -406,6 +417,10 @@
   const troubleOf = (state) =>
     state === "paper_out" ? "failed" : state === "offline" ? "offline" : null;
   let printer = null; // the last printer_status of this kiosk's printer
+  let printerSeenAt = 0; // when it arrived (Date.now())
+  let printTimer = 0;
+  const PRINT_SETTLE_MS = 3000;
+  let requestedAt = 0; // when the ticket on screen was asked for
   let printStatus = "none"; // of the ticket on screen: queued | printed | failed | offline | none
 
   // One print message at a time: printing, then "take your ticket"; or the trouble; or,
@@ -428,6 +443,7 @@
 
   function onPrinterStatus(ev) {
     printer = ev;
+    printerSeenAt = Date.now();
     if (app.dataset.screen !== "result" || printStatus !== "queued") return;
     if (troubleOf(ev.state)) printStatus = troubleOf(ev.state);
     else if (ev.pending_jobs === 0) printStatus = "printed"; // our job left the queue

@@ -3,6 +3,7 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const ASK_TIMEOUT_MS = 60000;
 const THANKS_MS = 6000;
+const counterLabel = $("counter").textContent; // "Quầy", in the page's language
 let current = null;
 let timer = null;
 
@@ -17,7 +18,7 @@ async function refresh(ask) {
   const r = await fetch("/api/v1/tablet/state", { credentials: "same-origin" });
   if (!r.ok) return;
   const s = await r.json();
-  $("counter").textContent = `Quầy ${s.counter.number}`;
+  $("counter").textContent = `${counterLabel} ${s.counter.number}`;
   $("officer").textContent = s.officer ? `${s.officer.title ? s.officer.title + ": " : ""}${s.officer.name}` : "";
   // Exactly the office's scale (3 or 5 levels); the setting may change during the day.
   const scale = new Set(s.scale || []);

@@ -240,6 +240,9 @@ def test_a_priority_ticket_is_marked_on_screen_with_one_print_message_and_a_xong
             ".map(e => e.textContent.trim())",
         )
         assert len(messages) == 1, messages
+        # The demo kiosk prints on a memory printer: the one message ends as "take your ticket".
+        expect(page.locator("#take-ticket")).to_have_text("Vui lòng nhận phiếu số thứ tự")
+        expect(page.locator("#print-status")).to_be_hidden()
         page.screenshot(path=str(screenshots_dir / "kiosk-ticket-priority.png"))
         page.get_by_role("button", name="Xong", exact=True).click()
         expect(page.locator("#screen-start")).to_be_visible()
