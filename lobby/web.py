@@ -12,6 +12,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -40,6 +41,8 @@ TEN_YEARS = 10 * 365 * 24 * 3600
 @bp.app_context_processor
 def _page_language() -> dict[str, str]:
     """`<html lang>` of every page follows the language it is shown in (?lang=, cookie)."""
+    if not has_request_context():  # a template drawn outside a request (a job, a test)
+        return {"lang": "vi"}
     return {"lang": str(get_locale() or "vi")}
 
 

@@ -242,3 +242,10 @@ def test_the_calendar_writes_dates_day_first_and_says_unconfirmed_in_words(app: 
     assert "01/01/2026" in page and "2026-01-01" not in page
     english = Staff(app, "lanhdao").get("/admin/calendar?year=2026&lang=en").get_data(as_text=True)
     assert "UNCONFIRMED" not in english and "not yet officially confirmed" in english
+
+
+def test_a_template_drawn_outside_a_request_still_renders_in_vietnamese(app: Any) -> None:
+    from flask import render_template_string
+
+    with app.app_context():
+        assert render_template_string("<html lang={{ lang }}>") == "<html lang=vi>"
