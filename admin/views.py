@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import MAXYEAR, MINYEAR, datetime
+from datetime import MAXYEAR, MINYEAR, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,6 +107,15 @@ def vn_datetime(value: str | datetime | None, style: str = "short") -> str:
     return f"{dt:%H:%M} {dt:%d/%m/%Y}"
 
 
+@bp.app_template_filter("vn_date")
+def vn_date(value: str | date | None) -> str:
+    """'2026-11-30' → '30/11/2026': Vietnamese pages write dates day first."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day:%d/%m/%Y}"
+
+
 @bp.get("/admin")
 def dashboard() -> str:
     start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
@@ -114,6 +123,7 @@ def dashboard() -> str:
     return render_template(
         "admin/dashboard.html",
         s=figures,
+        rating_levels=dossiers.rating_choices(),
         due=dossiers.due_lists(_user()),
         user=_user(),
         office=services.office(),

@@ -487,6 +487,9 @@ def openapi_paths() -> dict[str, Any]:
         "/api/v1/tickets/{token}/rating": {
             "post": {
                 "summary": "Rate the service, once per ticket",
+                "description": "The level must be one of the office's scale (the 3 official "
+                "levels, or all 5 when the office asks 5: see `scale` of the tablet state); "
+                "any other answers 422 `invalid_request` with the `allowed` levels.",
                 "parameters": [
                     {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
                 ],
@@ -502,7 +505,19 @@ def openapi_paths() -> dict[str, Any]:
                 "summary": "The counter rating tablet's state",
                 "security": [{"bearer": []}, {"deviceCookie": []}],
                 "responses": {
-                    **json_response({"type": "object", "required": ["counter", "ticket"]}),
+                    **json_response(
+                        {
+                            "type": "object",
+                            "required": ["counter", "ticket"],
+                            "properties": {
+                                "scale": {
+                                    "type": "array",
+                                    "items": {"enum": [x.value for x in RatingLevel]},
+                                    "description": "the levels the office asks, best first",
+                                }
+                            },
+                        }
+                    ),
                     **error_responses(401, 403, 422),
                 },
             }

@@ -257,6 +257,7 @@ RATING_LABELS_VI: dict[RatingLevel, str] = {
     RatingLevel.VERY_DISSATISFIED: "Rất không hài lòng",
 }
 OFFICIAL_LEVELS = (RatingLevel.VERY_SATISFIED, RatingLevel.SATISFIED, RatingLevel.NOT_SATISFIED)
+RATING_ORDER = tuple(RatingLevel)  # best first, as the faces are shown
 
 
 def official_level(
@@ -282,7 +283,8 @@ def satisfaction_rate(
 
 
 def level_counts(levels: Iterable[RatingLevel]) -> Mapping[RatingLevel, int]:
-    counts = dict.fromkeys(OFFICIAL_LEVELS, 0)
+    """How many chose each level, exactly as chosen (a "Bình thường" is never a "Hài lòng")."""
+    counts = dict.fromkeys(RATING_ORDER, 0)
     for x in levels:
-        counts[official_level(x)] += 1
+        counts[x] += 1
     return counts

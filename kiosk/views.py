@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from core.numbering import hours_text
@@ -22,6 +23,7 @@ bp = Blueprint(
 )
 
 IDLE_SECONDS = 15  # DOMAIN §10: a kiosk resets after about 15 s without a tap
+RESULT_SECONDS = 30  # the ticket stays longer: older citizens read the number and the QR slowly
 CHOICE_IDLE_SECONDS = 30  # the priority question gets longer: people read it, some slowly
 
 
@@ -84,7 +86,15 @@ def kiosk_strings(outside_hours: str) -> dict[str, str]:
         "unit_day": _("ngày làm việc"),
         "unit_hour": _("giờ làm việc"),
         "no_procedures": _("Vui lòng hỏi cán bộ hướng dẫn về thủ tục của lĩnh vực này."),
+        "priority": _("ƯU TIÊN – %(group)s", group="{group}"),
     }
+
+
+def localised(fields: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """In English each field shows its English name (name_en), when the office gave one."""
+    if lang != "en":
+        return fields
+    return [{**f, "name": f.get("name_en") or f["name"]} for f in fields]
 
 
 def _outside_hours_message() -> str:
@@ -103,7 +113,10 @@ def kiosk() -> Any:
     device = principal.device
     office = services.office()
     codes = services.board_field_codes(device)
-    fields = [s for s in services.services_list()["services"] if s["code"] in codes]
+    lang = str(get_locale() or "vi")
+    fields = localised(
+        [s for s in services.services_list()["services"] if s["code"] in codes], lang
+    )
     outside = _outside_hours_message()
     config = {
         "fields": codes,
@@ -111,6 +124,9 @@ def kiosk() -> Any:
         "strings": kiosk_strings(outside),
         "idle_seconds": IDLE_SECONDS,
         "choice_idle_seconds": CHOICE_IDLE_SECONDS,
+        "result_seconds": current_app.config.get("LOBBY_KIOSK_RESULT_SECONDS", RESULT_SECONDS),
+        "lang": lang,
+        "priorities": {p["code"]: p["label"] for p in priority_choices()},
     }
     resp = Response(
         render_template(

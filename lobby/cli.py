@@ -344,7 +344,8 @@ def register(app: Flask) -> None:
     @app.cli.command("print-test")
     @click.option("--printer", "printer_url", default=None, help="Printer URL; else the kiosk's.")
     @click.option("--out", "out", default=None, help="Write the raster as a PNG instead.")
-    def print_test(printer_url: str | None, out: str | None) -> None:
+    @click.option("--priority", is_flag=True, help="A priority ticket (marked ƯU TIÊN).")
+    def print_test(printer_url: str | None, out: str | None, priority: bool) -> None:
         """Print a sample ticket (marked as a sample), or write its image with --out FILE.png."""
         import dataclasses
         from zoneinfo import ZoneInfo
@@ -365,6 +366,8 @@ def register(app: Flask) -> None:
         o = db.session.scalar(select(Office).order_by(Office.id).limit(1))
         tz = ZoneInfo(o.timezone if o else current_app.config["LOBBY_TIMEZONE"])
         slip = sample_ticket_slip(ctx().clock.now().astimezone(tz))
+        if priority:
+            slip = dataclasses.replace(slip, priority=True)
         if o is not None:
             # The office's own header, so the operator sees what its tickets will look like.
             slip = dataclasses.replace(

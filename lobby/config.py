@@ -100,6 +100,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Seconds a process keeps the office's settings, fields, windows and calendar days
         # (lobby.refcache); a change made in another process shows after at most this long.
         "LOBBY_REFERENCE_TTL": float(os.environ.get("LOBBY_REFERENCE_TTL", "5")),
+        # Seconds the kiosk keeps a new ticket on screen (older citizens read slowly; >= 30).
+        "LOBBY_KIOSK_RESULT_SECONDS": max(
+            30, int(os.environ.get("LOBBY_KIOSK_RESULT_SECONDS", "30") or 30)
+        ),
         "RATELIMIT_ENABLED": _flag("LOBBY_RATE_LIMITS", "1"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("SOCKETIO_MESSAGE_QUEUE")

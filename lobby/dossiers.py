@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +28,8 @@ from core.deadlines import (
     working_hours_between,
 )
 from core.dossiers import (
+    OFFICIAL_LEVELS,
+    RATING_ORDER,
     STATUS_LABELS,
     STATUS_NAMES,
     DossierAction,
@@ -767,17 +770,37 @@ def due_lists(user: StaffUser) -> dict[str, Any]:
 # --- ratings --------------------------------------------------------------------------------
 
 
+def rating_scale(o: Office) -> list[str]:
+    """The levels the office asks (best first): the three official ones, or all five."""
+    if int(setting(o, "rating_levels")) == 5:
+        return [x.value for x in RATING_ORDER]
+    return [x.value for x in RATING_ORDER if x in OFFICIAL_LEVELS]
+
+
+def rating_choices(o: Office | None = None) -> list[dict[str, str]]:
+    """The faces to draw, best first, labelled in the visitor's language: the office's scale,
+    or every level a scale may ask when no office is given (a page that follows the setting)."""
+    labels = {
+        "rat_hai_long": _("Rất hài lòng"),
+        "hai_long": _("Hài lòng"),
+        "binh_thuong": _("Bình thường"),
+        "khong_hai_long": _("Không hài lòng"),
+        "rat_khong_hai_long": _("Rất không hài lòng"),
+    }
+    codes = rating_scale(o) if o is not None else [x.value for x in RATING_ORDER]
+    return [{"code": c, "label": labels[c]} for c in codes]
+
+
 def rate_ticket(token: str, body: dict[str, Any], channel: str = "qr_phone") -> dict[str, Any]:
     """One rating per ticket, after service; linked to counter, officer and field, never to PII."""
     from lobby.services import ticket_by_token
 
+    allowed = rating_scale(office())
     raw = body.get("level")
-    try:
-        level = RatingLevel(raw)
-    except ValueError:
-        raise InvalidRequest(
-            "Mức độ hài lòng không hợp lệ.", field="level", allowed=[x.value for x in RatingLevel]
-        ) from None
+    if raw not in allowed:
+        # Only the office's own scale: a 3-level office never stores "Bình thường".
+        raise InvalidRequest("Mức độ hài lòng không hợp lệ.", field="level", allowed=allowed)
+    level = RatingLevel(raw)
     comment = _text(body, "comment", limit=1000) or ""
     with transaction():
         o = office()
@@ -842,6 +865,7 @@ def tablet_state(counter_number: int) -> dict[str, Any]:
         "officer": {"name": officer.full_name, "title": officer.title} if officer else None,
         "ticket": None if t is None or rated else {"number": t.number, "status": t.status},
         "levels": int(setting(o, "rating_levels")),
+        "scale": rating_scale(o),
     }
 
 

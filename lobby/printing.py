@@ -124,6 +124,7 @@ def ticket_slip(
         qr_url=services.ticket_url(t),
         footer=footer,
         reprint=reprint,
+        priority=bool(t.is_priority),
     )
 
 

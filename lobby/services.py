@@ -1467,6 +1467,48 @@ def procedures_list(service: str | None) -> dict[str, Any]:
     }
 
 
+def procedures_by_field() -> list[dict[str, Any]]:
+    """The office's active fields, in kiosk order, each with the procedures it accepts."""
+    o = office_ref()
+    procs = procedures_list(None)["procedures"]
+    fields = db.session.scalars(
+        select(Field).where(Field.office_id == o.id, Field.active).order_by(Field.sort_order)
+    ).all()
+    return [
+        {
+            "code": f.code,
+            "name": f.name_vi,
+            "name_en": f.name_en,
+            "procedures": [p for p in procs if p["service"] == f.code],
+        }
+        for f in fields
+    ]
+
+
+WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+def office_info() -> dict[str, str]:
+    """What any public page may say about the office: name, address, hotline, reception hours."""
+    from core.numbering import hours_text
+
+    o = office_ref()
+    rules = windows(o, "reception") or windows(o)
+    days = sorted({w.weekday for w in rules})
+    if days and days == list(range(days[0], days[-1] + 1)) and len(days) > 1:
+        day_text = f"{WEEKDAY_NAMES[days[0]]} – {WEEKDAY_NAMES[days[-1]]}"
+    else:
+        day_text = ", ".join(WEEKDAY_NAMES[d] for d in days)
+    return {
+        "name": o.name,
+        "parent_authority": o.parent_authority or "",
+        "address": o.address or "",
+        "hotline": o.hotline or "",
+        "hours": hours_text(rules),
+        "days": day_text,
+    }
+
+
 def board_snapshot(device: Device | None = None) -> dict[str, Any]:
     """What a board renders: now serving, recent calls, people waiting, counters."""
     from core.numbering import hours_text

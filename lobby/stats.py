@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from core.clock import day_bounds
 from core.deadlines import Timeliness, on_time_rate
-from core.dossiers import RatingLevel, level_counts, satisfaction_rate
+from core.dossiers import RATING_LABELS_VI, RatingLevel, level_counts, satisfaction_rate
 from core.errors import InvalidRequest
 from core.spreadsheet import SafeWriter, safe_cell
+from lobby.dossiers import rating_scale
 from lobby.extensions import db
 from lobby.models import Counter, CounterTakeover, Dossier, Field, Rating, StaffUser, Ticket
 from lobby.services import ctx, office, office_tz
 
 MAX_DAYS = 3660
+MAX_COMMENTS = 200  # the newest comments of the period, for the leader to read
 
 
 def parse_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
@@ -134,6 +136,16 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
         if t.serving_started_at and t.finished_at and t.status == "done"
     ]
     rate = on_time_rate(timeliness)
+    comments = [
+        {
+            "at": r.created_at.astimezone(tz).isoformat(),
+            "level": r.level,
+            "counter": counters[r.counter_id].number if r.counter_id in counters else None,
+            "comment": r.comment,
+        }
+        for r in sorted(ratings, key=lambda r: (r.created_at, r.id), reverse=True)
+        if r.comment
+    ][:MAX_COMMENTS]
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
@@ -147,6 +159,8 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
         },
         "satisfaction": {
             "ratings": len(levels),
+            # Each level exactly as chosen; the office's scale says which ones it asks.
+            "levels": rating_scale(o),
             **{lvl.value: n for lvl, n in level_counts(levels).items()},
             "rate": None if not levels else round(satisfaction_rate(levels) or 0.0, 1),
             # Decision 766: (dossiers − dossiers rated Không hài lòng) ÷ dossiers.
@@ -158,6 +172,7 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
                 / len(received),
                 1,
             ),
+            "comments": comments,
         },
         "tickets": {
             "issued": len(tickets),
@@ -210,32 +225,67 @@ SUMMARY_ROWS = [
     ("Lượt đánh giá", ("satisfaction", "ratings")),
     ("Rất hài lòng", ("satisfaction", "rat_hai_long")),
     ("Hài lòng", ("satisfaction", "hai_long")),
+    ("Bình thường", ("satisfaction", "binh_thuong")),
     ("Không hài lòng", ("satisfaction", "khong_hai_long")),
+    ("Rất không hài lòng", ("satisfaction", "rat_khong_hai_long")),
     ("Tỷ lệ hài lòng (%)", ("satisfaction", "rate")),
     ("Phiếu đã cấp", ("tickets", "issued")),
     ("Đã phục vụ", ("tickets", "served")),
     ("Vắng mặt", ("tickets", "no_show")),
-    ("Thời gian chờ trung bình (giây)", ("tickets", "avg_wait_seconds")),
-    ("Thời gian phục vụ trung bình (giây)", ("tickets", "avg_service_seconds")),
+    ("Thời gian chờ trung bình (phút)", ("tickets", "avg_wait_seconds")),
+    ("Thời gian phục vụ trung bình (phút)", ("tickets", "avg_service_seconds")),
 ]
-GROUP_HEADERS = ["Phiếu đã cấp", "Đã phục vụ", "Vắng mặt", "Chờ TB (giây)", "Phục vụ TB (giây)"]
+GROUP_HEADERS = ["Phiếu đã cấp", "Đã phục vụ", "Vắng mặt", "Chờ TB (phút)", "Phục vụ TB (phút)"]
 GROUP_KEYS = ["issued", "served", "no_show", "avg_wait_seconds", "avg_service_seconds"]
+
+
+def period_text(stats: dict[str, Any]) -> str:
+    """The report's period as the screen says it: dd/mm/yyyy – dd/mm/yyyy."""
+    start, end = (date.fromisoformat(stats[k]) for k in ("from", "to"))
+    return f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+
+
+COMMENT_HEADERS = ["Thời gian", "Quầy", "Mức độ", "Góp ý"]
+
+
+def comment_rows(stats: dict[str, Any]) -> list[list[Any]]:
+    """The citizens' comments of the period, newest first, dated the Vietnamese way."""
+    return [
+        [
+            datetime.fromisoformat(c["at"]).strftime("%H:%M %d/%m/%Y"),
+            c["counter"],
+            RATING_LABELS_VI[RatingLevel(c["level"])],
+            c["comment"],
+        ]
+        for c in stats["satisfaction"]["comments"]
+    ]
+
+
+def _cell(key: str, value: Any) -> Any:
+    """A figure in the units the report page shows: durations in minutes, one decimal."""
+    if key.endswith("_seconds") and value is not None:
+        return round(value / 60, 1)
+    return value
 
 
 def export_csv(stats: dict[str, Any]) -> str:
     buf = io.StringIO()
     w = SafeWriter(buf)
-    w.writerow(["Báo cáo", f"{stats['from']} – {stats['to']}"])
+    w.writerow(["Báo cáo", period_text(stats)])
     for label, (a, b) in SUMMARY_ROWS:
-        w.writerow([label, stats[a][b]])
+        w.writerow([label, _cell(b, stats[a][b])])
     w.writerow([])
     w.writerow(["Lĩnh vực", "Tên", *GROUP_HEADERS])
     for r in stats["by_service"]:
-        w.writerow([r["service"], r["name"], *(r[k] for k in GROUP_KEYS)])
+        w.writerow([r["service"], r["name"], *(_cell(k, r[k]) for k in GROUP_KEYS)])
     w.writerow([])
     w.writerow(["Quầy", "Tên", *GROUP_HEADERS])
     for r in stats["by_counter"]:
-        w.writerow([r["counter"], r["name"], *(r[k] for k in GROUP_KEYS)])
+        w.writerow([r["counter"], r["name"], *(_cell(k, r[k]) for k in GROUP_KEYS)])
+    w.writerow([])
+    w.writerow(COMMENT_HEADERS)
+    for row in comment_rows(stats):
+        w.writerow(row)
     return "\ufeff" + buf.getvalue()  # BOM: Excel opens UTF-8 Vietnamese correctly
 
 
@@ -246,10 +296,10 @@ def export_xlsx(stats: dict[str, Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Tổng hợp"
-    ws.append(["Báo cáo", f"{stats['from']} – {stats['to']}"])
+    ws.append(["Báo cáo", period_text(stats)])
     ws["A1"].font = Font(bold=True)
     for label, (a, b) in SUMMARY_ROWS:
-        ws.append([label, stats[a][b]])
+        ws.append([label, _cell(b, stats[a][b])])
     ws.column_dimensions["A"].width = 38
     for title, key, first in (
         ("Theo lĩnh vực", "by_service", "service"),
@@ -260,8 +310,19 @@ def export_xlsx(stats: dict[str, Any]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for r in stats[key]:
-            sheet.append([safe_cell(v) for v in (r[first], r["name"], *(r[k] for k in GROUP_KEYS))])
+            sheet.append(
+                [safe_cell(v) for v in (r[first], r["name"], *(_cell(k, r[k]) for k in GROUP_KEYS))]
+            )
         sheet.column_dimensions["B"].width = 36
+    notes = wb.create_sheet("Góp ý")
+    notes.append(COMMENT_HEADERS)
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for row in comment_rows(stats):
+        notes.append([safe_cell(v) for v in row])  # citizens' own words: never a formula
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["C"].width = 20
+    notes.column_dimensions["D"].width = 80
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -12,6 +12,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -19,10 +20,11 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from lobby import REPO
+from lobby import REPO, services
 from lobby.auth import (
     DEVICE_COOKIE,
     AccountLocked,
@@ -43,9 +45,28 @@ DEVICE_HOME = {"kiosk": "/kiosk", "board": "/display", "tablet": "/rate"}
 TEN_YEARS = 10 * 365 * 24 * 3600
 
 
+@bp.app_context_processor
+def _page_language() -> dict[str, str]:
+    """`<html lang>` of every page follows the language it is shown in (?lang=, cookie)."""
+    if not has_request_context():  # a template drawn outside a request (a job, a test)
+        return {"lang": "vi"}
+    return {"lang": str(get_locale() or "vi")}
+
+
 @bp.get("/")
 def home() -> Any:
-    return render_template("home.html")
+    """The public home page: the office, its hours and hotline, lookup, procedures; staff
+    sign in from a discreet link at the bottom."""
+    return render_template(
+        "home.html",
+        info=services.office_info(),
+        fields=services.procedures_by_field(),
+    )
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    return send_from_directory(Path(current_app.static_folder or ""), "favicon.ico", max_age=86400)
 
 
 @bp.get("/healthz")

@@ -28,23 +28,26 @@ POLL_SECONDS = 10  # the fallback when websockets are blocked: one small GET eve
 def phone_strings() -> dict[str, str]:
     """Every sentence the phone script shows, translated on the server ({x} are placeholders)."""
     return {
-        "your_number": _("Số của bạn:"),
+        "your_number": _("Số của Quý khách:"),
         "field": _("Lĩnh vực: %(name)s", name="{name}"),
-        "ahead": _("Còn %(n)s người trước bạn", n="{n}"),
-        "next_up": _("Bạn là người tiếp theo, vui lòng chú ý màn hình gọi số"),
+        "ahead": _("Còn %(n)s người trước Quý khách", n="{n}"),
+        "next_up": _("Quý khách là người tiếp theo, vui lòng chú ý màn hình gọi số"),
         "eta": _("Thời gian chờ dự kiến: khoảng %(m)s phút", m="{m}"),
         # A ticket sent to one counter (transferred there, or back in line after a no-show).
         "moved": _("Quý khách sẽ được gọi tại quầy %(n)s.", n="{n}"),
-        "called": _("Đến lượt bạn! Mời đến quầy %(n)s", n="{n}"),
-        "called_title": _("Đến lượt bạn!"),
-        "serving": _("Bạn đang được phục vụ tại quầy %(n)s", n="{n}"),
-        "no_show": _("Số của bạn đã được gọi nhưng vắng mặt. Vui lòng liên hệ quầy hướng dẫn"),
-        "done": _("Đã hoàn thành lượt phục vụ. Cảm ơn bạn!"),
+        "called": _("Đến lượt Quý khách! Mời đến quầy %(n)s", n="{n}"),
+        "called_title": _("Đến lượt Quý khách!"),
+        "serving": _("Quý khách đang được phục vụ tại quầy %(n)s", n="{n}"),
+        "no_show": _(
+            "Số của Quý khách đã được gọi nhưng vắng mặt. Vui lòng liên hệ quầy hướng dẫn"
+        ),
+        "done": _("Đã hoàn thành lượt phục vụ. Cảm ơn Quý khách!"),
         "cancelled": _("Số thứ tự này đã được hủy. Vui lòng liên hệ quầy hướng dẫn nếu cần."),
         "expired": _("Số thứ tự này đã hết hạn (chỉ có giá trị trong ngày lấy số)."),
         "not_found": _("Không tìm thấy số thứ tự này. Phiếu có thể đã hết hạn."),
         "live": _("Đang cập nhật trực tiếp"),
         "rate_done": _("Cảm ơn quý khách đã đánh giá!"),
+        "rate_chosen": _("Quý khách đã chọn: %(level)s", level="{level}"),
         "rate_error": _("Không gửi được đánh giá, vui lòng thử lại."),
         "polling": _("Đang cập nhật mỗi %(s)s giây", s=str(POLL_SECONDS)),
         "offline": _("Mất kết nối, đang thử lại…"),
@@ -108,6 +111,8 @@ def ticket_page(token: str) -> Response:
         state=state_text(view, strings),
         ds=dossier_strings(),
         config=config,
+        rating_levels=dossiers.rating_choices(services.office()),
+        info=services.office_info(),
     )
     return _noindex(Response(page))
 

@@ -30,6 +30,7 @@ TICKET_QR_CAPTION = "Quét mã để xem lượt gọi"
 RECEIPT_TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
 RECEIPT_QR_CAPTION = "Quét mã để tra cứu hồ sơ"
 REPRINT_MARK = "IN LẠI"
+PRIORITY_MARK = "ƯU TIÊN"
 SAMPLE_MARK = "MẪU – DỮ LIỆU THỬ"
 
 Align = Literal["left", "center"]
@@ -342,6 +343,10 @@ def layout_ticket(
     c.space(6)
     c.big_number(slip.number, 180)
     c.space(18)
+    if slip.priority:
+        # Inverted and large: the citizen and the officer see at once it is a priority ticket.
+        c.banner(PRIORITY_MARK, 40, inverted=True)
+        c.space(12)
     c.text(f"Lĩnh vực: {slip.field_name}", 30, bold=True)
     c.text(f"Số người chờ trước: {slip.ahead}", 28)
     c.text(f"Thời gian: {format_ticket_time(slip.issued_at_local)}", 26)

@@ -1,6 +1,7 @@
 """What goes on paper, as plain data: the queue ticket and the Mẫu 01 receipt slip.
 
-A ticket never carries a name, ID number, phone or priority reason (DOMAIN.md §9); the receipt
+A ticket never carries a name, ID number, phone or priority reason (DOMAIN.md §9), only that it
+is a priority ticket; the receipt
 carries only the masked applicant name (DOMAIN.md §10).
 """
 
@@ -34,6 +35,7 @@ class TicketSlip:
     footer: str = DEFAULT_TICKET_FOOTER
     reprint: bool = False
     sample: bool = False
+    priority: bool = False  # "ƯU TIÊN" on paper; never which group (DOMAIN §9)
 
     def __post_init__(self) -> None:
         _require_aware("issued_at_local", self.issued_at_local)

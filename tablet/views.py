@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
-from lobby import services
+from lobby import dossiers, services
 from lobby.auth import current_device
 
 bp = Blueprint(
@@ -30,4 +30,11 @@ def rate() -> tuple[str, int] | str:
                 "Thiết bị chưa được ghép nối. Mở liên kết ghép nối của máy đánh giá một lần trên thiết bị này."
             ),
         ), 401
-    return render_template("tablet/rate.html", office=services.office(), device=device)
+    o = services.office()
+    return render_template(
+        "tablet/rate.html",
+        office=o,
+        device=device,
+        levels=dossiers.rating_choices(),
+        scale=dossiers.rating_scale(o),
+    )

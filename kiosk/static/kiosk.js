@@ -22,6 +22,23 @@
   let countdownTimer = 0;
   let probeTimer = 0;
   let posting = false; // a ticket request (or its retries) is running
+  let chosenPriority = ""; // the priority group of the ticket being issued ("" for none)
+
+  // A tile's colour, darkened until its white text reaches WCAG AA (4.5:1): an office may
+  // pick any colour in setup, and an orange tile with white text is unreadable (2.9:1).
+  function readable(color) {
+    const m = /^#?([0-9a-f]{6})$/i.exec(color || "");
+    let rgb = m ? [0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16)) : [13, 71, 161];
+    const lum = (c) => {
+      const [r, g, b] = c.map((v) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    while (1.05 / (lum(rgb) + 0.05) < 4.6) rgb = rgb.map((v) => Math.floor(v * 0.94));
+    return `rgb(${rgb.join(", ")})`;
+  }
 
   const fmt = (text, values) =>
     text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
@@ -76,10 +93,18 @@
     const screen = app.dataset.screen;
     if (screen === "start" || posting) {
       renderCountdown(null);
+      // Left in English, the kiosk goes back to Vietnamese for the next citizen.
+      if (screen === "start" && cfg.lang !== "vi" && !posting) idleTimer = setTimeout(goHome, 60000);
       return;
     }
-    // Reading what to bring takes longer than reading a number.
-    const seconds = screen === "priority" || screen === "procedures" ? cfg.choice_idle_seconds : cfg.idle_seconds;
+    // Reading what to bring takes longer than reading a number; the ticket stays longest
+    // (an office setting, at least 30 s): older citizens read the number and the QR slowly.
+    const seconds =
+      screen === "priority" || screen === "procedures"
+        ? cfg.choice_idle_seconds
+        : screen === "result" || screen === "message"
+          ? cfg.result_seconds
+          : cfg.idle_seconds;
     let left = seconds;
     renderCountdown(left);
     countdownTimer = setInterval(() => {
@@ -98,6 +123,10 @@
 
   function goHome() {
     if (posting) return;
+    if (cfg.lang !== "vi") {
+      window.location.replace("/kiosk?lang=vi"); // the next citizen starts in Vietnamese
+      return;
+    }
     if (reloadOnHome) {
       document.body.textContent = S.reloading;
       window.location.reload();
@@ -182,7 +211,9 @@
   }
 
   function renderServices(list) {
-    const shown = list.filter((s) => allowed.has(s.code));
+    const shown = list
+      .filter((s) => allowed.has(s.code))
+      .map((s) => (cfg.lang === "en" && s.name_en ? { ...s, name: s.name_en } : s));
     services = new Map(shown.map((s) => [s.code, s]));
     const codes = shown.map((s) => s.code).join(",");
     const grid = $("tiles");
@@ -207,6 +238,7 @@
     const tile = $("tiles").querySelector(`[data-code="${CSS.escape(s.code)}"]`);
     if (!tile) return;
     const reason = closedReason(s);
+    tile.style.setProperty("--c", readable(s.color));
     tile.classList.toggle("is-closed", Boolean(reason));
     if (busy) tile.dataset.wasDisabled = reason ? "1" : "";
     else tile.disabled = Boolean(reason);
@@ -240,10 +272,11 @@
     const s = services.get(code);
     if (!s || !s.open) return;
     chosen = s;
-    const chip = $("chosen-field");
-    chip.style.setProperty("--c", s.color || "#0d47a1");
-    $("chosen-prefix").textContent = s.prefix;
-    $("chosen-name").textContent = s.name;
+    for (const id of ["chosen", "procedures"]) {
+      $(`${id}-field`).style.setProperty("--c", readable(s.color));
+      $(`${id}-prefix`).textContent = s.prefix;
+      $(`${id}-name`).textContent = s.name;
+    }
     show("priority");
   }
 
@@ -289,11 +322,13 @@
 
   async function issue(priority, button) {
     if (busy || posting || !chosen) return;
+    chosenPriority = priority || "";
     const choice = `${chosen.code}|${priority}`;
     if (!keys.has(choice)) keys.set(choice, newKey());
     const key = keys.get(choice);
     const body = JSON.stringify({ service: chosen.code, priority: priority || null });
     posting = true;
+    requestedAt = Date.now();
     setBusy(true, button);
     armIdle();
     const started = Date.now();
@@ -354,16 +389,32 @@
   function showResult(t) {
     const field = services.get(t.service);
     $("result-number").textContent = t.number;
-    $("result-field").textContent = fmt(S.field, { name: t.service_name || (field && field.name) || "" });
+    $("result-field").textContent = fmt(S.field, { name: (field && field.name) || t.service_name || "" });
     $("result-ahead").textContent = fmt(S.ahead, { n: t.ahead });
     $("result-eta").textContent =
       t.ahead > 0 && t.eta_minutes > 0 ? fmt(S.eta, { m: t.eta_minutes }) : S.next_up;
     $("result-qr").src = `/kiosk/qr.svg?token=${encodeURIComponent(t.token)}`;
+    // A priority ticket says so, as the paper does: staff at the counter look for it.
+    const mark = $("result-priority");
+    mark.hidden = !chosenPriority;
+    mark.textContent = chosenPriority
+      ? fmt(S.priority, { group: cfg.priorities[chosenPriority] || "" })
+      : "";
     printStatus = (t.print && t.print.status) || "none";
     if (printStatus === "queued" && printer && troubleOf(printer.state)) {
       printStatus = troubleOf(printer.state);
+    } else if (printStatus === "queued" && printer && printerSeenAt >= requestedAt && printer.pending_jobs === 0) {
+      printStatus = "printed"; // the printer emptied its queue before the answer reached us
     }
     renderPrint();
+    // A print takes well under a second; the worker reports trouble (paper out, offline), but
+    // not always a job that went through. No trouble within a few seconds: the slip is out.
+    clearTimeout(printTimer);
+    printTimer = setTimeout(() => {
+      if (printStatus !== "queued") return;
+      printStatus = "printed";
+      renderPrint();
+    }, PRINT_SETTLE_MS);
     show("result");
   }
 
@@ -372,8 +423,14 @@
   const troubleOf = (state) =>
     state === "paper_out" ? "failed" : state === "offline" ? "offline" : null;
   let printer = null; // the last printer_status of this kiosk's printer
+  let printerSeenAt = 0; // when it arrived (Date.now())
+  let printTimer = 0;
+  const PRINT_SETTLE_MS = 3000;
+  let requestedAt = 0; // when the ticket on screen was asked for
   let printStatus = "none"; // of the ticket on screen: queued | printed | failed | offline | none
 
+  // One print message at a time: printing, then "take your ticket"; or the trouble; or,
+  // with no printer, "remember your number".
   function renderPrint() {
     const trouble = printStatus === "failed" || printStatus === "offline";
     const status = $("print-status");
@@ -386,15 +443,13 @@
           : printStatus === "offline"
             ? S.printer_offline
             : "";
-    $("take-ticket").textContent = trouble
-      ? ""
-      : printStatus === "none"
-        ? S.remember_number
-        : S.take_ticket;
+    $("take-ticket").textContent =
+      printStatus === "printed" ? S.take_ticket : printStatus === "none" ? S.remember_number : "";
   }
 
   function onPrinterStatus(ev) {
     printer = ev;
+    printerSeenAt = Date.now();
     if (app.dataset.screen !== "result" || printStatus !== "queued") return;
     if (troubleOf(ev.state)) printStatus = troubleOf(ev.state);
     else if (ev.pending_jobs === 0) printStatus = "printed"; // our job left the queue

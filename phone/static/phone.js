@@ -99,7 +99,10 @@
         });
         const body = await r.json().catch(() => ({}));
         if (r.status === 201 || r.status === 409) {
-          msg.textContent = r.status === 201 ? S.rate_done : body.message;
+          // Say back what was chosen, so a slip of the finger is seen.
+          const label = button.querySelector("span").textContent;
+          msg.textContent =
+            r.status === 201 ? `${S.rate_done} ${fmt(S.rate_chosen, { level: label })}` : body.message;
           document.querySelector("#rating .levels").hidden = true;
           document.querySelector("#rating .comment").hidden = true;
           view.rated = true;

@@ -2,7 +2,8 @@
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const ASK_TIMEOUT_MS = 60000;
-const THANKS_MS = 4000;
+const THANKS_MS = 6000;
+const counterLabel = $("counter").textContent; // "Quầy", in the page's language
 let current = null;
 let timer = null;
 
@@ -17,9 +18,11 @@ async function refresh(ask) {
   const r = await fetch("/api/v1/tablet/state", { credentials: "same-origin" });
   if (!r.ok) return;
   const s = await r.json();
-  $("counter").textContent = `Quầy ${s.counter.number}`;
+  $("counter").textContent = `${counterLabel} ${s.counter.number}`;
   $("officer").textContent = s.officer ? `${s.officer.title ? s.officer.title + ": " : ""}${s.officer.name}` : "";
-  document.querySelectorAll(".five").forEach((b) => (b.hidden = s.levels !== 5));
+  // Exactly the office's scale (3 or 5 levels); the setting may change during the day.
+  const scale = new Set(s.scale || []);
+  document.querySelectorAll(".levels button").forEach((b) => (b.hidden = !scale.has(b.dataset.level)));
   current = s.ticket;
   if (ask && current && current.status === "done") {
     $("number").textContent = current.number;
@@ -41,6 +44,9 @@ document.querySelectorAll(".levels button").forEach((button) => {
     }).catch(() => null);
     if (r && r.status === 201) {
       current = null;
+      // Say back what was chosen, with the same face, so a slip of the finger is seen.
+      $("chosen-face").src = button.querySelector("img").src;
+      $("chosen-label").textContent = button.querySelector("span").textContent;
       return show("thanks");
     }
     const body = r ? await r.json().catch(() => ({})) : {};

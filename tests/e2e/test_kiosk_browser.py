@@ -230,7 +230,7 @@ def test_a_new_choice_after_going_home_gets_a_new_ticket(
 
     page = kiosk_portrait
     first = take_ticket(page)
-    page.get_by_role("button", name="Trang chủ").click()
+    page.get_by_role("button", name="Xong").click()
     page.locator("#screen-start.is-active").wait_for()
     expect(page.locator(".tile[data-code='ho_tich']")).to_contain_text("Đang chờ: 1 người")
     second = take_ticket(page)
@@ -239,7 +239,7 @@ def test_a_new_choice_after_going_home_gets_a_new_ticket(
     assert waiting(live_server, "ho_tich") == 2
 
 
-def test_the_result_goes_back_to_the_start_after_15_seconds_without_a_tap(
+def test_the_result_stays_30_seconds_for_older_citizens_then_goes_back_to_the_start(
     browser: Any, live_server: LiveServer
 ) -> None:
     from playwright.sync_api import expect
@@ -255,9 +255,11 @@ def test_the_result_goes_back_to_the_start_after_15_seconds_without_a_tap(
         page.clock.run_for(500)
         page.get_by_role("button", name="Không", exact=True).click()
         expect(page.locator("#result-number")).to_have_text(NUMBER)
-        expect(page.get_by_text("Màn hình sẽ trở về trang chủ sau 15 giây")).to_be_visible()
-        page.clock.run_for(5000)
+        expect(page.get_by_text("Màn hình sẽ trở về trang chủ sau 30 giây")).to_be_visible()
+        expect(page.get_by_role("button", name="Xong")).to_be_visible()
+        page.clock.run_for(20000)
         expect(page.get_by_text("Màn hình sẽ trở về trang chủ sau 10 giây")).to_be_visible()
+        expect(page.locator("#screen-result")).to_be_visible()
         page.clock.run_for(10500)
         expect(page.locator("#screen-start")).to_be_visible()
         expect(page.locator("#screen-result")).to_be_hidden()

@@ -69,9 +69,9 @@ def test_the_phone_page_shows_the_place_in_line_and_the_call_within_a_second(
     assert response is not None and response.status == 200
     assert "noindex" in (response.headers.get("x-robots-tag") or "")
     assert phone.locator('meta[name="robots"]').get_attribute("content").startswith("noindex")
-    expect(phone.get_by_text(f"Số của bạn: {mine['number']}")).to_be_visible()
+    expect(phone.get_by_text(f"Số của Quý khách: {mine['number']}")).to_be_visible()
     expect(phone.get_by_text("Lĩnh vực: Hộ tịch")).to_be_visible()
-    expect(phone.get_by_text("Còn 1 người trước bạn")).to_be_visible()
+    expect(phone.get_by_text("Còn 1 người trước Quý khách")).to_be_visible()
     expect(phone.get_by_text("Thời gian chờ dự kiến: khoảng", exact=False)).to_be_visible()
     expect(phone.get_by_text(PRIVACY)).to_be_visible()
     expect(phone.locator("[data-slot='dossier']")).to_be_attached()
@@ -83,14 +83,16 @@ def test_the_phone_page_shows_the_place_in_line_and_the_call_within_a_second(
     s = officer(live_server)
     first = call_next(s, live_server)
     assert first["number"] != mine["number"]
-    expect(phone.get_by_text("Bạn là người tiếp theo", exact=False)).to_be_visible(timeout=1000)
+    expect(phone.get_by_text("Quý khách là người tiếp theo", exact=False)).to_be_visible(
+        timeout=1000
+    )
     act(s, live_server, first["id"], "start")
     act(s, live_server, first["id"], "finish", outcome="guided_only")
 
     called = call_next(s, live_server)
     assert called["number"] == mine["number"]
-    expect(phone.get_by_text("Đến lượt bạn! Mời đến quầy 1")).to_be_visible(timeout=1000)
-    assert phone.title().startswith("Đến lượt bạn!")
+    expect(phone.get_by_text("Đến lượt Quý khách! Mời đến quầy 1")).to_be_visible(timeout=1000)
+    assert phone.title().startswith("Đến lượt Quý khách!")
     assert_fits_360(phone)
     phone.screenshot(path=str(screenshots_dir / "phone-called.png"))
 
@@ -104,10 +106,12 @@ def test_no_show_and_done_are_shown_with_what_to_do(phone: Any, live_server: Liv
     phone.goto(absent["url"])
     wait_live(phone)
     ticket = call_next(s, live_server)
-    expect(phone.get_by_text("Đến lượt bạn! Mời đến quầy 1")).to_be_visible(timeout=1000)
+    expect(phone.get_by_text("Đến lượt Quý khách! Mời đến quầy 1")).to_be_visible(timeout=1000)
     act(s, live_server, ticket["id"], "no-show")
     expect(
-        phone.get_by_text("Số của bạn đã được gọi nhưng vắng mặt. Vui lòng liên hệ quầy hướng dẫn")
+        phone.get_by_text(
+            "Số của Quý khách đã được gọi nhưng vắng mặt. Vui lòng liên hệ quầy hướng dẫn"
+        )
     ).to_be_visible(timeout=1000)
 
     phone.goto(present["url"])
@@ -115,9 +119,11 @@ def test_no_show_and_done_are_shown_with_what_to_do(phone: Any, live_server: Liv
     ticket = call_next(s, live_server)
     assert ticket["number"] == present["number"]
     act(s, live_server, ticket["id"], "start")
-    expect(phone.get_by_text("Bạn đang được phục vụ tại quầy 1")).to_be_visible(timeout=1000)
+    expect(phone.get_by_text("Quý khách đang được phục vụ tại quầy 1")).to_be_visible(timeout=1000)
     act(s, live_server, ticket["id"], "finish", outcome="guided_only")
-    expect(phone.get_by_text("Đã hoàn thành lượt phục vụ. Cảm ơn bạn!")).to_be_visible(timeout=1000)
+    expect(phone.get_by_text("Đã hoàn thành lượt phục vụ. Cảm ơn Quý khách!")).to_be_visible(
+        timeout=1000
+    )
 
 
 def test_the_first_load_is_under_150_kb_without_the_font(
@@ -173,7 +179,7 @@ def test_when_the_socket_is_blocked_the_page_polls_and_still_shows_the_call(
     )
     s = officer(live_server)
     call_next(s, live_server)
-    expect(phone.get_by_text("Đến lượt bạn! Mời đến quầy 1")).to_be_visible(timeout=15000)
+    expect(phone.get_by_text("Đến lượt Quý khách! Mời đến quầy 1")).to_be_visible(timeout=15000)
     assert phone.evaluate("document.getElementById('conn').dataset.connects") == "0"
 
 
@@ -186,17 +192,19 @@ def test_after_a_server_restart_the_page_recovers_by_itself(
     mine = issue_ticket(live_server)
     phone.goto(mine["url"])
     wait_live(phone)
-    expect(phone.get_by_text("Còn 1 người trước bạn")).to_be_visible()
+    expect(phone.get_by_text("Còn 1 người trước Quý khách")).to_be_visible()
 
     live_server.restart()
     # A change made while the page is still reconnecting shows up once it is back.
     s = officer(live_server)
     ticket = call_next(s, live_server)
     assert ticket["number"] == first["number"]
-    expect(phone.get_by_text("Bạn là người tiếp theo", exact=False)).to_be_visible(timeout=20000)
+    expect(phone.get_by_text("Quý khách là người tiếp theo", exact=False)).to_be_visible(
+        timeout=20000
+    )
     wait_live(phone, connects=2, timeout=20000)
 
     act(s, live_server, ticket["id"], "start")
     act(s, live_server, ticket["id"], "finish", outcome="guided_only")
     assert call_next(s, live_server)["number"] == mine["number"]
-    expect(phone.get_by_text("Đến lượt bạn! Mời đến quầy 1")).to_be_visible(timeout=1000)
+    expect(phone.get_by_text("Đến lượt Quý khách! Mời đến quầy 1")).to_be_visible(timeout=1000)

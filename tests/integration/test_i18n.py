@@ -86,7 +86,7 @@ def test_the_phone_page_turns_english_with_lang_en_and_remembers_it(app: Any) ->
     r = client.get(f"/t/{token}?lang=en")
     page = r.get_data(as_text=True)
     assert r.status_code == 200
-    assert "Your number" in page and "Số của bạn" not in page
+    assert "Your number" in page and "Số của Quý khách" not in page
     assert '<html lang="en">' in page
     assert "Personal information is protected" in page
     cookie = r.headers["Set-Cookie"]
@@ -94,9 +94,9 @@ def test_the_phone_page_turns_english_with_lang_en_and_remembers_it(app: Any) ->
     # Without ?lang the cookie keeps English; ?lang=vi switches back and is remembered.
     assert "Your number" in client.get(f"/t/{token}").get_data(as_text=True)
     back = client.get(f"/t/{token}?lang=vi")
-    assert "Số của bạn" in back.get_data(as_text=True)
+    assert "Số của Quý khách" in back.get_data(as_text=True)
     assert back.headers["Set-Cookie"].startswith("lang=vi;")
-    assert "Số của bạn" in client.get(f"/t/{token}").get_data(as_text=True)
+    assert "Số của Quý khách" in client.get(f"/t/{token}").get_data(as_text=True)
 
 
 @SQLITE
@@ -105,7 +105,7 @@ def test_the_phone_page_is_vietnamese_without_lang_even_for_an_english_browser(a
     token = issue(client, app)["token"]
     r = client.get(f"/t/{token}", headers=EN)
     page = r.get_data(as_text=True)
-    assert "Số của bạn:" in page and "Your number" not in page
+    assert "Số của Quý khách:" in page and "Your number" not in page
     assert '<html lang="vi">' in page
     assert "Set-Cookie" not in r.headers
 

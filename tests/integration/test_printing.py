@@ -144,11 +144,14 @@ def test_the_stored_slip_holds_only_public_ticket_facts(
         "footer",
         "reprint",
         "sample",
+        "priority",  # "ƯU TIÊN" on paper, never which group
         "logo",  # the office's logo file, if any
     }
     assert stored.slip["number"] == t["number"] and stored.slip["qr_url"] == t["url"]
     assert stored.slip["issued_at_local"].endswith("+07:00")
-    assert "disabled" not in str(stored.slip) and "priority" not in str(stored.slip)
+    assert stored.slip["priority"] is True
+    assert not {"disabled", "khuyết tật"} & {str(v) for v in stored.slip.values()}
+    assert "disabled" not in str(stored.slip) and "khuyết" not in str(stored.slip)
 
 
 def test_a_kiosk_without_a_printer_issues_tickets_without_print_jobs(app: Any) -> None:

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from printers.fonts import font_path, web_font_path
 from printers.layout import (
     INK_THRESHOLD,
+    PRIORITY_MARK,
     RECEIPT_TITLE,
     REPRINT_MARK,
     SAMPLE_MARK,
@@ -194,6 +195,21 @@ def test_a_reprint_and_a_sample_are_marked_on_paper() -> None:
     assert sample[0] == SAMPLE_MARK and sample[-1] == SAMPLE_MARK
 
 
+def test_a_priority_ticket_is_marked_uu_tien_under_its_number_and_never_says_which_group() -> None:
+    plain = [line.text for line in layout_ticket(ticket()).lines]
+    assert PRIORITY_MARK == "ƯU TIÊN" and PRIORITY_MARK not in plain
+    for width in (576, 384):
+        rendered = layout_ticket(ticket(priority=True), width)
+        texts = [line.text for line in rendered.lines]
+        assert texts.index(PRIORITY_MARK) == texts.index("A025") + 1
+        mark = next(rendered.find(PRIORITY_MARK))
+        assert mark.box[0] >= 0 and mark.box[2] <= width
+        # Inverted: mostly ink, so it cannot be missed on the counter's desk.
+        band = rendered.image.crop(mark.box).convert("L")
+        assert band.histogram()[0] > band.width * band.height / 2
+        assert not any(w in " ".join(texts) for w in ("cao tuổi", "khuyết tật", "mang thai"))
+
+
 def test_a_ticket_has_no_field_for_personal_data() -> None:
     names = {f.name for f in dataclasses.fields(TicketSlip)}
     assert names == {
@@ -208,6 +224,7 @@ def test_a_ticket_has_no_field_for_personal_data() -> None:
         "footer",
         "reprint",
         "sample",
+        "priority",
     }
 
 
