@@ -86,6 +86,31 @@ class LiveServer:
     def device(self, kind: str) -> dict[str, Any]:
         return next(d for d in self.credentials["devices"] if d["kind"] == kind)
 
+    def staff_token(self, username: str) -> str:
+        """A new API token for a staff account, made with the command line as an integration
+        would (`flask users token NAME --json`) on this server's instance and database."""
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "server",
+                "users",
+                "token",
+                username,
+                "--json",
+            ],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        line = next(x for x in out.splitlines()[::-1] if x.startswith("{"))
+        return str(json.loads(line)["token"])
+
     def log_text(self) -> str:
         return (self.instance / "server.log").read_text("utf-8", errors="replace")
 

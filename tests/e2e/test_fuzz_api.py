@@ -5,7 +5,6 @@ about 2 minutes in all on a 2-core machine) and derandomized, so a red run is a 
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import REPO, LiveServer, make_server
+from tests.e2e.conftest import LiveServer, make_server
 
 pytestmark = pytest.mark.slow
 
@@ -42,20 +41,6 @@ def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
         yield server
     finally:
         server.stop()
-
-
-def _admin_token(server: LiveServer) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "server", "users", "token", "admin", "--json"],
-        cwd=REPO,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
-    line = next(x for x in out.splitlines()[::-1] if x.startswith("{"))
-    return str(json.loads(line)["token"])
 
 
 def _fuzz(server: LiveServer, workdir: Path, *args: str) -> None:
@@ -120,5 +105,5 @@ def test_fuzzing_as_a_kiosk_finds_no_5xx_and_no_schema_break(
 def test_fuzzing_as_an_administrator_finds_no_5xx_and_no_schema_break(
     fuzzed_server: LiveServer, tmp_path: Path
 ) -> None:
-    token = _admin_token(fuzzed_server)
+    token = fuzzed_server.staff_token("admin")
     _fuzz(fuzzed_server, tmp_path, "--header", f"Authorization: Bearer {token}")

@@ -13,9 +13,6 @@ the leader's report must equal what this test computes from its own log.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -33,7 +30,7 @@ import socketio
 from core import queueing
 from core.clock import write_clock_file
 from lobby.simulate import Http, OfficeDay, Step, TicketState
-from tests.e2e.conftest import REPO, LiveServer, api_login, make_server
+from tests.e2e.conftest import LiveServer, api_login, make_server
 
 pytestmark = pytest.mark.slow
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -136,23 +133,6 @@ def set_rating_levels(server: LiveServer, levels: int) -> None:
     r = admin.post(server.url + "/admin/setup", data=form, allow_redirects=True)
     assert r.status_code == 200
     assert f'value="{levels}" selected' in admin.get(server.url + "/admin/setup").text
-
-
-def staff_tokens(server: LiveServer, names: list[str]) -> dict[str, str]:
-    """API tokens for staff, made with the command line as an integration would."""
-    out = {}
-    for name in names:
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "server", "users", "token", name, "--json"],
-            cwd=REPO,
-            env=server.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        out[name] = json.loads(done.stdout.strip().splitlines()[-1])["token"]
-    return out
 
 
 def true_ahead(day: OfficeDay, t: TicketState) -> int:
@@ -397,7 +377,9 @@ def test_a_whole_office_day_keeps_every_screen_and_every_figure_true(
     scale = {"levels": 5}
     try:
         set_rating_levels(server, 5)
-        tokens = staff_tokens(server, [f"canbo{n}" for n in range(1, 6)] + ["lanhdao"])
+        tokens = {
+            u: server.staff_token(u) for u in [f"canbo{n}" for n in range(1, 6)] + ["lanhdao"]
+        }
 
         def restart() -> None:
             server.restart()
