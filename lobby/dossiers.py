@@ -46,6 +46,7 @@ from core.dossiers import (
     parse_id_type,
 )
 from core.errors import DomainError, Forbidden, IllegalTransition, InvalidRequest, NotFound
+from core.tickets import OUTCOME_LABELS_VI, Outcome
 from lobby import realtime
 from lobby.extensions import db
 from lobby.models import (
@@ -61,7 +62,7 @@ from lobby.models import (
     Ticket,
     WebhookDelivery,
 )
-from lobby.services import ctx, iso, office, office_tz, tx_hooks_publish
+from lobby.services import CONTRADICT_DOSSIER, ctx, iso, office, office_tz, tx_hooks_publish
 from lobby.tx import insert_for, transaction
 from lobby.workcal import working_calendar
 
@@ -334,6 +335,16 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
             ticket = ticket_by_id(body["ticket_id"], lock=True)
             if ticket.status not in ("serving", "called", "done"):
                 raise IllegalTransition("Chỉ tiếp nhận hồ sơ từ phiếu đang được phục vụ.")
+            if ticket.status == "done" and ticket.outcome in CONTRADICT_DOSSIER:
+                # The figures would say "only guided" for a citizen whose dossier was taken.
+                raise IllegalTransition(
+                    _(
+                        "Số %(number)s đã kết thúc với kết quả “%(outcome)s”: không thể tiếp "
+                        "nhận hồ sơ từ lượt này. Hãy tiếp nhận không gắn số thứ tự.",
+                        number=ticket.number,
+                        outcome=_(OUTCOME_LABELS_VI[Outcome(ticket.outcome)]),
+                    )
+                )
             if ticket.counter is not None and not may_operate(user, ticket.counter):
                 raise Forbidden("Phiếu này đang được phục vụ ở quầy khác.")
         tz = office_tz(o)

@@ -405,3 +405,23 @@ def test_the_queue_list_is_the_order_call_next_takes_even_with_a_requeued_ticket
         called.append(t["number"])
         officer.post(f"/api/v1/tickets/{t['id']}/no-show")
     assert called == listed
+
+
+def test_a_dossier_cannot_be_hung_on_a_ticket_finished_as_only_guided(app: Any) -> None:
+    """The other way round: a ticket already counted as "Chỉ hướng dẫn" takes no dossier (the
+    figures would say guided for a citizen whose dossier was taken); the officer accepts it
+    without a number instead."""
+    officer, t, tid = _called_at_1(app)
+    officer.post(f"/api/v1/tickets/{tid}/start")
+    finished = officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": "guided_only"})
+    assert finished.status_code == 200
+    r = officer.post(
+        "/api/v1/dossiers",
+        {"procedure": "HT-XNTTHN", "ticket_id": tid, "applicant": {"full_name": "Lê Văn B"}},
+    )
+    assert r.status_code == 409 and r.get_json()["error"] == "conflict"
+    assert t["number"] in r.get_json()["message"] and "Chỉ hướng dẫn" in r.get_json()["message"]
+    alone = officer.post(
+        "/api/v1/dossiers", {"procedure": "HT-XNTTHN", "applicant": {"full_name": "Lê Văn B"}}
+    )
+    assert alone.status_code == 201
