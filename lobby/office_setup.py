@@ -13,13 +13,13 @@ import re
 from datetime import time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.errors import DomainError, IllegalTransition, InvalidRequest, NotFound
 from core.spreadsheet import SafeWriter, read_cell
 from lobby import realtime, services
 from lobby.extensions import db
-from lobby.models import Counter, Field, Procedure, Ticket, WorkingWindow
+from lobby.models import Counter, Field, Procedure, WorkingWindow
 from lobby.tx import transaction
 
 FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")
@@ -586,19 +586,10 @@ def update_counter(counter_id: Any, form: dict[str, Any], field_ids: list[Any]) 
 
 def _take_out_of_use(c: Counter, o: Any) -> None:
     """Refused while the counter holds a ticket. Tickets transferred to it alone go back to the
-    line of their field, where every counter of the field can call them; it is closed, and
-    no officer holds it."""
+    line of their field (services.hand_back_transfers); it is closed, and no officer holds it."""
     day = services.today(o)
     services.ensure_counter_free(c, day)
-    db.session.execute(
-        update(Ticket)
-        .where(
-            Ticket.target_counter_id == c.id,
-            Ticket.status == "waiting",
-            Ticket.service_day == day,
-        )
-        .values(target_counter_id=None)
-    )  # their place in their field's line does not change: nobody to tell
+    services.hand_back_transfers(c, o, day)
     c.state, c.staff_id = "closed", None
 
 

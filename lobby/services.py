@@ -991,6 +991,33 @@ class _Raced(Exception):
 _CURRENT_NUMBER = _CURRENT_TICKET.with_only_columns(Ticket.number)
 
 
+def hand_back_transfers(c: Counter, o: Office, day: date) -> None:
+    """Tickets sent to this counter alone (transferred there, or back after a no-show) go back
+    to their field's line when it closes or is taken out of use, where every counter of the
+    field can call them; their phones are told their new place."""
+    fields = set(
+        db.session.scalars(
+            select(Ticket.field_id).where(
+                Ticket.target_counter_id == c.id,
+                Ticket.status == "waiting",
+                Ticket.service_day == day,
+            )
+        )
+    )
+    if not fields:
+        return
+    db.session.execute(
+        update(Ticket)
+        .where(
+            Ticket.target_counter_id == c.id,
+            Ticket.status == "waiting",
+            Ticket.service_day == day,
+        )
+        .values(target_counter_id=None)
+    )
+    _publish_positions(fields, o, day)
+
+
 def ensure_counter_free(c: Counter, day: date) -> None:
     current = db.session.scalar(_CURRENT_NUMBER, {"counter": c.id, "day": day})
     if current is not None:
@@ -1272,10 +1299,11 @@ def set_counter_state(
             c.pause_reason = reason[:255]
         elif state in ("open", "closed"):
             c.pause_reason = ""
+        day = today(o)
         if state == "closed":
             c.staff_id = None
+            hand_back_transfers(c, o, day)
         c.state = state
-        day = today(o)
         view = counter_view(c, o, day)
         tx_hooks_publish(
             realtime.COUNTER_CHANGED, view, [realtime.LOBBY_ROOM, realtime.counter_room(c.number)]

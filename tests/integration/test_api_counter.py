@@ -425,3 +425,36 @@ def test_a_dossier_cannot_be_hung_on_a_ticket_finished_as_only_guided(app: Any) 
         "/api/v1/dossiers", {"procedure": "HT-XNTTHN", "applicant": {"full_name": "Lê Văn B"}}
     )
     assert alone.status_code == 201
+
+
+def test_closing_a_counter_hands_its_transferred_tickets_back_to_their_fields_line(
+    app: Any, published: Any
+) -> None:
+    """A number sent to counter 4 is not stranded when counter 4 closes: it goes back to its
+    field's line, the phone is told, and a counter of that field calls it next."""
+    import time
+
+    four = Staff(app, "canbo4")
+    four.open_counter(4)
+    officer, t, tid = _called_at_1(app)
+    assert officer.post(f"/api/v1/tickets/{tid}/transfer", {"counter": 4}).status_code == 200
+    view = app.test_client().get(f"/api/v1/tickets/{t['token']}").get_json()
+    assert view["next_counter"]["number"] == 4
+    from lobby.extensions import socketio
+
+    phone = socketio.test_client(app, auth={"ticket": t["token"]})  # someone follows it
+
+    assert four.post("/api/v1/counters/4/close").status_code == 200
+
+    view = app.test_client().get(f"/api/v1/tickets/{t['token']}").get_json()
+    assert (view["status"], view["next_counter"], view["ahead"]) == ("waiting", None, 0)
+    room = f"ticket:{t['token']}"
+    deadline = time.monotonic() + 5
+    while not any(
+        room in rooms and p.get("next_counter") is None and p["status"] == "waiting"
+        for p, rooms in published.named("ticket_updated")
+    ):
+        assert time.monotonic() < deadline, "the phone was not told its new place"
+        time.sleep(0.02)
+    phone.disconnect()
+    assert officer.call_next(1).get_json()["ticket"]["id"] == tid
