@@ -2,7 +2,8 @@
 
 A backup is `lobby-YYYYMMDD-HHMMSS[-label].tar.gz` (mode 0600) with `lobby.sqlite3` (a consistent
 copy made by SQLite's online backup API while the server keeps serving), `data_key` (applicants'
-personal data cannot be read without it), `secret_key` and `manifest.json`. The server makes one
+personal data cannot be read without it), `secret_key`, `manifest.json`, and the office's own
+logo and voice recordings (`files/`). The server makes one
 every day at LOBBY_BACKUP_AT into LOBBY_BACKUP_DIR and keeps the last LOBBY_BACKUP_KEEP;
 `flask --app server backup` makes one at once, `flask --app server restore FILE` puts one back,
 and the server's start takes one before migrating an older database (label `truoc-nang-cap`).
@@ -16,6 +17,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import tarfile
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 # with a label (before an upgrade, before a restore) are never deleted by the schedule.
 PLAIN = re.compile(r"^lobby-\d{8}-\d{6}\.tar\.gz$")
 BEFORE_UPGRADE = "truoc-nang-cap"
+# Files of the instance folder that belong to the office and are not in the database.
+OFFICE_FILES = ("logo.png", "voice")
 BEFORE_RESTORE = "truoc-khoi-phuc"
 PG_HELP = (
     "Cơ sở dữ liệu là PostgreSQL: sao lưu bằng pg_dump, khôi phục bằng pg_restore "
@@ -115,6 +119,11 @@ def make_backup(to: Path | str | None = None, label: str = "") -> Path:
         try:
             with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
                 tar.add(copy, arcname="lobby.sqlite3", filter=_private)
+                for name in OFFICE_FILES:  # the office's own logo and voice recordings
+                    if (Path(app.instance_path) / name).exists():
+                        tar.add(
+                            Path(app.instance_path) / name, arcname=f"files/{name}", filter=_private
+                        )
                 for name, value in [
                     *_secrets(app).items(),
                     ("manifest.json", json.dumps(manifest, indent=2)),
@@ -134,7 +143,8 @@ def make_backup(to: Path | str | None = None, label: str = "") -> Path:
 
 
 def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
-    info.mode, info.uid, info.gid, info.uname, info.gname = 0o600, 0, 0, "", ""
+    info.mode = 0o700 if info.isdir() else 0o600
+    info.uid, info.gid, info.uname, info.gname = 0, 0, "", ""
     return info
 
 
@@ -239,6 +249,12 @@ def restore(path: Path | str) -> dict[str, Any]:
                 dst.close()
         finally:
             src.close()
+        files = Path(tmp) / "files"
+        for name in OFFICE_FILES:
+            if (files / name).is_dir():
+                shutil.copytree(files / name, Path(app.instance_path) / name, dirs_exist_ok=True)
+            elif (files / name).is_file():
+                shutil.copy2(files / name, Path(app.instance_path) / name)
     instance = Path(app.instance_path)
     if app.config.get("LOBBY_DATA_KEY") or os.environ.get("LOBBY_DATA_KEY"):
         from lobby.crypto import data_keys

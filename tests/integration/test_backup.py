@@ -102,6 +102,10 @@ def test_a_backup_taken_while_the_office_works_restores_everything_acknowledged(
             if not started.is_set():
                 dossiers_before[r.get_json()["code"]] = name
 
+    own = Path(office.instance_path)
+    (own / "logo.png").write_bytes(b"logo")
+    (own / "voice" / "vi").mkdir(parents=True)
+    (own / "voice" / "vi" / "so-1.mp3").write_bytes(b"mot")
     workers = [threading.Thread(target=guarded(kiosk)) for _ in range(2)]
     workers.append(threading.Thread(target=guarded(officer)))
     for w in workers:
@@ -152,7 +156,9 @@ def test_a_backup_taken_while_the_office_works_restores_everything_acknowledged(
         assert {code: names.get(code) for code in dossiers_before} == dossiers_before
         db.session.remove()
         db.engine.dispose()
-    assert (other / "data_key").read_text() == (Path(office.instance_path) / "data_key").read_text()
+    assert (other / "data_key").read_text() == (own / "data_key").read_text()
+    assert (other / "logo.png").read_bytes() == b"logo"
+    assert (other / "voice" / "vi" / "so-1.mp3").read_bytes() == b"mot"
 
 
 def test_restore_asks_for_yes_refuses_while_a_server_listens_and_keeps_what_it_replaces(
