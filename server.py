@@ -87,10 +87,29 @@ def _failed_polls_close_at_once() -> None:
     Socket.handle_post_request = handle_post_request
 
 
+def _configure_logging(access_log: bool) -> None:
+    """One log, on standard error (the systemd journal under the service, which rotates it):
+    warnings and errors, the lobby's own notes (backups, housekeeping), and with
+    LOBBY_ACCESS_LOG=1 one line per request (address, method, path, status, size, time).
+    Nothing logged carries a request's body, where personal data travels (docs/huong-dan-van-hanh.md).
+    gevent-websocket writes its request lines to its own logger at INFO, which said nothing
+    before: LOBBY_ACCESS_LOG=1 had no effect."""
+    import logging
+
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("lobby").setLevel(logging.INFO)
+    if access_log:
+        logging.getLogger("geventwebsocket.handler").setLevel(logging.INFO)
+
+
 def main() -> None:
     from lobby.extensions import socketio
     from lobby.startup import prepare, run_background_jobs
 
+    access_log = os.environ.get("LOBBY_ACCESS_LOG", "0") == "1"
+    _configure_logging(access_log)
     _nodelay()
     _failed_polls_close_at_once()
     prepare(app)
@@ -113,7 +132,7 @@ def main() -> None:
             app,
             host=app.config["HOST"],
             port=app.config["PORT"],
-            log_output=os.environ.get("LOBBY_ACCESS_LOG", "0") == "1",
+            log_output=access_log,
         )
     except KeyboardInterrupt:
         _say_stopped()

@@ -282,6 +282,10 @@ def register(app: Flask) -> None:
         click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
         click.echo(f"space: {give_back_space()}")
 
+    from lobby.backup import register_cli as register_backup
+
+    register_backup(app)
+
     @app.cli.group("calendar")
     def calendar() -> None:
         """The office's calendar: days off, make-up working days, local closures."""

@@ -6,7 +6,7 @@ import hashlib
 import os
 import secrets
 import socket
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +114,36 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "LOBBY_WEBHOOK_URL": os.environ.get("LOBBY_WEBHOOK_URL") or None,
         "LOBBY_WEBHOOK_SECRET": os.environ.get("LOBBY_WEBHOOK_SECRET") or None,
         "LOBBY_DATA_KEY": os.environ.get("LOBBY_DATA_KEY") or None,
+        # The daily backup (lobby.backup): at this office time, into this folder, the last N kept.
+        "LOBBY_BACKUP_AT": _backup_at(),
+        "LOBBY_BACKUP_DIR": os.environ.get("LOBBY_BACKUP_DIR") or str(instance / "backups"),
+        "LOBBY_BACKUP_KEEP": _backup_keep(),
         "HOST": os.environ.get("HOST", "0.0.0.0"),
         "PORT": port,
         "LOBBY_ENV": "production" if production else "development",
         "LOBBY_CLOCK_FILE": _clock_file(production),
     }
+
+
+def _backup_at() -> time | None:
+    """LOBBY_BACKUP_AT: HH:MM of the daily backup (office time); `off` (or `0`) for none."""
+    raw = os.environ.get("LOBBY_BACKUP_AT", "21:30").strip()
+    if raw.lower() in {"", "0", "off", "no", "false"}:
+        return None
+    try:
+        hour, minute = (int(part) for part in raw.split(":"))
+        return time(hour, minute)
+    except ValueError as exc:
+        raise RuntimeError(
+            f"LOBBY_BACKUP_AT must be HH:MM (e.g. 21:30) or off, got {raw!r}"
+        ) from exc
+
+
+def _backup_keep() -> int:
+    raw = os.environ.get("LOBBY_BACKUP_KEEP", "14")
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise RuntimeError(f"LOBBY_BACKUP_KEEP must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
 
 
 def _clock_file(production: bool) -> str | None:

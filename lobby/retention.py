@@ -169,12 +169,14 @@ def _off_loop(fn: Any, app: Flask) -> Any:
 
 
 class Housekeeper:
-    """The background job's memory: prune every hour, give space back once a quiet night."""
+    """The background job's memory: prune every hour, back up once a day at LOBBY_BACKUP_AT,
+    give space back once a quiet night."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.pruned_at: datetime | None = None
         self.vacuumed_on: Any = None
+        self.backed_up_on: Any = None
 
     def run(self) -> None:
         now = ctx().clock.now()
@@ -183,12 +185,39 @@ class Housekeeper:
             self.pruned_at = now
             if any(counts.values()):
                 log.info("housekeeping: %s", counts)
+        self.backup(now)
         today = ctx().clock.today()
         if self.vacuumed_on != today and is_quiet_hour():
             forget_sign_in_failures()
             done = _off_loop(give_back_space, self.app)
             self.vacuumed_on = today
             log.info("housekeeping: database space given back (%s)", done)
+
+    def backup(self, now: datetime) -> None:
+        """The daily backup (lobby.backup), once the configured hour has passed: once a day,
+        not again when the server restarts after it, off the event loop; a failure is logged
+        and tried again the next day."""
+        from zoneinfo import ZoneInfo
+
+        from lobby.backup import PLAIN, backup_dir, scheduled_backup
+
+        at = self.app.config.get("LOBBY_BACKUP_AT")
+        if at is None or sqlite_path() is None:
+            return
+        local = now.astimezone(ZoneInfo(self.app.config["LOBBY_TIMEZONE"]))
+        if self.backed_up_on == local.date() or local.time() < at:
+            return
+        self.backed_up_on = local.date()
+        folder = backup_dir(self.app)
+        if folder.exists() and any(
+            PLAIN.match(p.name) and p.name[15:19] >= f"{at:%H%M}"
+            for p in folder.glob(f"lobby-{local:%Y%m%d}-*.tar.gz")
+        ):
+            return  # made after today's hour already (before a restart)
+        try:
+            _off_loop(lambda: scheduled_backup(self.app), self.app)
+        except Exception:
+            log.exception("backup failed (tried again tomorrow; flask --app server backup now)")
 
 
 def status() -> dict[str, Any]:

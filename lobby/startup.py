@@ -16,17 +16,18 @@ log = logging.getLogger(__name__)
 
 
 def migrate_database() -> None:
-    """`flask db upgrade` in a child process: the server itself never loads Alembic."""
+    """`flask upgrade` in a child process (the server itself never loads Alembic): a SQLite
+    database with anything to migrate is backed up first (lobby.backup), then migrated."""
     import subprocess
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "server", "db", "upgrade"],
+        [sys.executable, "-m", "flask", "--app", "server", "upgrade"],
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         check=False,
     )
     if done.returncode != 0:
-        raise SystemExit("database migration failed (flask --app server db upgrade)")
+        raise SystemExit("database migration failed (flask --app server upgrade)")
 
 
 def prepare(app: Flask) -> None:
