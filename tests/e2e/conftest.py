@@ -150,6 +150,9 @@ def make_server(tmp: Path, *, port: int | None = None, **env: str) -> LiveServer
         "LOBBY_OPEN_ALWAYS": "1",
         "LOBBY_RATE_LIMITS": "0",
         "LOBBY_DEMO": "1",
+        # The nightly backup would run whenever a test happens to start after 21:30 office
+        # time; tests of the backup turn it on themselves.
+        "LOBBY_BACKUP_AT": "off",
         **env,
     }
     return LiveServer(instance=tmp, port=port, env=full_env)
