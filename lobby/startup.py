@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from core.errors import NotFound
 from lobby.extensions import db
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,8 @@ def run_background_jobs(app: Flask, interval: float = 60.0) -> None:
                 expire_stale_tickets()
                 housekeeper.run()
                 db.session.remove()
+        except NotFound:
+            pass  # an empty database (LOBBY_DEMO=0): no office to look after until one is made
         except Exception:
             log.exception("background job failed")
         socketio.sleep(interval)

@@ -304,3 +304,18 @@ def test_two_installations_on_one_redis_never_hear_each_others_calls(tmp_path: P
         their_board.close()
         ours.stop()
         theirs.stop()
+
+
+def test_a_server_on_an_empty_database_waits_for_its_office_without_logging_failures(
+    tmp_path: Path,
+) -> None:
+    """LOBBY_DEMO=0 on a new installation: no office yet. The background jobs have nothing to
+    look after; they must not write a traceback into the log every minute."""
+    server = make_server(tmp_path / "empty", LOBBY_DEMO="0").start()
+    try:
+        time.sleep(1.5)  # the jobs run once as the server starts: give them the time to
+        assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+        assert "background job failed" not in server.log_text()
+        assert "Traceback" not in server.log_text()
+    finally:
+        server.stop()
