@@ -1,0 +1,155 @@
+"""What the office's one IT person meets first: the server's start, its settings, its devices."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+# The code that runs in an office (tests and benchmarks have their own variables).
+SHIPPED = ["server.py", "lobby", "api", "core", "printers", "kiosk", "display", "counter"]
+SHIPPED += ["phone", "admin", "tablet"]
+# Read only by the test suite and the benchmarks: the README's developers' table.
+TEST_ONLY = re.compile(r"^LOBBY_(TEST|BENCH)_|^LOBBY_(CHROMIUM|SCREENSHOTS)$")
+
+
+def _python_files() -> list[Path]:
+    files: list[Path] = []
+    for name in SHIPPED:
+        path = REPO / name
+        files += [path] if path.is_file() else sorted(path.rglob("*.py"))
+    return files
+
+
+def _is_environ(node: ast.AST) -> bool:
+    """`os.environ` or a bare `environ`."""
+    return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
+        isinstance(node, ast.Name) and node.id == "environ"
+    )
+
+
+def _reads_environment(call: ast.Call) -> bool:
+    f = call.func
+    return (isinstance(f, ast.Attribute) and f.attr == "get" and _is_environ(f.value)) or (
+        isinstance(f, ast.Attribute) and f.attr == "getenv"
+    )
+
+
+def _variables_read(tree: ast.Module) -> set[str]:
+    """Every name the module reads from the environment: literally (`os.environ.get("X")`,
+    `os.environ["X"]`, a constant `X_ENV = "X"`), or through a helper that passes one of its
+    parameters to os.environ (`_flag("X", "0")`, `_setting(app, "X", 30)`)."""
+    constants = {
+        t.id: n.value.value
+        for n in tree.body
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+        for t in n.targets
+        if isinstance(t, ast.Name) and isinstance(n.value.value, str)
+    }
+
+    def text(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return constants.get(node.id)
+        return None
+
+    helpers: dict[str, int] = {}  # helper name -> position of the parameter it looks up
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef):
+            continue
+        params = [a.arg for a in fn.args.args]
+        for call in ast.walk(fn):
+            if isinstance(call, ast.Call) and _reads_environment(call) and call.args:
+                arg = call.args[0]
+                if isinstance(arg, ast.Name) and arg.id in params:
+                    helpers[fn.name] = params.index(arg.id)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        found = None
+        if isinstance(node, ast.Call) and _reads_environment(node) and node.args:
+            found = text(node.args[0])
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            position = helpers.get(node.func.id)
+            if position is not None and len(node.args) > position:
+                found = text(node.args[position])
+        elif isinstance(node, ast.Subscript) and _is_environ(node.value):
+            found = text(node.slice)
+        if found and re.fullmatch(r"[A-Z][A-Z0-9_]+", found):
+            names.add(found)
+    return names
+
+
+def _in_code() -> set[str]:
+    names: set[str] = set()
+    for path in _python_files():
+        names |= _variables_read(ast.parse(path.read_text("utf-8")))
+    for script in ("run", "test"):  # the shell scripts' own settings (${NAME:-...})
+        names |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+):-", (REPO / script).read_text("utf-8")))
+    return names
+
+
+def _in_readme() -> set[str]:
+    """Names in the first column of the README's tables (`NAME`, `OTHER` | default | meaning)."""
+    names: set[str] = set()
+    for line in (REPO / "README.md").read_text("utf-8").splitlines():
+        if line.startswith("| `"):
+            first = line.split("|")[1]
+            names |= set(re.findall(r"`([A-Z][A-Z0-9_]+)`", first))
+    return names
+
+
+def test_the_scan_finds_variables_read_every_way_the_code_reads_them() -> None:
+    """The guard below is only as good as this scan: each form the code uses is recognised."""
+    found = _in_code()
+    # os.environ.get(...), a helper (_flag / _days in lobby.config, _setting in lobby.printing),
+    # a module constant (printers.agent), os.environ[...], and the ./run and ./test scripts.
+    for name in ("LOBBY_ACCESS_LOG", "LOBBY_OPEN_ALWAYS", "LOBBY_PRINT_RETENTION_DAYS"):
+        assert name in found
+    for name in ("LOBBY_PRINT_RETRY_MAX", "LOBBY_AGENT_TOKEN", "SECRET_KEY", "PYTHON"):
+        assert name in found
+
+
+def test_every_environment_variable_the_code_reads_is_in_the_readme() -> None:
+    missing = sorted(name for name in _in_code() - _in_readme() if not TEST_ONLY.match(name))
+    assert not missing, f"environment variables read by the code but not in README.md: {missing}"
+
+
+def test_every_test_only_variable_is_in_the_readmes_developers_table() -> None:
+    names: set[str] = set()
+    for path in sorted((REPO / "tests").rglob("*.py")) + sorted((REPO / "bench").rglob("*.py")):
+        names |= _variables_read(ast.parse(path.read_text("utf-8")))
+    wanted = {n for n in names if TEST_ONLY.match(n)}
+    assert wanted, "the scan finds the tests' own variables"
+    missing = sorted(wanted - _in_readme())
+    assert not missing, f"test-only variables not in README.md: {missing}"
+
+
+def test_flask_run_refuses_and_points_to_the_real_server(tmp_path: Path) -> None:
+    """`flask --app server run` would serve without gevent and the background jobs."""
+    env = {**os.environ, "LOBBY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "server", "run", "--port", "0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "python server.py" in done.stderr and "./run" in done.stderr
+    assert "Running on" not in done.stdout + done.stderr  # it never served
+    # The rest of the command line still works.
+    routes = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "server", "routes"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert routes.returncode == 0 and "/kiosk" in routes.stdout
