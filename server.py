@@ -110,7 +110,7 @@ def _failed_polls_close_at_once() -> None:
 
 def main() -> None:
     from lobby.extensions import socketio
-    from lobby.startup import prepare, run_background_jobs
+    from lobby.startup import prepare, run_background_jobs, say_listening
 
     _nodelay()
     _failed_polls_close_at_once()
@@ -129,6 +129,7 @@ def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:
             gevent.signal_handler(signum, lambda: gevent.kill(serving, KeyboardInterrupt))
+    say_listening(app)
     try:
         socketio.run(
             app,

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lobby.extensions import db
 
 REPO = Path(__file__).resolve().parents[2]
 # The code that runs in an office (tests and benchmarks have their own variables).
@@ -153,3 +160,63 @@ def test_flask_run_refuses_and_points_to_the_real_server(tmp_path: Path) -> None
         timeout=120,
     )
     assert routes.returncode == 0 and "/kiosk" in routes.stdout
+
+
+def _start(app: Any, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """What the operator reads when `python server.py` starts (before it serves)."""
+    from lobby.startup import prepare, say_listening
+
+    prepare(app)
+    say_listening(app)
+    out = capsys.readouterr()
+    return out.out, out.err
+
+
+def test_every_start_says_where_the_demo_passwords_are_and_warns_while_the_lan_can_use_them(
+    db_url: str, tmp_path: Path, clock: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import build_app
+
+    app = build_app(db_url, tmp_path, clock, HOST="0.0.0.0", PORT=5000, LOBBY_DEMO="1")
+    credentials = tmp_path / "demo-credentials.json"
+    out, err = _start(app, capsys)  # the first start loads the demo and prints the passwords
+    admin_password = json.loads(credentials.read_text("utf-8"))["users"][0]["password"]
+    assert admin_password in out and str(credentials) in out
+    assert "CẢNH BÁO" in err and "admin" in err and "HOST=127.0.0.1" in err
+    assert out.strip().splitlines()[-1].startswith("Máy chủ đang nghe tại http://")
+
+    out, err = _start(app, capsys)  # every later start: where they are, not the passwords again
+    assert str(credentials) in out and "/admin/staff" in out
+    assert admin_password not in out + err
+    assert "CẢNH BÁO" in err and "canbo1" in err
+
+    # The administrator changes the demo passwords (here: resets them): no more warning.
+    from lobby import accounts
+    from lobby.models import StaffUser
+
+    with app.app_context():
+        for user in db.session.scalars(select(StaffUser)):
+            accounts.reset_password(user.id)
+        db.session.remove()
+    out, err = _start(app, capsys)
+    assert str(credentials) in out and "CẢNH BÁO" not in err
+
+
+def test_no_lan_warning_when_the_server_listens_on_this_machine_only(
+    db_url: str, tmp_path: Path, clock: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import build_app
+
+    app = build_app(db_url, tmp_path, clock, HOST="127.0.0.1", PORT=5000, LOBBY_DEMO="1")
+    out, err = _start(app, capsys)
+    assert "demo-credentials.json" in out and "CẢNH BÁO" not in err
+    assert "http://127.0.0.1:5000" in out
+
+
+def test_which_addresses_other_machines_can_reach() -> None:
+    from lobby.startup import reachable_from_lan
+
+    for host in ("0.0.0.0", "", "::", "192.168.1.20", "lobby.local"):
+        assert reachable_from_lan(host), host
+    for host in ("127.0.0.1", "localhost", "::1", "[::1]", "127.0.1.1"):
+        assert not reachable_from_lan(host), host
