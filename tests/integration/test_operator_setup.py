@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from lobby.extensions import db
+from lobby.models import Device
 
 REPO = Path(__file__).resolve().parents[2]
 # The code that runs in an office (tests and benchmarks have their own variables).
@@ -220,3 +221,72 @@ def test_which_addresses_other_machines_can_reach() -> None:
         assert reachable_from_lan(host), host
     for host in ("127.0.0.1", "localhost", "::1", "[::1]", "127.0.1.1"):
         assert not reachable_from_lan(host), host
+
+
+DEVICE_PAGES = {"kiosk": "/kiosk", "board": "/display", "tablet": "/rate"}
+
+
+@pytest.mark.parametrize("kind", sorted(DEVICE_PAGES))
+def test_unpaired_kiosk_board_and_tablet_answer_alike_and_say_how_to_pair(
+    app: Any, kind: str
+) -> None:
+    from tests.integration.helpers import device_token
+
+    path = DEVICE_PAGES[kind]
+    other = "board" if kind != "board" else "kiosk"
+    answers = {
+        "nobody": app.test_client().get(path),
+        "a mistyped token": app.test_client().get(
+            path, headers={"Authorization": "Bearer dv_not-a-token"}
+        ),
+        "another kind of device": app.test_client().get(
+            path, headers={"Authorization": f"Bearer {device_token(app, other)}"}
+        ),
+    }
+    for who, r in answers.items():
+        page = r.get_data(as_text=True)
+        assert r.status_code == 403, who
+        assert "<h1>Thiết bị chưa được ghép nối</h1>" in page, who
+        assert "/admin/staff" in page and "Ghép nối lại" in page, who  # from the admin page
+        assert f"flask --app server devices create {kind}" in page, who  # or the command line
+    assert "cho một việc khác" in answers["another kind of device"].get_data(as_text=True)
+    paired = app.test_client()
+    paired.get(f"/pair/{device_token(app, kind)}")
+    assert paired.get(path).status_code == 200
+
+
+def test_a_pairing_link_pairs_one_device_then_stops_until_it_is_paired_again(app: Any) -> None:
+    from tests.integration.helpers import Staff, device_token
+
+    token = device_token(app, "kiosk")
+    first = app.test_client()
+    assert first.get(f"/pair/{token}").status_code == 302
+    assert first.get("/kiosk").status_code == 200
+    assert first.get(f"/pair/{token}").status_code == 302  # the same kiosk opening it again
+
+    second = app.test_client()  # someone else with the link (a photo of the screen, a second PC)
+    refused = second.get(f"/pair/{token}")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 410 and "lobby_device" not in refused.headers.get(
+        "Set-Cookie", ""
+    )
+    assert "Ghép nối lại" in page and "/admin/staff" in page
+    assert second.get("/kiosk").status_code == 403
+
+    # The administrator pairs it again on /admin/staff: the new link works once, the old is dead.
+    admin = Staff(app, "admin")
+    with app.app_context():
+        kiosk_id = next(d.id for d in db.session.scalars(select(Device)) if d.kind == "kiosk")
+        db.session.remove()
+    page = admin.client.post(
+        "/admin/staff",
+        data={"csrf_token": admin.csrf, "action": "device_pair", "id": str(kiosk_id)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    fresh = re.search(r"/pair/(dv_[A-Za-z0-9_-]+)", page)
+    assert fresh, "the page shows the new pairing link"
+    assert second.get(f"/pair/{fresh.group(1)}").status_code == 302
+    assert second.get("/kiosk").status_code == 200
+    assert first.get("/kiosk").status_code == 403  # the old token stopped with the new pairing
+    assert app.test_client().get(f"/pair/{fresh.group(1)}").status_code == 410
+    assert app.test_client().get(f"/pair/{token}").status_code == 404
