@@ -96,7 +96,7 @@ def _in_code() -> set[str]:
     names: set[str] = set()
     for path in _python_files():
         names |= _variables_read(ast.parse(path.read_text("utf-8")))
-    for script in ("run", "test"):  # the shell scripts' own settings (${NAME:-...})
+    for script in ("run", "test", "tools/venv.sh"):  # the scripts' own settings (${NAME:-...})
         names |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+):-", (REPO / script).read_text("utf-8")))
     return names
 
