@@ -34,6 +34,27 @@ import os  # noqa: E402
 
 from lobby import create_app  # noqa: E402
 
+
+def _refuse_flask_run() -> None:
+    """`flask --app server run` would serve with Werkzeug's threads: no gevent (websockets held
+    by a thread each), none of the background jobs (closing past days, forgetting, printing) and
+    no migration. The server is started by `python server.py` (or `./run`); the rest of the
+    command line (`flask --app server db upgrade`, `users`, `demo`...) is untouched."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.info_name == "run" and ctx.parent is not None:
+        raise SystemExit(
+            "Không chạy máy chủ bằng `flask run` (thiếu gevent và các việc chạy nền).\n"
+            "Hãy dùng: ./run  (hoặc .venv/bin/python server.py)\n"
+            "Do not start the server with `flask run` (no gevent, no background jobs): "
+            "use ./run or python server.py."
+        )
+
+
+if __name__ != "__main__":
+    _refuse_flask_run()
+
 # Under `python server.py` gevent serves; under `flask --app server` (CLI, tests) threads do.
 app = create_app(
     {"SOCKETIO_ASYNC_MODE": "gevent", "LOBBY_MIGRATIONS_IN_PROCESS": False}
@@ -106,7 +127,7 @@ def _configure_logging(access_log: bool) -> None:
 
 def main() -> None:
     from lobby.extensions import socketio
-    from lobby.startup import prepare, run_background_jobs
+    from lobby.startup import prepare, run_background_jobs, say_listening
 
     access_log = os.environ.get("LOBBY_ACCESS_LOG", "0") == "1"
     _configure_logging(access_log)
@@ -127,6 +148,7 @@ def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:
             gevent.signal_handler(signum, lambda: gevent.kill(serving, KeyboardInterrupt))
+    say_listening(app)
     try:
         socketio.run(
             app,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template
-from flask_babel import gettext as _
 
 from core.errors import DomainError
 from lobby import services
 from lobby.auth import current_device
+from lobby.web import unpaired_page
 
 bp = Blueprint(
     "display",
@@ -23,27 +23,16 @@ bp = Blueprint(
 PRELOAD_CLIPS = ("chime", "pause", "xin_moi_cong_dan_co_so_thu_tu", "den_quay_so")
 
 
-def _not_paired(message: str, status: int) -> tuple[str, int]:
-    return render_template("display/not_paired.html", message=message), status
-
-
 @bp.get("/display")
 def board() -> Any:
-    """Only a paired board device sees the board; anything else gets a friendly pairing page."""
+    """Only a paired board device sees the board; anything else gets the pairing page."""
     try:
         principal = current_device()
     except DomainError:  # a revoked bearer token: the same advice as an unpaired screen
-        return _not_paired(_("Mã thiết bị không hợp lệ hoặc đã bị thu hồi."), 401)
+        return unpaired_page("board")
     device = principal.device if principal is not None else None
-    if device is None:
-        return _not_paired(
-            _(
-                "Mở liên kết ghép nối của màn hình này một lần trên thiết bị để hiển thị bảng gọi số."
-            ),
-            401,
-        )
-    if device.kind != "board":
-        return _not_paired(_("Thiết bị này không phải là màn hình gọi số."), 403)
+    if device is None or device.kind != "board":
+        return unpaired_page("board")
     office = services.office()
     snapshot = services.board_snapshot(device)
     return render_template(

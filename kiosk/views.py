@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from core.numbering import hours_text
 from core.tickets import PRIORITY_GROUPS
 from lobby import services
-from lobby.auth import Principal, Unauthorized, current_device, current_principal
+from lobby.auth import Principal, Unauthorized, current_device
 from lobby.qr import qr_svg
+from lobby.web import unpaired_page
 
 bp = Blueprint(
     "kiosk",
@@ -36,15 +37,6 @@ def _kiosk_principal() -> Principal | None:
     if principal is None or principal.device is None or principal.device.kind != "kiosk":
         return None
     return principal
-
-
-def current_principal_kind() -> str | None:
-    """What kind of device (if any) opened the kiosk page, to explain why it is refused."""
-    try:
-        principal = current_principal()
-    except Unauthorized:
-        return None
-    return principal.device.kind if principal.device is not None else None
 
 
 def priority_choices() -> list[dict[str, str]]:
@@ -109,7 +101,7 @@ def kiosk() -> Any:
     """The kiosk page for a paired kiosk; anyone else gets the pairing explanation."""
     principal = _kiosk_principal()
     if principal is None:
-        return render_template("kiosk/unpaired.html", other_kind=current_principal_kind()), 403
+        return unpaired_page("kiosk")
     device = principal.device
     office = services.office()
     codes = services.board_field_codes(device)

@@ -235,12 +235,29 @@ def withdraw_device(device_id: Any) -> Device:
 
 
 def new_device_token(device_id: Any) -> tuple[Device, str]:
-    """Pair a device again (a new screen, a cleared browser): the old token stops working."""
+    """Pair a device again (a new screen, a cleared browser): the old token stops working, and
+    the new pairing link works once more."""
     token = new_token(DEVICE_TOKEN_PREFIX)
     with transaction():
         device = services.of_this_office(Device, device_id, "Không có thiết bị này.")
         device.token_hash, device.active = token_hash(token), True
+        device.settings = {k: v for k, v in (device.settings or {}).items() if k != PAIRED_AT}
         return device, token
+
+
+PAIRED_AT = "paired_at"  # in Device.settings: when its pairing link was opened
+
+
+def claim_pairing(device_id: int) -> bool:
+    """The pairing link pairs one browser: True the first time it is opened (the moment is kept),
+    False afterwards. A second device needs a new link ("Ghép nối lại", new_device_token)."""
+    with transaction():
+        device = db.session.get(Device, device_id, with_for_update=True)
+        if device is None or (device.settings or {}).get(PAIRED_AT):
+            return False
+        now = services.ctx().clock.now().isoformat()
+        device.settings = {**(device.settings or {}), PAIRED_AT: now}
+        return True
 
 
 def staff_and_devices() -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from typing import Any
 
 import click
 from flask import Flask
@@ -64,6 +65,8 @@ def prepare(app: Flask) -> None:
             _write_demo_file(app, data)
         elif empty:
             click.echo("Cơ sở dữ liệu trống. Nạp đơn vị mẫu: flask --app server demo")
+        else:
+            remind_credentials(app)
         click.echo("Các màn hình:")
         for label, path in (
             ("Máy lấy số (kiosk)", "/kiosk"),
@@ -89,11 +92,85 @@ def _write_demo_file(app: Flask, data: dict) -> None:
     """Keep the demo's credentials in the instance folder so the operator can find them again."""
     import json
 
-    path = os.path.join(app.instance_path, "demo-credentials.json")
+    path = _credentials_path(app)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=2)
     os.chmod(path, 0o600)
     click.echo(f"(đã lưu vào {path})")
+    _warn_if_reachable(app, data)
+
+
+def _credentials_path(app: Flask) -> str:
+    return os.path.join(app.instance_path, "demo-credentials.json")
+
+
+def remind_credentials(app: Flask) -> None:
+    """On every start after the first: where the demo's staff passwords and pairing links are
+    kept (they are printed only once), and the warning below while they still open the office."""
+    import json
+
+    path = _credentials_path(app)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return
+    click.echo(f"Mật khẩu cán bộ và liên kết ghép nối thiết bị mẫu: {path}")
+    click.echo("  (thêm hoặc ghép nối lại thiết bị, đặt lại mật khẩu: /admin/staff)")
+    _warn_if_reachable(app, data)
+
+
+def reachable_from_lan(host: str) -> bool:
+    """The server answers other machines unless it listens on a loopback address only."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name in {"", "localhost"}:
+        return name == ""  # "" listens on every address
+    try:
+        return not ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name: whatever it resolves to, assume others can reach it
+        return True
+
+
+def demo_passwords_in_use(data: dict[str, Any]) -> list[str]:
+    """The demo accounts, active, whose password is still the one the demo generated."""
+    from lobby.auth import password_matches
+    from lobby.models import StaffUser
+
+    kept = {u.get("username"): u.get("password") for u in data.get("users", [])}
+    if not kept:
+        return []
+    users = db.session.scalars(select(StaffUser).where(StaffUser.username.in_(list(kept))))
+    return sorted(
+        u.username
+        for u in users
+        if u.active and kept[u.username] and password_matches(u, str(kept[u.username]))
+    )
+
+
+def _warn_if_reachable(app: Flask, data: dict[str, Any]) -> None:
+    host = str(app.config.get("HOST", "0.0.0.0"))
+    if not reachable_from_lan(host):
+        return
+    names = demo_passwords_in_use(data)
+    if names:
+        click.secho(
+            f"CẢNH BÁO: máy chủ nghe trên {host}, mọi máy trong mạng LAN đều vào được, và các"
+            f" tài khoản mẫu vẫn dùng mật khẩu mẫu ({', '.join(names)}). Đổi mật khẩu trên"
+            " /admin/staff (Đặt lại mật khẩu) hoặc chỉ nghe trên máy này: HOST=127.0.0.1 ./run",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+
+
+def say_listening(app: Flask) -> None:
+    """The last line before serving: where the server answers."""
+    host, port = str(app.config["HOST"]), app.config["PORT"]
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    click.echo(f"Máy chủ đang nghe tại http://{shown}:{port} (mạng LAN: {base}); Ctrl-C để dừng.")
 
 
 def run_background_jobs(app: Flask, interval: float = 60.0) -> None:

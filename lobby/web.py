@@ -22,9 +22,10 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
-from lobby import REPO, services
+from lobby import REPO, accounts, services
 from lobby.auth import (
     DEVICE_COOKIE,
     AccountLocked,
@@ -148,6 +149,36 @@ def logout() -> Any:
     return redirect(url_for("web.login"))
 
 
+# What each device page is, for the page an unpaired browser sees (one page, one status for all).
+DEVICE_LABELS = {
+    "kiosk": (_l("máy lấy số"), _l("Máy lấy số sảnh")),
+    "board": (_l("màn hình gọi số"), _l("Màn hình sảnh")),
+    "tablet": (_l("máy đánh giá"), _l("Máy đánh giá quầy 1")),
+}
+
+
+def unpaired_page(kind: str) -> tuple[str, int]:
+    """The kiosk, board and rating tablet answer a browser that is not their paired device alike:
+    403 and how to pair it, from /admin/staff or the command line. A revoked or mistyped token is
+    not told apart from no pairing at all."""
+    from core.errors import DomainError
+    from lobby.auth import current_device
+
+    try:
+        principal = current_device()
+    except DomainError:
+        principal = None
+    device = principal.device if principal is not None else None
+    label, example = DEVICE_LABELS[kind]
+    return render_template(
+        "unpaired.html",
+        kind=kind,
+        label=label,
+        example=example,
+        other_kind=device is not None and device.kind != kind,
+    ), 403
+
+
 @bp.get("/pair/<token>")
 def pair(token: str) -> Any:
     """Opening a device's pairing link once keeps it signed in with a long-lived cookie."""
@@ -159,6 +190,19 @@ def pair(token: str) -> Any:
             code="not_found",
             message=_("Liên kết ghép nối không hợp lệ hoặc đã bị thu hồi."),
         ), 404
+    # The link pairs one device; the browser it paired may open it again (a bookmark).
+    again = request.cookies.get(DEVICE_COOKIE) == token
+    if not again and not accounts.claim_pairing(principal.device.id):
+        return render_template(
+            "error.html",
+            status=410,
+            code="gone",
+            message=_(
+                "Liên kết ghép nối này đã được dùng cho một thiết bị. Để ghép nối thiết bị khác,"
+                " quản trị viên bấm “Ghép nối lại” (hoặc thêm thiết bị mới) trên trang"
+                " /admin/staff để có liên kết mới."
+            ),
+        ), 410
     resp = redirect(DEVICE_HOME.get(principal.device.kind, "/"))
     resp.set_cookie(
         DEVICE_COOKIE,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import gettext as _
 
+from core.errors import DomainError
 from lobby import dossiers, services
 from lobby.auth import current_device
+from lobby.web import unpaired_page
 
 bp = Blueprint(
     "tablet",
@@ -19,17 +20,13 @@ bp = Blueprint(
 
 @bp.get("/rate")
 def rate() -> tuple[str, int] | str:
-    principal = current_device()
+    try:
+        principal = current_device()
+    except DomainError:  # a revoked or mistyped token: the same advice as no pairing
+        principal = None
     device = principal.device if principal is not None else None
     if device is None or device.kind != "tablet":
-        return render_template(
-            "error.html",
-            status=401,
-            code="unauthorized",
-            message=_(
-                "Thiết bị chưa được ghép nối. Mở liên kết ghép nối của máy đánh giá một lần trên thiết bị này."
-            ),
-        ), 401
+        return unpaired_page("tablet")
     o = services.office()
     return render_template(
         "tablet/rate.html",

@@ -182,3 +182,40 @@ def printing(app: Any) -> Iterator[Any]:
     p = app.extensions["lobby"].printing
     yield p
     p.stop_all()
+
+
+# --- order: the fast tests first, the real-server and browser tests (tests/e2e) after ----------
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+def _is_e2e(item: pytest.Item) -> bool:
+    return E2E in Path(str(item.path)).parents
+
+
+class _FastFirst:
+    """Unit and integration tests run first (a few minutes), the real servers and Chromium after
+    (most of the time): a broken rule shows early. One pytest run, so one summary line last."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.announce = False
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=_is_e2e)  # stable: each file keeps its order
+        fast = sum(1 for item in items if not _is_e2e(item))
+        self.announce = 0 < fast < len(items)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        """One line where the slow part begins, so the progress says which part is running."""
+        if not self.announce or not nodeid.startswith("tests/e2e/"):
+            return
+        self.announce = False
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_sep("-", "real-server and browser tests (tests/e2e), the longer part")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_FastFirst(config), "lobby-fast-first")

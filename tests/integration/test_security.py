@@ -121,7 +121,8 @@ def test_a_proxys_headers_count_only_when_a_proxy_is_configured(
     assert "Secure" not in direct.headers["Set-Cookie"]  # anyone can send these headers
     assert "Strict-Transport-Security" not in direct.headers
     behind = build_app(db_url, tmp_path / "proxied", clock, LOBBY_PROXY_COUNT=1)
-    proxied = behind.test_client().get(f"/pair/{token}", headers=forwarded)
+    board = device_token(app, "board")  # a pairing link pairs one device: another link here
+    proxied = behind.test_client().get(f"/pair/{board}", headers=forwarded)
     assert "Secure" in proxied.headers["Set-Cookie"]
     assert "Strict-Transport-Security" in proxied.headers
 
