@@ -12,17 +12,14 @@ from tests.integration.helpers import issue
 SQLITE_FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 
 
+# SQLite only: PostgreSQL's commits are durable by its own default (fsync, synchronous_commit).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sqlite_commits_a_ticket_with_the_wal_synced_to_disk(app: Any) -> None:
     """WAL with synchronous=FULL syncs the log at every commit; NORMAL syncs it only at
     checkpoints, so the last tickets committed before a power cut could be lost and their
     numbers (already printed, in the citizens' hands) be issued again."""
     from lobby.extensions import db
 
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip(
-                "PostgreSQL's commits are durable by its own default (fsync, synchronous_commit)"
-            )
     ticket = issue(app.test_client(), app)
     with app.app_context():
         # the connection that wrote the ticket (back in the pool) and a new one
