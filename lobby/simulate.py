@@ -9,16 +9,16 @@ finish; a counter pauses for a meeting; citizens rate the service.
 
 The simulator keeps its own account of what every ticket and counter should be (`tickets`,
 `holding`) from what it did, never from what the server says; checks compare the two.
-Standard library only (urllib): it runs from the server's own virtual environment.
+Standard library only (http.client): it runs from the server's own virtual environment.
 """
 
 from __future__ import annotations
 
 import heapq
+import http.client
 import json
 import random
-import urllib.error
-import urllib.request
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,11 +111,21 @@ class Step:
 
 
 class Http:
-    """A small JSON client: each actor (kiosk, officer, leader) has its bearer token."""
+    """A small JSON client on one kept-alive connection: each actor (kiosk, officer, leader)
+    sends its bearer token."""
 
     def __init__(self, base_url: str, timeout: float = 15.0) -> None:
+        parts = urllib.parse.urlsplit(base_url)
         self.base = base_url.rstrip("/")
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _send(self, method: str, path: str, data: bytes | None, headers: dict[str, str]) -> Any:
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        self._conn.request(method, path, body=data, headers=headers)
+        return self._conn.getresponse()
 
     def call(
         self,
@@ -133,12 +143,13 @@ class Http:
             headers["Content-Type"] = "application/json"
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as r:
-                status, raw = r.status, r.read()
-        except urllib.error.HTTPError as err:
-            status, raw = err.code, err.read()
+            r = self._send(method, path, data, headers)
+        except (ConnectionError, http.client.HTTPException):
+            # The server closed the kept-alive connection (a restart): one new connection.
+            self.close()
+            r = self._send(method, path, data, headers)
+        status, raw = r.status, r.read()
         try:
             parsed = json.loads(raw) if raw else None
         except ValueError:
@@ -146,6 +157,11 @@ class Http:
         if status not in expect:
             raise ServerError(f"{method} {path} -> {status}: {parsed}")
         return status, parsed
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def _between(rng: random.Random, lo: datetime, hi: datetime) -> datetime:
