@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -35,8 +40,13 @@ class AgentProcess:
             "0.5",
             *extra,
         ]
-        # The token through the environment, as the systemd unit in docs/printers.md does.
-        self.env = {**os.environ, "LOBBY_AGENT_TOKEN": token}
+        # The token through the environment, as the systemd unit in docs/printers.md does; what
+        # must survive a restart in the test's folder (systemd's StateDirectory= does the same).
+        self.env = {
+            **os.environ,
+            "LOBBY_AGENT_TOKEN": token,
+            "STATE_DIRECTORY": str(server.instance / "agent-state"),
+        }
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> AgentProcess:
@@ -141,4 +151,99 @@ def test_an_agent_for_a_kiosk_the_server_prints_for_is_refused_with_a_clear_reas
         assert bad.run_once() == 2
         assert "not agent://" in bad.log_text()
     finally:
+        server.stop()
+
+
+class AckDroppingProxy:
+    """An HTTP proxy in front of the server that, while `dropping`, answers every
+    `POST .../print-jobs/<id>/done` with 503 without passing it on (the server briefly away
+    just when the agent reports a job printed). Socket.IO is refused: the agent polls."""
+
+    DONE = re.compile(r"/api/v1/print-jobs/(\d+)/done$")
+
+    def __init__(self, upstream_port: int) -> None:
+        self.dropping = True
+        self.dropped: list[int] = []
+        self.passed: list[int] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                done = proxy.DONE.search(self.path.split("?")[0])
+                if self.path.startswith("/socket.io"):
+                    return self._answer(404, b"{}")
+                if done and proxy.dropping:
+                    proxy.dropped.append(int(done.group(1)))
+                    return self._answer(503, b'{"error": "unavailable", "message": "away"}')
+                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body or None, headers=headers)
+                answer = conn.getresponse()
+                data = answer.read()
+                conn.close()
+                if done and answer.status == 200:
+                    proxy.passed.append(int(done.group(1)))
+                self._answer(answer.status, data)
+
+            def _answer(self, status: int, data: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _forward
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def wait_until(pred: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_a_job_printed_but_not_acknowledged_before_a_restart_is_acknowledged_not_reprinted(
+    tmp_path: Path, printer: LoopbackPrinter
+) -> None:
+    server = make_server(tmp_path / "instance").start()
+    proxy = AckDroppingProxy(server.port)
+    agent: AgentProcess | None = None
+    try:
+        token = add_kiosk(server, "agent://")
+        first = issue(server, token)
+        agent = AgentProcess(server, token, printer.url, "--poll", "0.2")
+        agent.args[agent.args.index("--server") + 1] = proxy.url
+        agent.start()
+        printer.wait_for_jobs(1, timeout=30)
+        wait_until(lambda: proxy.dropped)
+        # systemctl restart during the outage: SIGTERM, and the server is back for the new start.
+        assert agent.stop() == 0
+        assert "kept for the next start" in agent.log_text()
+        proxy.dropping = False
+        agent.start()
+        wait_until(lambda: proxy.passed)
+        second = issue(server, token)
+        printer.wait_for_jobs(2, timeout=30)
+        wait_until(lambda: len(proxy.passed) >= 2)
+        assert agent.stop() == 0
+        # Each ticket came out once: the restarted agent acknowledged the first, never reprinted.
+        assert [qr_text(job) for job in printer.jobs()] == [first["url"], second["url"]]
+        assert proxy.passed[0] == proxy.dropped[0]
+    finally:
+        if agent is not None and agent.proc is not None:
+            agent.stop()
+        proxy.close()
         server.stop()
