@@ -588,6 +588,26 @@ def _close_client(client: Any) -> None:
 # --- command line ----------------------------------------------------------------------------------
 
 
+# The live connection: the python-socketio client and both of its transports (HTTP long-polling
+# through requests, WebSocket through websocket-client); requirements-agent.txt pins them.
+LIVE_PACKAGES = {
+    "socketio": "python-socketio",
+    "requests": "requests",
+    "websocket": "websocket-client",
+}
+
+
+def missing_live_packages() -> list[str]:
+    """The packages the live connection needs that cannot be imported here."""
+    missing = []
+    for module, package in LIVE_PACKAGES.items():
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    return missing
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m printers.agent",
@@ -664,10 +684,16 @@ def main(argv: list[str] | None = None) -> int:
 
     link: SocketLink | None = None
     if not args.once and not args.no_socket:
-        try:
-            import socketio  # noqa: F401
-        except ImportError:
-            log.warning("python-socketio is not installed: pulling every %.0fs only", args.poll)
+        missing = missing_live_packages()
+        if missing:
+            # Said once, plainly, instead of python-engineio's "requests package is not
+            # installed" every few seconds from a connection that can never work.
+            log.warning(
+                "the live connection needs %s (pip install -r requirements-agent.txt): "
+                "pulling every %.0fs only",
+                ", ".join(missing),
+                args.poll,
+            )
         else:
             link = SocketLink(args.server, args.token, agent, retry_cap=args.retry_max)
             link.start()
