@@ -14,7 +14,7 @@ import pytest
 from core.clock import FixedClock
 from lobby.extensions import socketio
 from tests.conftest import VN
-from tests.integration.helpers import Staff, issue
+from tests.integration.helpers import Staff, device_token, issue
 
 APPLICANT = {
     "full_name": "Nguyễn Văn An",
@@ -292,6 +292,69 @@ def test_import_applies_good_rows_and_explains_bad_ones(app: Any) -> None:
         officer.get(f"/api/v1/dossiers/{b}").get_json()["dossier"]["status"]
         == "supplement_requested"
     )
+
+
+def test_import_answers_in_the_callers_language_and_refuses_what_it_cannot_read(
+    app: Any,
+) -> None:
+    officer = Staff(app, "canbo1")
+    code = _accept(officer).get_json()["code"]
+
+    def post(body: str, kind: str, **headers: str) -> Any:
+        return officer.client.post(
+            "/api/v1/dossiers/import",
+            data=body.encode(),
+            content_type=kind,
+            headers={"X-CSRF-Token": officer.csrf, **headers},
+        )
+
+    lines = "\n".join([json.dumps({"code": code, "action": "fly"}), "{not json"])
+    english = post(lines, "application/x-ndjson", **{"Accept-Language": "en"}).get_json()
+    assert [f["message"] for f in english["failed"]] == [
+        "Invalid application action (action).",
+        "line 2 is not JSON",
+    ]
+    vietnamese = post(lines, "application/x-ndjson").get_json()
+    assert vietnamese["failed"][0]["message"] == "Thao tác hồ sơ (action) không hợp lệ."
+
+    # XML is not JSON lines read line by line: one 415 that names what is read.
+    xml = f"<rows><row code='{code}' action='result_ready'/></rows>"
+    r = post(xml, "application/xml")
+    assert r.status_code == 415
+    assert r.get_json()["error"] == "unsupported_media_type"
+    assert "text/csv" in r.get_json()["message"]
+    r = post(xml, "application/xml", **{"Accept-Language": "en"})
+    assert r.status_code == 415 and "not accepted" in r.get_json()["message"]
+
+    # A CSV whose header is wrong: one error about the header, not one per row.
+    wrong = f"ma_ho_so;thao_tac\n{code};result_ready\n{code};return\n"
+    r = post(wrong, "text/csv")
+    body = r.get_json()
+    assert r.status_code == 422 and body["error"] == "invalid_request"
+    assert body["details"]["field"] == "header"
+    assert body["details"]["missing"] == ["code", "action"]
+    assert "tiêu đề" in body["message"]
+    r = post(f"code,action,to-unit\n{code},handover,Phòng Tư pháp\n", "text/csv")
+    assert r.status_code == 422 and r.get_json()["details"]["unknown"] == ["to-unit"]
+    # Nothing was applied by the refused bodies.
+    status = officer.get(f"/api/v1/dossiers/{code}").get_json()["dossier"]["status"]
+    assert status == "accepted"
+    # A header with spaces and a BOM is still the right header.
+    r = post(f"\ufeffcode, action ,to_unit\n{code},handover,Phòng Tư pháp\n", "text/csv")
+    assert r.status_code == 200 and r.get_json()["applied"] == 1
+
+    # A kiosk's token is known but not a staff member's: 403, not 401.
+    kiosk = app.test_client().post(
+        "/api/v1/dossiers/import",
+        data=lines.encode(),
+        content_type="application/x-ndjson",
+        headers={"Authorization": f"Bearer {device_token(app, 'kiosk')}"},
+    )
+    assert kiosk.status_code == 403 and kiosk.get_json()["error"] == "forbidden"
+    nobody = app.test_client().post(
+        "/api/v1/dossiers/import", data=lines.encode(), content_type="application/x-ndjson"
+    )
+    assert nobody.status_code == 401
 
 
 class _Receiver(http.server.BaseHTTPRequestHandler):
