@@ -240,7 +240,7 @@ def export_stats() -> Response:
     fmt = request.args.get("format", "xlsx")
     name = f"bao-cao-{start.isoformat()}-{end.isoformat()}"
     if fmt == "csv":
-        resp = Response(stats.export_csv(data), mimetype="text/csv; charset=utf-8")
+        resp = Response(stats.export_csv(data), content_type="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return resp
     if fmt != "xlsx":
@@ -595,6 +595,11 @@ def openapi_paths() -> dict[str, Any]:
             "get": {
                 "summary": "Dossiers early/on time/late, on-time rate, satisfaction, waits per field and counter",
                 "security": STAFF,
+                "description": "Durations are in seconds (`avg_wait_seconds`, "
+                "`avg_service_seconds`; the report page and the exports show minutes). The "
+                "average wait is over the `called` tickets; per field `issued` counts the "
+                "tickets issued for it, per counter `issued` (also `handled`) the tickets "
+                "handled there.",
                 "parameters": _RANGE,
                 "responses": {
                     **json_response(

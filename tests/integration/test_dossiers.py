@@ -420,6 +420,60 @@ def test_the_webhook_is_signed_and_retried_until_the_receiver_is_up(
     assert_public([b for _, b in events])
 
 
+def test_the_report_names_its_units_counts_waits_over_called_tickets_and_exports_every_rate(
+    app: Any, clock: FixedClock
+) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    officer = Staff(app, "canbo1")
+    kiosk = app.test_client()
+    for _ in range(3):
+        issue(kiosk, app)  # three tickets; only the first is ever called
+    officer.open_counter(1)
+    clock.advance(minutes=6)
+    tid = officer.call_next(1).get_json()["ticket"]["id"]
+    officer.post(f"/api/v1/tickets/{tid}/start")
+    clock.advance(minutes=3)
+    _accept(officer, ticket_id=tid)
+    officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": "dossier_accepted"})
+    leader = Staff(app, "lanhdao")
+    period = "from=2026-11-01&to=2026-11-30"
+
+    data = leader.get(f"/api/v1/stats?{period}").get_json()
+    # The JSON grows: the old keys stay, with "called" (and "handled" per counter) beside them.
+    assert (data["tickets"]["issued"], data["tickets"]["called"]) == (3, 1)
+    assert data["tickets"]["avg_wait_seconds"] == 360.0
+    [counter] = data["by_counter"]
+    assert counter["handled"] == counter["issued"] == 1 and counter["called"] == 1
+    [field] = data["by_service"]
+    assert (field["issued"], field["called"]) == (3, 1)
+    assert data["satisfaction"]["dossier_rate"] == 100.0
+
+    page = leader.get(f"/admin?{period}").get_data(as_text=True)
+    assert "Thời gian chờ trung bình (1 phiếu đã gọi)" in page and "6.0 phút" in page
+    assert "Phiếu đã xử lý" in page and "Chờ TB (phút)" in page and "′" not in page
+    english = leader.client.get(f"/admin?{period}&lang=en").get_data(as_text=True)
+    assert "Average waiting time (1 tickets called)" in english and "Tickets handled" in english
+
+    r = leader.get(f"/api/v1/stats/export?format=csv&{period}")
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    table = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = {row[0]: row[1:] for row in table if row}
+    assert rows["Tỷ lệ hồ sơ hài lòng (%)"] == ["100.0"]
+    assert rows["Phiếu đã gọi"] == ["1"] and rows["Thời gian chờ trung bình (phút)"] == ["6.0"]
+    assert rows["Quầy"][1:3] == ["Phiếu đã xử lý", "Đã gọi"]
+    assert rows["Lĩnh vực"][1:3] == ["Phiếu đã cấp", "Đã gọi"]
+
+    book = load_workbook(io.BytesIO(leader.get(f"/api/v1/stats/export?{period}").data))
+    summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(values_only=True)}
+    assert summary["Tỷ lệ hồ sơ hài lòng (%)"] == 100.0 and summary["Phiếu đã gọi"] == 1
+    header = next(book["Theo quầy"].iter_rows(values_only=True))
+    assert header[2] == "Phiếu đã xử lý"
+    assert header[-2:] == ("Chờ TB (phút)", "Phục vụ TB (phút)")
+
+
 def test_the_report_exports_to_excel_and_csv(app: Any, clock: FixedClock) -> None:
     from openpyxl import load_workbook
 
