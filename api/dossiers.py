@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from api.openapi import IDEM, STAFF, error_responses, json_content, json_response
 from api.views import _staff, bp, idempotent, json_body
 from core.dossiers import DossierAction, IdType, RatingLevel
-from core.errors import InvalidRequest, NotFound
+from core.errors import InvalidRequest, NotFound, UnsupportedMediaType
 from lobby import dossiers, inputs, stats
 from lobby.auth import require_device, require_staff
 from lobby.errors import error_response
@@ -110,34 +110,80 @@ def tablet_rating() -> tuple[Response, int]:
     return jsonify(dossiers.rate_at_counter(_tablet_counter(), body)), 201
 
 
-def _import_rows() -> list[dict[str, Any]]:
-    """JSON lines (application/x-ndjson or .jsonl) or CSV with a header row."""
-    raw = request.get_data(as_text=True)
-    kind = (request.mimetype or "").lower()
+IMPORT_COLUMNS = ("code", "action", "note", "reason", "to_unit", "new_due_at")
+IMPORT_REQUIRED = ("code", "action")
+CSV_TYPES = ("text/csv", "application/csv")
+JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
+
+
+def _csv_rows(raw: str) -> list[dict[str, Any]]:
+    """CSV rows under a header row naming IMPORT_COLUMNS; a wrong header is one error."""
+    reader = csv.DictReader(io.StringIO(raw.lstrip("\ufeff")))
+    header = [(name or "").strip() for name in reader.fieldnames or []]
+    if not any(header):
+        return []
+    reader.fieldnames = header
+    missing = [c for c in IMPORT_REQUIRED if c not in header]
+    unknown = [c for c in header if c and c not in IMPORT_COLUMNS]
+    if missing or unknown:
+        raise InvalidRequest(
+            _(
+                "Dòng tiêu đề CSV không đúng: cần các cột %(required)s, có thể thêm "
+                "%(optional)s (thiếu: %(missing)s; không nhận: %(unknown)s).",
+                required=", ".join(IMPORT_REQUIRED),
+                optional=", ".join(c for c in IMPORT_COLUMNS if c not in IMPORT_REQUIRED),
+                missing=", ".join(missing) or "-",
+                unknown=", ".join(unknown) or "-",
+            ),
+            field="header",
+            columns=list(IMPORT_COLUMNS),
+            missing=missing,
+            unknown=unknown,
+        )
+    return [{k: (v if v != "" else None) for k, v in r.items() if k} for r in reader]
+
+
+def _json_lines_rows(raw: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    if kind in ("text/csv", "application/csv"):
-        reader = csv.DictReader(io.StringIO(raw.lstrip("\ufeff")))
-        rows = [{k: (v if v != "" else None) for k, v in r.items() if k} for r in reader]
+    for n, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except (ValueError, RecursionError):
+            item = {"__error__": _("dòng %(n)s không phải JSON", n=n)}
+        rows.append(
+            item
+            if isinstance(item, dict)
+            else {"__error__": _("dòng %(n)s không phải đối tượng JSON", n=n)}
+        )
+    return rows
+
+
+def _import_rows() -> list[dict[str, Any]]:
+    """JSON lines (application/x-ndjson or .jsonl) or CSV with a header row; nothing else (a
+    body in another format is not read as JSON lines)."""
+    kind = (request.mimetype or "").lower()
+    if kind in CSV_TYPES:
+        rows = _csv_rows(request.get_data(as_text=True))
+    elif kind in JSON_LINES_TYPES:
+        rows = _json_lines_rows(request.get_data(as_text=True))
     else:
-        for n, line in enumerate(raw.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except (ValueError, RecursionError):
-                item = {"__error__": f"dòng {n} không phải JSON"}
-            rows.append(
-                item
-                if isinstance(item, dict)
-                else {"__error__": f"dòng {n} không phải đối tượng JSON"}
-            )
+        raise UnsupportedMediaType(
+            _(
+                "Định dạng %(kind)s không được nhận: gửi JSON lines (application/x-ndjson) "
+                "hoặc CSV có dòng tiêu đề (text/csv).",
+                kind=kind or _("(không có Content-Type)"),
+            ),
+            allowed=[*JSON_LINES_TYPES, *CSV_TYPES],
+        )
     for n, row in enumerate(rows, start=1):
         try:
             inputs.check_json(row)  # NUL, broken Unicode, huge numbers: that row fails alone
         except InvalidRequest as exc:
-            rows[n - 1] = {"__error__": f"dòng {n}: {exc.message}"}
+            rows[n - 1] = {"__error__": _("dòng %(n)s: %(message)s", n=n, message=_(exc.message))}
     if len(rows) > MAX_IMPORT_ROWS:
-        raise InvalidRequest(f"Tối đa {MAX_IMPORT_ROWS} dòng mỗi lần nhập.")
+        raise InvalidRequest(_("Tối đa %(n)s dòng mỗi lần nhập.", n=MAX_IMPORT_ROWS))
     return rows
 
 
@@ -168,8 +214,13 @@ def import_dossier_changes() -> Response:
             dossiers.apply_event(row.get("code"), row, user, source="import")
             applied += 1
         except DomainError as exc:
-            failed.append(
-                {"row": index, "code": row.get("code"), "error": exc.code, "message": exc.message}
+            failed.append(  # in the caller's language, as the API's own errors
+                {
+                    "row": index,
+                    "code": row.get("code"),
+                    "error": exc.code,
+                    "message": _(exc.message),
+                }
             )
     return jsonify({"received": len(rows), "applied": applied, "failed": failed})
 
@@ -189,7 +240,7 @@ def export_stats() -> Response:
     fmt = request.args.get("format", "xlsx")
     name = f"bao-cao-{start.isoformat()}-{end.isoformat()}"
     if fmt == "csv":
-        resp = Response(stats.export_csv(data), mimetype="text/csv; charset=utf-8")
+        resp = Response(stats.export_csv(data), content_type="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return resp
     if fmt != "xlsx":
@@ -468,6 +519,10 @@ def openapi_paths() -> dict[str, Any]:
                         "text/csv": {"schema": {"type": "string", "minLength": 1}},
                     },
                 },
+                "description": "Other body types answer 415 `unsupported_media_type`; a CSV "
+                "whose header row lacks code or action, or names another column, answers 422 "
+                "once (`field`: header) instead of an error per row; a device's token 403. "
+                "Row messages follow Accept-Language.",
                 "responses": {
                     **json_response(
                         {
@@ -480,7 +535,7 @@ def openapi_paths() -> dict[str, Any]:
                             },
                         }
                     ),
-                    **error_responses(401, 403, 422),
+                    **error_responses(401, 403, 415, 422),
                 },
             }
         },
@@ -540,6 +595,11 @@ def openapi_paths() -> dict[str, Any]:
             "get": {
                 "summary": "Dossiers early/on time/late, on-time rate, satisfaction, waits per field and counter",
                 "security": STAFF,
+                "description": "Durations are in seconds (`avg_wait_seconds`, "
+                "`avg_service_seconds`; the report page and the exports show minutes). The "
+                "average wait is over the `called` tickets; per field `issued` counts the "
+                "tickets issued for it, per counter `issued` (also `handled`) the tickets "
+                "handled there.",
                 "parameters": _RANGE,
                 "responses": {
                     **json_response(

@@ -112,7 +112,12 @@ SCHEMAS: dict[str, Any] = {
             "service_name": {"type": "string"},
             "priority": {"type": "boolean"},
             "issued_at": {"type": "string", "format": "date-time"},
-            "session": {"type": "string", "enum": ["sang", "chieu"]},
+            "session": {
+                "type": "string",
+                "enum": ["sang", "chieu", "ngoai_gio"],
+                "description": "sang: morning, chieu: afternoon; ngoai_gio: issued outside the "
+                "ticketing hours (LOBBY_OPEN_ALWAYS, a day off), no session",
+            },
             "ahead": {"type": "integer", "minimum": 0},
             "eta_minutes": {"type": "integer", "minimum": 0},
             "print": {

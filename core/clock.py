@@ -15,6 +15,8 @@ OFFICE_TZ = "Asia/Ho_Chi_Minh"
 
 NOON = time(12, 0)
 SESSION_LABELS = {"sang": "Sáng", "chieu": "Chiều"}
+# A ticket issued outside every ticketing window (LOBBY_OPEN_ALWAYS, a day off): no session.
+OUTSIDE_HOURS = "ngoai_gio"
 
 
 def _zone(tz: str | ZoneInfo) -> ZoneInfo:

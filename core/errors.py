@@ -81,6 +81,14 @@ class InvalidRequest(DomainError):
     default_message = "Yêu cầu không hợp lệ."
 
 
+class UnsupportedMediaType(DomainError):
+    """The body is in a format the route does not read (HTTP 415)."""
+
+    code = "unsupported_media_type"
+    status = 415
+    default_message = "Định dạng dữ liệu gửi lên không được hỗ trợ."
+
+
 class Forbidden(DomainError):
     """The caller may not do this."""
 

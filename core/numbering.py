@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from core.clock import SESSION_LABELS, session_of
+from core.clock import OUTSIDE_HOURS, SESSION_LABELS, session_of
 from core.errors import DailyLimitReached, InvalidRequest, OutsideHours
 
 DEFAULT_NUMBER_FORMAT = "{prefix}{seq:03d}"  # A025
@@ -117,6 +117,16 @@ def is_open(
         return False
     weekday, wall = local_dt.weekday(), local_dt.time()
     return any(w.purpose == purpose and w.weekday == weekday and w.contains(wall) for w in windows)
+
+
+def session_at(
+    windows: Iterable[WorkingWindow], local_dt: datetime, *, day_off: bool = False
+) -> str:
+    """The session a ticket belongs to: morning or afternoon inside a ticketing window, else
+    OUTSIDE_HOURS (issued in the open-always mode at 20:16 is not "Chiều")."""
+    if is_open(windows, local_dt, day_off=day_off, purpose="ticketing"):
+        return session_of(local_dt)
+    return OUTSIDE_HOURS
 
 
 def _hhmm(t: time) -> str:

@@ -17,6 +17,9 @@ from functools import lru_cache
 DIGITS: tuple[str, ...] = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 THOUSAND_WORDS: tuple[str, ...] = ("nghìn", "ngàn")
 MAX_NUMBER = 999_999
+# The highest counter number the office setup allows (lobby.office_setup.MAX_COUNTER): counters
+# 100..999 are read with "trăm" and "linh"/"lẻ" whatever the ticket numbers' range.
+MAX_COUNTER = 999
 
 # Vietnamese names of the letters (the usual school names), plus sensible names for the foreign
 # letters F J W Z, which a ticket prefix should avoid (DOMAIN §9).
@@ -351,10 +354,8 @@ def _template_words(templates: Iterable[str]) -> set[str]:
 def _vocabulary(max_number: int, templates: tuple[str, ...]) -> dict[str, str]:
     if not 0 <= max_number <= MAX_NUMBER:
         raise ValueError(f"max_number out of range 0..{MAX_NUMBER}: {max_number}")
-    # Counters 1..99 and digit mode always need every digit and the tens words.
-    words = set(DIGITS) | {"mười", "mươi", "mốt", "lăm", "tư"}
-    if max_number >= 100:
-        words |= {"trăm", "linh", "lẻ"}
+    # Counters 1..MAX_COUNTER and digit mode always need every digit, the tens and hundreds words.
+    words = set(DIGITS) | {"mười", "mươi", "mốt", "lăm", "tư", "trăm", "linh", "lẻ"}
     if max_number >= 1000:
         words |= set(THOUSAND_WORDS)
     words |= {word for name in LETTER_NAMES.values() for word in name.split()}

@@ -318,6 +318,13 @@ def require_staff(*roles: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             principal = current_principal()
+            if (
+                principal.user is None
+                and principal.device is not None
+                and principal.via == "bearer"
+            ):
+                # A valid token, but a device's (a kiosk's): known, and not allowed.
+                raise Forbidden("Thiết bị không được thực hiện thao tác của cán bộ.")
             if principal.user is None:
                 raise Unauthorized("Vui lòng đăng nhập.")
             if roles and principal.user.role not in roles:

@@ -14,11 +14,18 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import queueing
-from core.clock import Clock, session_of
+from core.clock import Clock
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound, QueueEmpty
 from core.estimate import average_service_seconds, estimate_wait_minutes
 from core.numbering import WorkingWindow as WindowRule
-from core.numbering import check_daily_limit, display_number, ensure_open, is_open, parse_number
+from core.numbering import (
+    check_daily_limit,
+    display_number,
+    ensure_open,
+    is_open,
+    parse_number,
+    session_at,
+)
 from core.tickets import (
     OPEN_STATUSES,
     PRIORITY_GROUPS,
@@ -558,16 +565,15 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
             raise InvalidRequest(exc.message, field="service") from None
         now_local = local_now(o)
         day = now_local.date()
-        ensure_open(
-            windows(o), now_local, day_off=is_day_off(o, day), open_always=ctx().open_always
-        )
+        office_windows, day_off = windows(o), is_day_off(o, day)
+        ensure_open(office_windows, now_local, day_off=day_off, open_always=ctx().open_always)
         seq = _take_seq(o.id, f.id, day)
         check_daily_limit(seq - 1, f.daily_ticket_limit)
         token = secrets.token_urlsafe(18)
         issued_at = ctx().clock.now()
         is_priority = priority is not None
         number = display_number(f.ticket_prefix, seq, o.number_format)
-        part_of_day = session_of(now_local)
+        part_of_day = session_at(office_windows, now_local, day_off=day_off)
         ticket_id = (
             db.session.connection()
             .execute(

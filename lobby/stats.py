@@ -112,7 +112,10 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
             out.append(
                 {
                     **label(k),
+                    # Per field: tickets issued for it; per counter: tickets handled there
+                    # (also as "handled"). "called": the tickets the average wait is taken over.
                     "issued": r["issued"],
+                    "called": len(r["wait"]),
                     "served": r["served"],
                     "no_show": r["no_show"],
                     "avg_wait_seconds": _mean(r["wait"]),
@@ -129,6 +132,8 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
         group(lambda t: t.counter_id),
         lambda k: {"counter": counters[k].number, "name": counters[k].name},
     )
+    for r in by_counter:
+        r["handled"] = r["issued"]
     all_waits = [(t.called_at - t.issued_at).total_seconds() for t in tickets if t.called_at]
     all_service = [
         (t.finished_at - t.serving_started_at).total_seconds()
@@ -178,6 +183,7 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
             "issued": len(tickets),
             "served": sum(1 for t in tickets if t.status == "done"),
             "no_show": sum(1 for t in tickets if t.status == "no_show"),
+            "called": len(all_waits),  # the tickets avg_wait_seconds is taken over
             "avg_wait_seconds": _mean(all_waits),
             "avg_service_seconds": _mean(all_service),
         },
@@ -229,14 +235,20 @@ SUMMARY_ROWS = [
     ("Không hài lòng", ("satisfaction", "khong_hai_long")),
     ("Rất không hài lòng", ("satisfaction", "rat_khong_hai_long")),
     ("Tỷ lệ hài lòng (%)", ("satisfaction", "rate")),
+    ("Tỷ lệ hồ sơ hài lòng (%)", ("satisfaction", "dossier_rate")),
     ("Phiếu đã cấp", ("tickets", "issued")),
+    ("Phiếu đã gọi", ("tickets", "called")),
     ("Đã phục vụ", ("tickets", "served")),
     ("Vắng mặt", ("tickets", "no_show")),
     ("Thời gian chờ trung bình (phút)", ("tickets", "avg_wait_seconds")),
     ("Thời gian phục vụ trung bình (phút)", ("tickets", "avg_service_seconds")),
 ]
-GROUP_HEADERS = ["Phiếu đã cấp", "Đã phục vụ", "Vắng mặt", "Chờ TB (phút)", "Phục vụ TB (phút)"]
-GROUP_KEYS = ["issued", "served", "no_show", "avg_wait_seconds", "avg_service_seconds"]
+# Durations in minutes (the API's *_seconds keys are converted by _cell), as on the screen.
+_TIMES = ["Chờ TB (phút)", "Phục vụ TB (phút)"]
+SERVICE_HEADERS = ["Phiếu đã cấp", "Đã gọi", "Đã phục vụ", "Vắng mặt", *_TIMES]
+# Per counter: the tickets handled there (a field's tickets are issued, not a counter's).
+COUNTER_HEADERS = ["Phiếu đã xử lý", "Đã gọi", "Đã phục vụ", "Vắng mặt", *_TIMES]
+GROUP_KEYS = ["issued", "called", "served", "no_show", "avg_wait_seconds", "avg_service_seconds"]
 
 
 def period_text(stats: dict[str, Any]) -> str:
@@ -275,11 +287,11 @@ def export_csv(stats: dict[str, Any]) -> str:
     for label, (a, b) in SUMMARY_ROWS:
         w.writerow([label, _cell(b, stats[a][b])])
     w.writerow([])
-    w.writerow(["Lĩnh vực", "Tên", *GROUP_HEADERS])
+    w.writerow(["Lĩnh vực", "Tên", *SERVICE_HEADERS])
     for r in stats["by_service"]:
         w.writerow([r["service"], r["name"], *(_cell(k, r[k]) for k in GROUP_KEYS)])
     w.writerow([])
-    w.writerow(["Quầy", "Tên", *GROUP_HEADERS])
+    w.writerow(["Quầy", "Tên", *COUNTER_HEADERS])
     for r in stats["by_counter"]:
         w.writerow([r["counter"], r["name"], *(_cell(k, r[k]) for k in GROUP_KEYS)])
     w.writerow([])
@@ -301,12 +313,12 @@ def export_xlsx(stats: dict[str, Any]) -> bytes:
     for label, (a, b) in SUMMARY_ROWS:
         ws.append([label, _cell(b, stats[a][b])])
     ws.column_dimensions["A"].width = 38
-    for title, key, first in (
-        ("Theo lĩnh vực", "by_service", "service"),
-        ("Theo quầy", "by_counter", "counter"),
+    for title, key, first, headers in (
+        ("Theo lĩnh vực", "by_service", "service", SERVICE_HEADERS),
+        ("Theo quầy", "by_counter", "counter", COUNTER_HEADERS),
     ):
         sheet = wb.create_sheet(title)
-        sheet.append(["Mã" if first == "service" else "Quầy", "Tên", *GROUP_HEADERS])
+        sheet.append(["Mã" if first == "service" else "Quầy", "Tên", *headers])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for r in stats[key]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import hashlib
 import http.client
 import json
 import logging
@@ -31,6 +32,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -154,6 +156,58 @@ def _error_body(exc: urllib.error.HTTPError) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+# --- jobs printed but not yet acknowledged, kept on disk -----------------------------------------
+
+
+def default_state_dir() -> Path:
+    """Where the agent keeps what must survive a restart: systemd's StateDirectory=, else the
+    user's state folder (XDG_STATE_HOME, ~/.local/state; %LOCALAPPDATA% on Windows)."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "lobby-agent"
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "lobby-agent"
+
+
+class AckStore:
+    """The jobs printed whose `done` the server has not received yet, in a small JSON file.
+
+    One file per server and kiosk token (named by a hash of both, never the token itself), so a
+    restart (systemctl restart during a short outage) acknowledges them instead of printing them
+    again. Written atomically; removed when nothing is owed.
+    """
+
+    def __init__(self, directory: Path, server: str, token: str) -> None:
+        key = hashlib.sha256(f"{server.rstrip('/')}\n{token}".encode()).hexdigest()[:16]
+        self.path = directory / f"unacked-{key}.json"
+
+    def load(self) -> dict[int, PrinterState]:
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            return {int(job_id): state for job_id, state in dict(data["unacked"]).items()}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("cannot read %s (%s): starting without it", self.path, exc)
+            return {}
+
+    def save(self, unacked: dict[int, PrinterState]) -> None:
+        try:
+            if not unacked:
+                self.path.unlink(missing_ok=True)
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_suffix(".tmp")
+            with open(temp, "w", encoding="utf-8") as out:
+                json.dump({"unacked": {str(k): v for k, v in unacked.items()}}, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, self.path)
+        except OSError as exc:
+            log.warning("cannot keep unacknowledged jobs in %s (%s)", self.path, exc)
+
+
 # --- the agent -----------------------------------------------------------------------------------
 
 
@@ -178,8 +232,10 @@ class PrintAgent:
         send_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         wait: Callable[[threading.Event, float], object] = _event_wait,
+        store: AckStore | None = None,
     ) -> None:
         self.api = api
+        self._store = store
         self.printer_url = printer_url
         self._send = send
         self._read_status = read_status
@@ -204,7 +260,10 @@ class PrintAgent:
         self._reported: PrinterState | None = None
         self._force_report = True  # tell the server the state at start and after reconnecting
         # Printed but not yet acknowledged (the server was away): never send these again.
-        self._unacked: dict[int, PrinterState] = {}
+        # Kept on disk too (store), so a restart acknowledges them rather than printing them again.
+        self._unacked: dict[int, PrinterState] = store.load() if store is not None else {}
+        if self._unacked:
+            log.info("%d printed job(s) still to acknowledge", len(self._unacked))
         self.refused: ServerRefused | None = None
         self.printed: list[int] = []
 
@@ -241,6 +300,8 @@ class PrintAgent:
             if once:
                 break
             self._wait(self._wake, max(0.0, delay))
+        if self._unacked and not once:
+            self._ack_before_exit()
         if self.refused is not None:
             return 2
         if once and (self._printer_retry_at or self._server_retry_at or self._unacked):
@@ -327,17 +388,33 @@ class PrintAgent:
         self._ack(job.id, state)
         return None
 
+    def _ack_before_exit(self) -> None:
+        """Stopping with acknowledgements owed: one more try (they stay on disk if it fails)."""
+        try:
+            self._settle_acks()
+        except (ServerUnavailable, ServerRefused) as exc:
+            log.warning(
+                "%d printed job(s) not acknowledged (%s); kept for the next start",
+                len(self._unacked),
+                exc,
+            )
+
+    def _owe(self, job_id: int, state: PrinterState) -> None:
+        self._unacked[job_id] = state
+        if self._store is not None:
+            self._store.save(self._unacked)
+
     def _ack(self, job_id: int, state: PrinterState) -> None:
         try:
             self.api.done(job_id, state)
         except ServerUnavailable:
             # The bytes are out: remember it so a lost answer never prints the job twice.
-            self._unacked[job_id] = state
+            self._owe(job_id, state)
             log.warning("job %s printed but not yet acknowledged; will tell the server", job_id)
             raise
         except ServerRefused as exc:
             if exc.status != 404:
-                self._unacked[job_id] = state
+                self._owe(job_id, state)
                 raise
             log.warning("job %s printed but unknown to the server now", job_id)
         self._reported = state
@@ -350,6 +427,8 @@ class PrintAgent:
                 if exc.status != 404:
                     raise
             del self._unacked[job_id]
+            if self._store is not None:
+                self._store.save(self._unacked)
             log.info("job %s acknowledged", job_id)
             self._reported = state
 
@@ -509,6 +588,26 @@ def _close_client(client: Any) -> None:
 # --- command line ----------------------------------------------------------------------------------
 
 
+# The live connection: the python-socketio client and both of its transports (HTTP long-polling
+# through requests, WebSocket through websocket-client); requirements-agent.txt pins them.
+LIVE_PACKAGES = {
+    "socketio": "python-socketio",
+    "requests": "requests",
+    "websocket": "websocket-client",
+}
+
+
+def missing_live_packages() -> list[str]:
+    """The packages the live connection needs that cannot be imported here."""
+    missing = []
+    for module, package in LIVE_PACKAGES.items():
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    return missing
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m printers.agent",
@@ -530,6 +629,13 @@ def _parser() -> argparse.ArgumentParser:
         "--retry-max", type=float, default=30.0, help="longest wait between two tries, s (30)"
     )
     p.add_argument("--once", action="store_true", help="print what waits, then exit")
+    p.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="where printed jobs not yet acknowledged are kept across restarts "
+        "($STATE_DIRECTORY, else ~/.local/state/lobby-agent)",
+    )
     p.add_argument(
         "--no-socket", action="store_true", help="no live connection: only pull every --poll s"
     )
@@ -566,7 +672,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     api = ServerApi(args.server, args.token)
-    agent = PrintAgent(api, url, poll_interval=args.poll, backoff_cap=args.retry_max)
+    store = AckStore(args.state_dir or default_state_dir(), args.server, args.token)
+    agent = PrintAgent(api, url, poll_interval=args.poll, backoff_cap=args.retry_max, store=store)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("stopping (%s)", signal.Signals(signum).name)
@@ -577,10 +684,16 @@ def main(argv: list[str] | None = None) -> int:
 
     link: SocketLink | None = None
     if not args.once and not args.no_socket:
-        try:
-            import socketio  # noqa: F401
-        except ImportError:
-            log.warning("python-socketio is not installed: pulling every %.0fs only", args.poll)
+        missing = missing_live_packages()
+        if missing:
+            # Said once, plainly, instead of python-engineio's "requests package is not
+            # installed" every few seconds from a connection that can never work.
+            log.warning(
+                "the live connection needs %s (pip install -r requirements-agent.txt): "
+                "pulling every %.0fs only",
+                ", ".join(missing),
+                args.poll,
+            )
         else:
             link = SocketLink(args.server, args.token, agent, retry_cap=args.retry_max)
             link.start()

@@ -27,7 +27,7 @@ from printers.layout import (
     qr_image,
     qr_modules,
 )
-from printers.slips import TicketSlip
+from printers.slips import TicketSlip, session_line
 
 ESC = b"\x1b"
 GS = b"\x1d"
@@ -162,7 +162,7 @@ def ticket_text_bytes(
     out.line(f"Lĩnh vực: {slip.field_name}", bold=True)
     out.line(f"Số người chờ trước: {slip.ahead}")
     out.line(f"Thời gian: {format_ticket_time(slip.issued_at_local)}")
-    out.line(f"Buổi: {slip.session_label}")
+    out.line(session_line(slip))
     box = max(2, min(width_dots // 2, 264) // qr_modules(slip.qr_url))
     qr = qr_image(slip.qr_url, box)
     canvas = Image.new("1", (width_dots, qr.height), 255)

@@ -20,7 +20,7 @@ import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from printers.fonts import font_path
-from printers.slips import RECEIPT_NOTE, ReceiptSlip, TicketSlip
+from printers.slips import RECEIPT_NOTE, ReceiptSlip, TicketSlip, session_line
 
 WIDTH_80MM = 576
 WIDTH_58MM = 384
@@ -350,7 +350,7 @@ def layout_ticket(
     c.text(f"Lĩnh vực: {slip.field_name}", 30, bold=True)
     c.text(f"Số người chờ trước: {slip.ahead}", 28)
     c.text(f"Thời gian: {format_ticket_time(slip.issued_at_local)}", 26)
-    c.text(f"Buổi: {slip.session_label}", 26)
+    c.text(session_line(slip), 26)
     c.space(8)
     c.qr(slip.qr_url, 264)
     c.text(TICKET_QR_CAPTION, 24)

@@ -20,6 +20,9 @@ def _require_aware(name: str, value: datetime) -> None:
         raise ValueError(f"{name} must be timezone-aware (office local time)")
 
 
+OUTSIDE_HOURS_LINE = "Ngoài giờ làm việc"
+
+
 @dataclass(frozen=True)
 class TicketSlip:
     """A queue ticket (phiếu số thứ tự); every field is safe to show in public."""
@@ -30,7 +33,7 @@ class TicketSlip:
     number: str
     ahead: int
     issued_at_local: datetime
-    session_label: str
+    session_label: str  # "Sáng", "Chiều"; "" issued outside the working hours
     qr_url: str
     footer: str = DEFAULT_TICKET_FOOTER
     reprint: bool = False
@@ -41,6 +44,11 @@ class TicketSlip:
         _require_aware("issued_at_local", self.issued_at_local)
         if self.ahead < 0:
             raise ValueError("ahead cannot be negative")
+
+
+def session_line(slip: TicketSlip) -> str:
+    """ "Buổi: Sáng", or that the ticket was issued outside the working hours (no session)."""
+    return f"Buổi: {slip.session_label}" if slip.session_label else OUTSIDE_HOURS_LINE
 
 
 @dataclass(frozen=True)

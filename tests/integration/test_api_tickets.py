@@ -167,3 +167,49 @@ def test_health_reports_the_database(app: Any) -> None:
 def test_english_messages_with_accept_language_en(app: Any) -> None:
     r = app.test_client().get("/api/v1/tickets/nope", headers={"Accept-Language": "en"})
     assert r.status_code == 404 and r.get_json()["error"] == "not_found"
+
+
+def test_a_ticket_issued_outside_the_working_hours_has_no_session_on_paper_or_in_the_api(
+    db_url: str, tmp_path: Any, clock: FixedClock
+) -> None:
+    """Open-always mode (LOBBY_OPEN_ALWAYS) at 20:16: not "Buổi: Chiều", no session at all."""
+    from lobby.demo import load_demo
+    from lobby.extensions import db
+    from lobby.models import Field, Office, Ticket
+    from lobby.printing import ticket_slip
+    from printers.layout import layout_ticket
+    from tests.conftest import build_app
+
+    app = build_app(db_url, tmp_path, clock, LOBBY_OPEN_ALWAYS=True)
+    try:
+        with app.app_context():
+            app.demo = load_demo()
+            db.session.remove()
+        client = app.test_client()
+        sessions = {}
+        for hour, minute in ((8, 15), (14, 0), (20, 16), (12, 0)):
+            clock.set(datetime(2026, 11, 30, hour, minute, tzinfo=VN))  # a Monday
+            sessions[(hour, minute)] = issue(client, app, "ho_tich")
+        clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=VN))  # Saturday: no ticketing window
+        saturday = issue(client, app, "ho_tich")
+        # 12:00 is the lunch break between the two windows: outside the hours too.
+        got = [t["session"] for t in sessions.values()]
+        assert got == ["sang", "chieu", "ngoai_gio", "ngoai_gio"]
+        assert saturday["session"] == "ngoai_gio"
+        with app.app_context():
+            lines = {}
+            for key, issued in {**sessions, "sat": saturday}.items():
+                t = db.session.get(Ticket, issued["id"])
+                slip = ticket_slip(
+                    t, db.session.get(Field, t.field_id), db.session.get(Office, t.office_id)
+                )
+                lines[key] = [line.text for line in layout_ticket(slip).lines]
+            db.session.remove()
+        assert "Buổi: Sáng" in lines[(8, 15)] and "Buổi: Chiều" in lines[(14, 0)]
+        for key in ((20, 16), (12, 0), "sat"):
+            assert "Ngoài giờ làm việc" in lines[key]
+            assert not any(text.startswith("Buổi:") for text in lines[key])
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

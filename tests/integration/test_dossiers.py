@@ -14,7 +14,7 @@ import pytest
 from core.clock import FixedClock
 from lobby.extensions import socketio
 from tests.conftest import VN
-from tests.integration.helpers import Staff, issue
+from tests.integration.helpers import Staff, device_token, issue
 
 APPLICANT = {
     "full_name": "Nguyễn Văn An",
@@ -294,6 +294,69 @@ def test_import_applies_good_rows_and_explains_bad_ones(app: Any) -> None:
     )
 
 
+def test_import_answers_in_the_callers_language_and_refuses_what_it_cannot_read(
+    app: Any,
+) -> None:
+    officer = Staff(app, "canbo1")
+    code = _accept(officer).get_json()["code"]
+
+    def post(body: str, kind: str, **headers: str) -> Any:
+        return officer.client.post(
+            "/api/v1/dossiers/import",
+            data=body.encode(),
+            content_type=kind,
+            headers={"X-CSRF-Token": officer.csrf, **headers},
+        )
+
+    lines = "\n".join([json.dumps({"code": code, "action": "fly"}), "{not json"])
+    english = post(lines, "application/x-ndjson", **{"Accept-Language": "en"}).get_json()
+    assert [f["message"] for f in english["failed"]] == [
+        "Invalid application action (action).",
+        "line 2 is not JSON",
+    ]
+    vietnamese = post(lines, "application/x-ndjson").get_json()
+    assert vietnamese["failed"][0]["message"] == "Thao tác hồ sơ (action) không hợp lệ."
+
+    # XML is not JSON lines read line by line: one 415 that names what is read.
+    xml = f"<rows><row code='{code}' action='result_ready'/></rows>"
+    r = post(xml, "application/xml")
+    assert r.status_code == 415
+    assert r.get_json()["error"] == "unsupported_media_type"
+    assert "text/csv" in r.get_json()["message"]
+    r = post(xml, "application/xml", **{"Accept-Language": "en"})
+    assert r.status_code == 415 and "not accepted" in r.get_json()["message"]
+
+    # A CSV whose header is wrong: one error about the header, not one per row.
+    wrong = f"ma_ho_so;thao_tac\n{code};result_ready\n{code};return\n"
+    r = post(wrong, "text/csv")
+    body = r.get_json()
+    assert r.status_code == 422 and body["error"] == "invalid_request"
+    assert body["details"]["field"] == "header"
+    assert body["details"]["missing"] == ["code", "action"]
+    assert "tiêu đề" in body["message"]
+    r = post(f"code,action,to-unit\n{code},handover,Phòng Tư pháp\n", "text/csv")
+    assert r.status_code == 422 and r.get_json()["details"]["unknown"] == ["to-unit"]
+    # Nothing was applied by the refused bodies.
+    status = officer.get(f"/api/v1/dossiers/{code}").get_json()["dossier"]["status"]
+    assert status == "accepted"
+    # A header with spaces and a BOM is still the right header.
+    r = post(f"\ufeffcode, action ,to_unit\n{code},handover,Phòng Tư pháp\n", "text/csv")
+    assert r.status_code == 200 and r.get_json()["applied"] == 1
+
+    # A kiosk's token is known but not a staff member's: 403, not 401.
+    kiosk = app.test_client().post(
+        "/api/v1/dossiers/import",
+        data=lines.encode(),
+        content_type="application/x-ndjson",
+        headers={"Authorization": f"Bearer {device_token(app, 'kiosk')}"},
+    )
+    assert kiosk.status_code == 403 and kiosk.get_json()["error"] == "forbidden"
+    nobody = app.test_client().post(
+        "/api/v1/dossiers/import", data=lines.encode(), content_type="application/x-ndjson"
+    )
+    assert nobody.status_code == 401
+
+
 class _Receiver(http.server.BaseHTTPRequestHandler):
     got: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
@@ -355,6 +418,60 @@ def test_the_webhook_is_signed_and_retried_until_the_receiver_is_up(
     assert all(verify("s3cret", b, h["X-Lobby-Signature"]) for h, b in _Receiver.got)
     assert not verify("wrong", _Receiver.got[0][1], _Receiver.got[0][0]["X-Lobby-Signature"])
     assert_public([b for _, b in events])
+
+
+def test_the_report_names_its_units_counts_waits_over_called_tickets_and_exports_every_rate(
+    app: Any, clock: FixedClock
+) -> None:
+    import csv
+
+    from openpyxl import load_workbook
+
+    officer = Staff(app, "canbo1")
+    kiosk = app.test_client()
+    for _ in range(3):
+        issue(kiosk, app)  # three tickets; only the first is ever called
+    officer.open_counter(1)
+    clock.advance(minutes=6)
+    tid = officer.call_next(1).get_json()["ticket"]["id"]
+    officer.post(f"/api/v1/tickets/{tid}/start")
+    clock.advance(minutes=3)
+    _accept(officer, ticket_id=tid)
+    officer.post(f"/api/v1/tickets/{tid}/finish", {"outcome": "dossier_accepted"})
+    leader = Staff(app, "lanhdao")
+    period = "from=2026-11-01&to=2026-11-30"
+
+    data = leader.get(f"/api/v1/stats?{period}").get_json()
+    # The JSON grows: the old keys stay, with "called" (and "handled" per counter) beside them.
+    assert (data["tickets"]["issued"], data["tickets"]["called"]) == (3, 1)
+    assert data["tickets"]["avg_wait_seconds"] == 360.0
+    [counter] = data["by_counter"]
+    assert counter["handled"] == counter["issued"] == 1 and counter["called"] == 1
+    [field] = data["by_service"]
+    assert (field["issued"], field["called"]) == (3, 1)
+    assert data["satisfaction"]["dossier_rate"] == 100.0
+
+    page = leader.get(f"/admin?{period}").get_data(as_text=True)
+    assert "Thời gian chờ trung bình (1 phiếu đã gọi)" in page and "6.0 phút" in page
+    assert "Phiếu đã xử lý" in page and "Chờ TB (phút)" in page and "′" not in page
+    english = leader.client.get(f"/admin?{period}&lang=en").get_data(as_text=True)
+    assert "Average waiting time (1 tickets called)" in english and "Tickets handled" in english
+
+    r = leader.get(f"/api/v1/stats/export?format=csv&{period}")
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    table = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = {row[0]: row[1:] for row in table if row}
+    assert rows["Tỷ lệ hồ sơ hài lòng (%)"] == ["100.0"]
+    assert rows["Phiếu đã gọi"] == ["1"] and rows["Thời gian chờ trung bình (phút)"] == ["6.0"]
+    assert rows["Quầy"][1:3] == ["Phiếu đã xử lý", "Đã gọi"]
+    assert rows["Lĩnh vực"][1:3] == ["Phiếu đã cấp", "Đã gọi"]
+
+    book = load_workbook(io.BytesIO(leader.get(f"/api/v1/stats/export?{period}").data))
+    summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(values_only=True)}
+    assert summary["Tỷ lệ hồ sơ hài lòng (%)"] == 100.0 and summary["Phiếu đã gọi"] == 1
+    header = next(book["Theo quầy"].iter_rows(values_only=True))
+    assert header[2] == "Phiếu đã xử lý"
+    assert header[-2:] == ("Chờ TB (phút)", "Phục vụ TB (phút)")
 
 
 def test_the_report_exports_to_excel_and_csv(app: Any, clock: FixedClock) -> None:

@@ -13,6 +13,7 @@ from core.speech import (
     CALL_TEMPLATES,
     DEFAULT_CALL_TEMPLATE,
     LETTER_NAMES,
+    MAX_COUNTER,
     Announcement,
     all_clip_names,
     call_announcement,
@@ -333,27 +334,41 @@ def test_every_spoken_word_has_a_clip_in_the_default_set(n, southern, thousand, 
 @given(
     letter=st.sampled_from(sorted(LETTER_NAMES)),
     n=st.integers(0, 999),
-    counter=st.integers(1, 99),
+    counter=st.integers(1, MAX_COUNTER),
     mode=st.sampled_from(["value", "digits"]),
     southern=st.booleans(),
     template=st.sampled_from(CALL_TEMPLATES),
+    pack_range=st.sampled_from([9, 99, 999, 9999]),
 )
 def test_every_call_sequence_uses_only_clips_of_the_default_set(
-    letter, n, counter, mode, southern, template
+    letter, n, counter, mode, southern, template, pack_range
 ):
+    # Every counter the admin form allows, with a pack made for any range of ticket numbers.
     call = call_announcement(
-        f"{letter}{n:03d}", counter, template=template, mode=mode, southern=southern
+        f"{letter}{n % (pack_range + 1):03d}",
+        counter,
+        template=template,
+        mode=mode,
+        southern=southern,
     )
-    assert set(clip_sequence(call)) <= all_clip_names()
-    assert set(clip_sequence(call, phrases={})) <= all_clip_names()
+    names = all_clip_names(max_number=pack_range)
+    assert set(clip_sequence(call)) <= names
+    assert set(clip_sequence(call, phrases={})) <= names
+
+
+def test_the_speech_counter_range_is_what_the_office_setup_allows():
+    from lobby.office_setup import MAX_COUNTER as SETUP_MAX_COUNTER
+
+    assert MAX_COUNTER == SETUP_MAX_COUNTER
 
 
 def test_a_smaller_range_needs_no_thousand_or_hundred_clips():
     assert {"nghinf", "nganf"} <= all_clip_names()
     assert not {"nghinf", "nganf"} & all_clip_names(max_number=999)
-    assert not {"trawm", "linh", "ler"} & all_clip_names(max_number=99)
-    # Counters up to 99 still need every tens word.
-    assert {"muwowi", "moots", "lawm", "tuw"} <= all_clip_names(max_number=9)
+    # Counters up to 999 still need every tens and hundreds word.
+    assert {"muwowi", "moots", "lawm", "tuw", "trawm", "linh", "ler"} <= all_clip_names(
+        max_number=9
+    )
 
 
 def test_the_vocabulary_says_what_each_clip_speaks():
