@@ -12,15 +12,12 @@ SQLite table, the least any queue could store. Target: at most 2 KB per ticket o
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import sqlite3
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
-import requests
 from common import print_machine, running_server, write_results
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -78,23 +75,12 @@ def main() -> int:
     print_machine(" ".join([".venv/bin/python", *sys.argv]))
     with LoopbackPrinter() as printer, running_server("sqlite") as server:
         db = server.instance / "lobby.sqlite3"
-        out = server.flask(
-            "devices", "create", "kiosk", "Kiosk in thử", "--printer", printer.url, "--json"
-        )
-        token = json.loads(next(x for x in out.splitlines()[::-1] if x.startswith("{")))["token"]
+        kiosk = server.printing_kiosk(printer.url)
         server.flask("prune")
         before = file_bytes(db)
         tables_before = table_bytes(db)
-        s = requests.Session()
-        s.headers["Authorization"] = f"Bearer {token}"
         for _ in range(args.tickets):
-            r = s.post(
-                server.url + "/api/v1/tickets",
-                json={"service": "ho_tich"},
-                headers={"Idempotency-Key": uuid.uuid4().hex},
-                timeout=10,
-            )
-            assert r.status_code == 201, r.text
+            server.issue(kiosk)
         printer.wait_for_jobs(args.tickets, timeout=300)
         same_day = file_bytes(db)
         server.flask("prune")

@@ -11,16 +11,13 @@ measured. Then one slip is rendered and encoded in-process, many times. Target: 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import requests
 from common import print_machine, running_server, summary_ms, write_results
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,22 +28,11 @@ from tests.printer_loopback import LoopbackPrinter
 
 
 def end_to_end(server: Any, printer: LoopbackPrinter, tickets: int) -> list[float]:
-    out = server.flask(
-        "devices", "create", "kiosk", "Kiosk in thử", "--printer", printer.url, "--json"
-    )
-    token = json.loads(next(x for x in out.splitlines()[::-1] if x.startswith("{")))["token"]
-    s = requests.Session()
-    s.headers["Authorization"] = f"Bearer {token}"
+    kiosk = server.printing_kiosk(printer.url)
     took: list[float] = []
     for i in range(tickets + 5):
         t0 = time.perf_counter()
-        r = s.post(
-            server.url + "/api/v1/tickets",
-            json={"service": "ho_tich"},
-            headers={"Idempotency-Key": uuid.uuid4().hex},
-            timeout=10,
-        )
-        assert r.status_code == 201, r.text
+        server.issue(kiosk)
         printer.wait_for_jobs(i + 1, timeout=30)
         if i >= 5:  # the first few warm the worker and the fonts
             took.append(time.perf_counter() - t0)

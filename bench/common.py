@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -242,6 +243,25 @@ class Server:
             data = json.loads(next(x for x in out.splitlines()[::-1] if x.startswith("{")))
             self.credentials["plain_kiosk"] = data["token"]
         return str(self.credentials["plain_kiosk"])
+
+    def printing_kiosk(self, printer_url: str, name: str = "Kiosk in thử") -> requests.Session:
+        """A new kiosk (`flask devices create kiosk --printer URL`) as a keep-alive session."""
+        out = self.flask("devices", "create", "kiosk", name, "--printer", printer_url, "--json")
+        data = json.loads(next(x for x in out.splitlines()[::-1] if x.startswith("{")))
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {data['token']}"
+        return s
+
+    def issue(self, kiosk: requests.Session, service: str = "ho_tich") -> dict[str, Any]:
+        """One ticket from that kiosk, with a fresh Idempotency-Key, as the kiosk page asks."""
+        r = kiosk.post(
+            self.url + "/api/v1/tickets",
+            json={"service": service},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+            timeout=10,
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
 
     def app_python(self, code: str, timeout: float = 60.0) -> str:
         """Run `code` in a separate process inside the app's context on the same database."""
