@@ -226,6 +226,15 @@ def screenshots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def pair(page: Any, server: LiveServer, kind: str, token: str | None = None) -> Any:
+    """Open a device's pairing link in this page, as the device that holds it: a pairing link
+    works for one device (the browser with its cookie may open it again), so every browser
+    context of a test that stands for the same kiosk, board or tablet carries that cookie."""
+    token = token or server.device(kind)["token"]
+    page.context.add_cookies([{"name": "lobby_device", "value": token, "url": server.url}])
+    return page.goto(f"{server.url}/pair/{token}")
+
+
 def api_login(server: LiveServer, username: str) -> requests.Session:
     """A requests session signed in as a demo user, with the CSRF header set."""
     import re

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from core.speech import call_announcement, clip_sequence
-from tests.e2e.conftest import REPO, LiveServer, api_login, issue_ticket
+from tests.e2e.conftest import REPO, LiveServer, api_login, issue_ticket, pair
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -112,7 +112,7 @@ def open_board(browser: Any, server: LiveServer, token: str | None = None, scrip
     if script:
         context.add_init_script(script)
     page = context.new_page()
-    page.goto(server.url + "/pair/" + (token or server.device("board")["token"]))
+    pair(page, server, "board", token)
     assert page.url.endswith("/display")
     wait_live(page)
     # Record the raw call events too, to compare with what the board played.

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer, api_login, issue_ticket, make_server
+from tests.e2e.conftest import LiveServer, api_login, issue_ticket, make_server, pair
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +102,7 @@ def _serve_and_finish(server: LiveServer, counter: int = 1) -> dict[str, Any]:
 def _kiosk(browser: Any, server: LiveServer, viewport: dict[str, int], **ctx: Any) -> Any:
     context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=True, **ctx)
     page = context.new_page()
-    page.goto(server.url + "/pair/" + server.device("kiosk")["token"])
+    pair(page, server, "kiosk")
     page.wait_for_selector("#screen-start.is-active .tile")
     page.evaluate("document.fonts.ready")
     return page
@@ -130,7 +130,7 @@ def test_the_tablet_shows_exactly_the_offices_3_or_5_faces_drawn_and_says_back_t
     frames: list[Any] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(f)))
     try:
-        page.goto(server.url + "/pair/" + server.device("tablet")["token"])
+        pair(page, server, "tablet")
         assert page.url.endswith("/rate")
         for levels, faces in (
             (3, ["Rất hài lòng", "Hài lòng", "Không hài lòng"]),
@@ -331,7 +331,7 @@ def test_every_public_page_loads_without_a_failed_request_and_lets_people_zoom(
         try:
             if device:  # paired first, in a page of its own, so its requests are not cut short
                 pairing = context.new_page()
-                pairing.goto(server.url + "/pair/" + server.device(device)["token"])
+                pair(pairing, server, device)
                 pairing.close()
             page.on("requestfailed", on_failed)
             page.on("response", on_response)

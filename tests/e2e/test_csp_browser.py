@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LiveServer, issue_ticket
+from tests.e2e.conftest import LiveServer, issue_ticket, pair
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def test_every_screen_works_under_the_content_security_policy(
     # ticket is issued from a tile.
     kiosk = Watched(browser, viewport={"width": 1280, "height": 800})
     page = kiosk.page
-    page.goto(f"{live_server.url}/pair/{live_server.device('kiosk')['token']}")
+    pair(page, live_server, "kiosk")
     tile = page.locator("#tiles .tile").first
     expect(tile).to_be_visible()
     colour = tile.evaluate("t => getComputedStyle(t).getPropertyValue('--c').trim()")
@@ -80,7 +80,7 @@ def test_every_screen_works_under_the_content_security_policy(
     # Board: live over Socket.IO (connect-src 'self' lets the websocket through).
     board = Watched(browser, viewport={"width": 1920, "height": 1080})
     page = board.page
-    page.goto(f"{live_server.url}/pair/{live_server.device('board')['token']}")
+    pair(page, live_server, "board")
     page.wait_for_function(
         """() => !document.body.classList.contains('offline')
               && !document.body.classList.contains('connecting')""",

@@ -14,7 +14,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.e2e.conftest import LiveServer, make_server
+from tests.e2e.conftest import LiveServer, make_server, pair
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def paired_page(browser: Any, server: LiveServer, viewport: dict[str, int]) -> A
     """A fresh browser context paired as the demo kiosk, on the kiosk's start screen."""
     context = browser.new_context(viewport=viewport, locale="vi-VN", has_touch=True)
     page = context.new_page()
-    page.goto(server.url + "/pair/" + server.device("kiosk")["token"])
+    pair(page, server, "kiosk")
     assert urlparse(page.url).path == "/kiosk"
     page.wait_for_selector("#screen-start.is-active .tile")
     page.evaluate("document.fonts.ready")
@@ -248,7 +248,7 @@ def test_the_result_stays_30_seconds_for_older_citizens_then_goes_back_to_the_st
     page = context.new_page()
     try:
         page.clock.install()
-        page.goto(live_server.url + "/pair/" + live_server.device("kiosk")["token"])
+        pair(page, live_server, "kiosk")
         page.wait_for_selector("#screen-start.is-active .tile")
         page.clock.run_for(1000)
         page.locator(".tile[data-code='ho_tich']").click()
@@ -369,7 +369,7 @@ def test_the_kiosk_shows_a_fields_procedures_and_what_to_bring(
         viewport={"width": 1920, "height": 1080}, locale="vi-VN", has_touch=True
     )
     page = ctx.new_page()
-    page.goto(live_server.url + "/pair/" + live_server.device("kiosk")["token"])
+    pair(page, live_server, "kiosk")
     page.click(".tile >> nth=0")
     page.click("[data-action=procedures]")
     page.wait_for_selector(".proc")
