@@ -224,7 +224,7 @@ def status() -> dict[str, Any]:
     """The database's size, each table's rows and oldest row, and the disk, with warnings."""
     app = current_app
     tables = []
-    present = set(inspect(db.engine).get_table_names())
+    present = set(inspect(db.session.connection()).get_table_names())  # no second connection
     for model, column in AGED_TABLES:
         if model.__tablename__ not in present:
             continue

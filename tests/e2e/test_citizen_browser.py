@@ -268,7 +268,7 @@ def test_the_kiosk_switches_to_english_with_field_names_in_english_and_back_for_
         box = switch.bounding_box()
         assert box and box["width"] >= 80 and box["height"] >= 80
         switch.click()
-        page.wait_for_function("document.documentElement.lang === 'en'")
+        page.wait_for_function("() => document.documentElement.lang === 'en'")
         page.wait_for_selector("#screen-start.is-active .tile")
         expect(page.locator(".tile[data-code='ho_tich'] .tile-name")).to_have_text("Civil status")
         expect(page.locator(".tile[data-code='dat_dai'] .tile-name")).to_have_text(
@@ -278,7 +278,7 @@ def test_the_kiosk_switches_to_english_with_field_names_in_english_and_back_for_
         page.get_by_role("button", name="No", exact=True).click()
         expect(page.locator("#result-field")).to_contain_text("Civil status")
         page.get_by_role("button", name="Done", exact=True).click()
-        page.wait_for_function("document.documentElement.lang === 'vi'")
+        page.wait_for_function("() => document.documentElement.lang === 'vi'")
         page.wait_for_selector("#screen-start.is-active .tile")
         expect(page.locator(".tile[data-code='ho_tich'] .tile-name")).to_have_text("Hộ tịch")
     finally:

@@ -125,7 +125,7 @@ def test_every_screen_works_under_the_content_security_policy(
     expect(printed).to_be_visible()
     page.evaluate("window.print = () => { window.__printed = true; }")
     printed.click()
-    page.wait_for_function("window.__printed === true", timeout=5000)
+    page.wait_for_function("() => window.__printed === true", timeout=5000)
     problems["admin"] = admin.violations()
     admin.close()
 

@@ -41,7 +41,7 @@ def test_the_phone_switches_to_the_dossier_view_when_the_officer_accepts_it(
     console.goto(f"{live_server.url}/counter")
     accept = console.locator('[data-action="dossier"]')
     accept.wait_for()
-    console.wait_for_function("!document.querySelector('[data-action=\"dossier\"]').disabled")
+    console.wait_for_function("() => !document.querySelector('[data-action=\"dossier\"]').disabled")
     with console.expect_popup() as popup:
         accept.click()
     form = popup.value
@@ -72,7 +72,8 @@ def test_the_phone_switches_to_the_dossier_view_when_the_officer_accepts_it(
     )
     assert r.status_code == 200, r.text
     phone.wait_for_function(
-        "document.getElementById('d-status').textContent.includes('mời đến nhận')", timeout=2000
+        "() => document.getElementById('d-status').textContent.includes('mời đến nhận')",
+        timeout=2000,
     )
     assert phone.locator("#d-timeliness").inner_text() in ("Trước hạn", "Đúng hạn")
     phone.screenshot(path=str(screenshots_dir / "phone-dossier-ready.png"), full_page=True)
@@ -111,7 +112,7 @@ def test_the_dossier_page_and_lookup_by_code_and_pin(live_server: LiveServer, br
         json={"action": "handover", "to_unit": "Tư pháp"},
     )
     page.wait_for_function(
-        "document.getElementById('d-status').textContent === 'Đang xử lý'", timeout=2000
+        "() => document.getElementById('d-status').textContent === 'Đang xử lý'", timeout=2000
     )
     assert "0901234567" not in page.content()
     assert requests.get(live_server.url + "/d/not-a-token", timeout=5).status_code == 404

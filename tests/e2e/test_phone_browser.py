@@ -175,7 +175,7 @@ def test_when_the_socket_is_blocked_the_page_polls_and_still_shows_the_call(
     phone.route("**/socket.io/**", lambda route: route.abort())
     phone.goto(mine["url"])
     phone.wait_for_function(
-        "document.getElementById('conn').dataset.conn === 'polling'", timeout=15000
+        "() => document.getElementById('conn').dataset.conn === 'polling'", timeout=15000
     )
     s = officer(live_server)
     call_next(s, live_server)
