@@ -303,6 +303,16 @@ def _agent_install(root: Path) -> Path:
     return root / "venv" / "bin" / "python"
 
 
+def _agent_env(home: Path, token: str) -> dict[str, str]:
+    """The environment systemd gives the agent's unit: a bare PATH, its token, a state folder."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LOBBY_AGENT_TOKEN": token,
+        "STATE_DIRECTORY": str(home / "state"),
+    }
+
+
 def test_the_agent_installed_as_the_docs_say_prints_a_new_ticket_within_a_second(
     tmp_path: Path, printer: LoopbackPrinter
 ) -> None:
@@ -315,12 +325,7 @@ def test_the_agent_installed_as_the_docs_say_prints_a_new_ticket_within_a_second
     log_path = tmp_path / "agent.log"
     try:
         token = add_kiosk(server, "agent://")
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "LOBBY_AGENT_TOKEN": token,
-            "STATE_DIRECTORY": str(tmp_path / "state"),
-        }
+        env = _agent_env(tmp_path, token)
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
                 [
@@ -370,12 +375,7 @@ def test_the_agent_without_the_live_packages_says_so_once_and_still_pulls(
     log_path = tmp_path / "agent.log"
     try:
         token = add_kiosk(server, "agent://")
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "LOBBY_AGENT_TOKEN": token,
-            "STATE_DIRECTORY": str(tmp_path / "state"),
-        }
+        env = _agent_env(tmp_path, token)
         args = [str(python), "-m", "printers.agent", "--server", server.url]
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
