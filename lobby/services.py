@@ -346,8 +346,13 @@ def _place_at(c: Counter, t: Ticket) -> int:
     """How many tickets counter c will call before t (its whole call order, as call-next)."""
     o = db.session.get(Office, t.office_id)
     assert o is not None
-    order = counter_order(c, o, t.service_day, PLACE_LIMIT)
-    return next((i for i, other in enumerate(order) if other.id == t.id), len(order))
+    places = _places_at(c, o, t.service_day)
+    return places.get(t.id, len(places))
+
+
+def _places_at(c: Counter, o: Office, day: date) -> dict[int, int]:
+    """Each waiting ticket counter c may call, with how many it will call before it."""
+    return {t.id: i for i, t in enumerate(counter_order(c, o, day, PLACE_LIMIT))}
 
 
 PLACE_LIMIT = 10_000  # more than a lobby's day of tickets
@@ -891,17 +896,16 @@ def _sent_to_counters(
         t for t in sent if listening is None or realtime.ticket_room(t.public_token) in listening
     ]
     o = db.session.get(Office, office_id)
-    orders: dict[int, list[int]] = {}
+    places: dict[int, dict[int, int]] = {}
     out = []
     for t in wanted:
         assert t.target_counter_id is not None and o is not None
         c = db.session.get(Counter, t.target_counter_id)
         if c is None:
             continue
-        if c.id not in orders:
-            orders[c.id] = [x.id for x in counter_order(c, o, day, PLACE_LIMIT)]
-        order = orders[c.id]
-        ahead = order.index(t.id) if t.id in order else len(order)
+        if c.id not in places:
+            places[c.id] = _places_at(c, o, day)
+        ahead = places[c.id].get(t.id, len(places[c.id]))
         payload = {
             "number": t.number,
             "status": "waiting",
