@@ -91,10 +91,6 @@ def _password_or_dummy(user: StaffUser | None, password: str) -> bool:
     return False
 
 
-def _throttle_row(username: str) -> LoginThrottle | None:
-    return db.session.get(LoginThrottle, username)
-
-
 def _count_failure(username: str) -> None:
     """One more wrong password for `username` (known or not): the tenth locks it."""
     from lobby.tx import insert_for, transaction
@@ -119,17 +115,16 @@ def authenticate(username: str, password: str) -> StaffUser | None:
     """The active account with this username and password, else None (in the same time
     whether the username exists or not). Raise AccountLocked after too many failures."""
     usable = 0 < len(username) <= 80 and "\x00" not in username
-    if usable:
-        throttle = _throttle_row(username)
-        if throttle is not None and throttle.locked_until and throttle.locked_until > _now():
-            raise AccountLocked(username)
+    throttle = db.session.get(LoginThrottle, username) if usable else None
+    if throttle is not None and throttle.locked_until and throttle.locked_until > _now():
+        raise AccountLocked(username)
     user = (
         db.session.scalar(select(StaffUser).where(StaffUser.username == username))
         if usable
         else None
     )
     if _password_or_dummy(user, password):
-        if _throttle_row(username) is not None:
+        if throttle is not None:  # earlier wrong passwords are forgiven
             from lobby.tx import transaction
 
             with transaction():
