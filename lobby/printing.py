@@ -36,6 +36,7 @@ from core.errors import DomainError, InvalidRequest, NotFound
 from lobby import realtime, services
 from lobby.extensions import db
 from lobby.models import Device, Field, Office, PrintJob, StaffUser, Ticket, TicketEvent
+from lobby.offloop import run_off_loop
 from lobby.tx import current_tx, transaction
 from printers import backends
 from printers.backends import PRINTER_STATES, PrinterConfigError, PrinterState
@@ -148,15 +149,7 @@ _render_lock = threading.Lock()
 def render_off_loop(kind: str, data: dict[str, Any], printer_url: str) -> bytes:
     """render_job, run where it cannot stall the server: ~30 ms of CPU would block gevent's loop."""
     with _render_lock:  # one slip at a time: fonts are shared
-        try:
-            from gevent import get_hub, monkey
-        except ImportError:  # pragma: no cover (gevent is a dependency)
-            return render_job(kind, data, printer_url)
-        if monkey.is_module_patched("threading"):
-            # A real OS thread: the loop keeps serving requests between GIL switches.
-            payload: bytes = get_hub().threadpool.apply(render_job, (kind, data, printer_url))
-            return payload
-        return render_job(kind, data, printer_url)
+        return run_off_loop(render_job, kind, data, printer_url)
 
 
 def render_job(kind: str, data: dict[str, Any], printer_url: str) -> bytes:

@@ -31,6 +31,7 @@ from lobby.models import (
     TicketEvent,
     WebhookDelivery,
 )
+from lobby.offloop import run_off_loop
 from lobby.services import ctx, is_day_off, local_now, office, prune_idempotency, windows
 from lobby.tx import transaction
 
@@ -156,16 +157,7 @@ def _off_loop(fn: Any, app: Flask) -> Any:
             finally:
                 db.session.remove()
 
-    try:
-        import gevent.monkey
-
-        if gevent.monkey.is_module_patched("socket"):
-            from gevent import get_hub
-
-            return get_hub().threadpool.apply(call)
-    except ImportError:  # gevent is optional outside the server
-        pass
-    return call()
+    return run_off_loop(call)
 
 
 class Housekeeper:
