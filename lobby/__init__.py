@@ -21,9 +21,9 @@ def create_app(
 ) -> Flask:
     """Build the app: config, database, clock, publisher, printing, blueprints."""
     from lobby import config, errors, inputs
+    from lobby.context import LobbyContext
+    from lobby.events import SocketPublisher, queue_options
     from lobby.extensions import babel, csrf, db, limiter, socketio
-    from lobby.realtime import SocketPublisher, queue_options
-    from lobby.services import LobbyContext
     from lobby.tx import configure_engine
 
     instance = os.environ.get("LOBBY_INSTANCE_PATH") or str(REPO / "instance")
@@ -50,7 +50,7 @@ def create_app(
         )
     csrf.init_app(app)
     if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
-        from lobby.realtime import redis_client_options
+        from lobby.events import redis_client_options
 
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options())
     limiter.init_app(app)
@@ -113,8 +113,9 @@ def create_app(
 def _register_blueprints(app: Flask) -> None:
     import importlib
 
-    from lobby import realtime, web  # noqa: F401  (realtime registers its socket handlers)
+    from lobby import sockets, web
 
+    sockets.register()
     app.register_blueprint(web.bp)
     for surface in ("api", "kiosk", "display", "counter", "phone", "admin", "tablet"):
         try:

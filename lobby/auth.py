@@ -201,7 +201,7 @@ _USER_BY_ID = select(_USERS).where(_USERS.c.id == bindparam("id"))
 
 
 def _ctx() -> Any:
-    from lobby.services import ctx
+    from lobby.context import ctx
 
     return ctx()
 

@@ -47,7 +47,8 @@ from core.dossiers import (
 )
 from core.errors import DomainError, Forbidden, IllegalTransition, InvalidRequest, NotFound
 from core.tickets import OUTCOME_LABELS_VI, Outcome
-from lobby import realtime
+from lobby import events
+from lobby.context import ctx, iso, office, office_tz, public_url, publish_after_commit
 from lobby.extensions import db
 from lobby.models import (
     Applicant,
@@ -62,7 +63,7 @@ from lobby.models import (
     Ticket,
     WebhookDelivery,
 )
-from lobby.services import CONTRADICT_DOSSIER, ctx, iso, office, office_tz, tx_hooks_publish
+from lobby.services import CONTRADICT_DOSSIER
 from lobby.tx import insert_for, transaction
 from lobby.workcal import working_calendar
 
@@ -199,7 +200,7 @@ def _staff_name(staff_id: int | None) -> str | None:
 
 
 def dossier_url(d: Dossier) -> str:
-    return f"{ctx().public_base_url.rstrip('/')}/d/{d.public_token}"
+    return public_url(f"d/{d.public_token}")
 
 
 def dossier_by_code(code: Any, *, lock: bool = False) -> Dossier:
@@ -519,12 +520,12 @@ def _event(
 def _after_change(d: Dossier, o: Office, event: str) -> None:
     """Tell the phone(s) following this dossier, and queue the outgoing webhook."""
     view = public_dossier_view(d, o)
-    rooms = [realtime.dossier_room(d.public_token)]
+    rooms = [events.dossier_room(d.public_token)]
     if d.ticket_id is not None:
         t = db.session.get(Ticket, d.ticket_id)
         if t is not None:
-            rooms.append(realtime.ticket_room(t.public_token))
-    tx_hooks_publish(realtime.DOSSIER_UPDATED, view, rooms)
+            rooms.append(events.ticket_room(t.public_token))
+    publish_after_commit(events.DOSSIER_UPDATED, view, rooms)
     url = current_app.config.get("LOBBY_WEBHOOK_URL")
     if url:
         payload = {

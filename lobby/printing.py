@@ -33,7 +33,8 @@ from sqlalchemy.exc import DBAPIError
 
 from core.clock import SESSION_LABELS, Clock
 from core.errors import DomainError, InvalidRequest, NotFound
-from lobby import realtime, services
+from lobby import events, services
+from lobby.context import office, ticket_url
 from lobby.extensions import db
 from lobby.models import Device, Field, Office, PrintJob, StaffUser, Ticket, TicketEvent
 from lobby.offloop import run_off_loop
@@ -122,7 +123,7 @@ def ticket_slip(
         ahead=services._ahead(t) if ahead is None else ahead,
         issued_at_local=t.issued_at.astimezone(ZoneInfo(o.timezone)),
         session_label=SESSION_LABELS.get(t.session, ""),
-        qr_url=services.ticket_url(t),
+        qr_url=ticket_url(t),
         footer=footer,
         reprint=reprint,
         priority=bool(t.is_priority),
@@ -598,7 +599,7 @@ class Printing:
         """Queue the ticket again, marked IN LẠI, on the given kiosk or the one that issued it."""
         with transaction():
             t = services.ticket_by_id(ticket_id)
-            o = services.office()
+            o = office()
             if device_id is None:
                 device = db.session.get(Device, t.device_id) if t.device_id else None
             else:
@@ -749,10 +750,10 @@ class Printing:
 
     def wake_agent(self, device_id: int) -> None:
         """Tell the kiosk's agent (its own Socket.IO room) that jobs wait for it."""
-        realtime.publisher().publish(
-            realtime.PRINT_JOBS,
+        events.publisher().publish(
+            events.PRINT_JOBS,
             {"pending": self.agent_pending_count(device_id)},
-            [realtime.agent_room(device_id)],
+            [events.agent_room(device_id)],
         )
 
     def agent_jobs(self, device: Device, limit: int) -> dict[str, Any]:
@@ -874,11 +875,11 @@ class Printing:
         self, printer_key: str, devices: list[tuple[int, str]], state: str, count: int
     ) -> None:
         """printer_status to staff and each kiosk printing there; remembered for printer_states."""
-        pub = realtime.publisher()
-        targets = [(name, [realtime.STAFF_ROOM, realtime.kiosk_room(i)]) for i, name in devices]
-        for name, rooms in targets or [(printer_key, [realtime.STAFF_ROOM])]:
+        pub = events.publisher()
+        targets = [(name, [events.STAFF_ROOM, events.kiosk_room(i)]) for i, name in devices]
+        for name, rooms in targets or [(printer_key, [events.STAFF_ROOM])]:
             payload = {"printer": name, "state": state, "pending_jobs": count}
-            pub.publish(realtime.PRINTER_STATUS, payload, rooms)
+            pub.publish(events.PRINTER_STATUS, payload, rooms)
         with self._lock:
             self._status[printer_key] = {
                 "printer": printer_key,

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import queueing
-from core.clock import Clock
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound, QueueEmpty
 from core.estimate import average_service_seconds, estimate_wait_minutes
 from core.numbering import WorkingWindow as WindowRule
@@ -34,7 +31,21 @@ from core.tickets import (
     TicketStatus,
     next_status,
 )
-from lobby import realtime
+from lobby import events
+from lobby.context import (  # noqa: F401  (re-exported until the sweep)
+    LobbyContext,
+    ctx,
+    iso,
+    local_now,
+    of_this_office,
+    office,
+    office_ref,
+    office_tz,
+    publish_after_commit,
+    ticket_url,
+    today,
+    token_url,
+)
 from lobby.extensions import db
 from lobby.inputs import int64
 from lobby.models import (
@@ -51,28 +62,9 @@ from lobby.models import (
     WorkingWindow,
     counter_fields,
 )
-from lobby.refcache import RefCache
 from lobby.tx import insert_for, transaction
 
 RECENT_CALLS = 10
-
-
-@dataclass
-class LobbyContext:
-    """What create_app() chose: the clock, the publisher and the settings the rules need."""
-
-    clock: Clock
-    publisher: realtime.Publisher
-    open_always: bool
-    public_base_url: str
-    printing: Any = None
-    speech_settings: dict[str, Any] = field(default_factory=dict)
-    reference: RefCache = field(default_factory=lambda: RefCache(5.0))
-    estimates: RefCache = field(default_factory=lambda: RefCache(10.0))
-
-
-def ctx() -> LobbyContext:
-    return current_app.extensions["lobby"]  # type: ignore[no-any-return]
 
 
 # --- office, calendar, lookups --------------------------------------------------------------
@@ -80,7 +72,6 @@ def ctx() -> LobbyContext:
 
 # Statements on the hot paths are built once: SQLAlchemy then only binds the values, instead of
 # building and hashing a new statement on every request (most of a request's CPU).
-_OFFICE = select(Office).order_by(Office.id).limit(1)
 _WINDOWS = (
     select(WorkingWindow)
     .where(
@@ -125,41 +116,6 @@ def _waiting_counts_stmt(priority: bool) -> Any:
 
 
 _AHEAD_AND_WAITING = {flag: _waiting_counts_stmt(flag) for flag in (False, True)}
-
-
-def office() -> Office:
-    """The office this installation serves (one per installation)."""
-    return _found_office(db.session.scalar(_OFFICE))
-
-
-def office_ref() -> Any:
-    """The office's row, read-only and cached a few seconds (lobby.refcache): for the hot paths
-    that only read its settings. Change the office through office()."""
-    table = Office.__table__
-    return _found_office(
-        ctx().reference.get(
-            "office",
-            lambda: db.session.execute(select(table).order_by(table.c.id).limit(1)).first(),
-        )
-    )
-
-
-def _found_office(found: Any) -> Any:
-    if found is None:
-        raise NotFound("Chưa cấu hình đơn vị. Hãy chạy: flask --app server demo")
-    return found
-
-
-def office_tz(o: Office) -> ZoneInfo:
-    return ZoneInfo(o.timezone)
-
-
-def local_now(o: Office) -> datetime:
-    return ctx().clock.now().astimezone(office_tz(o))
-
-
-def today(o: Office) -> date:
-    return local_now(o).date()
 
 
 def windows(o: Office, purpose: str = "ticketing") -> list[WindowRule]:
@@ -246,21 +202,6 @@ _TICKET_BY_ID = {
     False: select(Ticket).where(Ticket.id == bindparam("id")),
     True: select(Ticket).where(Ticket.id == bindparam("id")).with_for_update(of=Ticket),
 }
-
-
-T = TypeVar("T")
-
-
-def of_this_office(model: type[T], row_id: Any, missing: str) -> T:
-    """The office's row of `model` with that id (from a form: any text), or NotFound(missing)."""
-    try:
-        key = int(str(row_id).strip())
-    except ValueError:
-        key = 0
-    row = db.session.get(model, key) if 0 < key < 2**31 else None
-    if row is None or getattr(row, "office_id", None) != office_ref().id:
-        raise NotFound(missing)
-    return row
 
 
 def ticket_by_id(ticket_id: int, *, lock: bool = False) -> Ticket:
@@ -407,23 +348,8 @@ def eta_minutes(field_id: int, ahead: int) -> int:
 # --- views (plain dicts: the API's shapes) ---------------------------------------------------
 
 
-def iso(dt: datetime | None, o: Office | None = None, timespec: str = "seconds") -> str | None:
-    if dt is None:
-        return None
-    tz = office_tz(o) if o is not None else ZoneInfo("Asia/Ho_Chi_Minh")
-    return dt.astimezone(tz).isoformat(timespec=timespec)
-
-
 def counter_ref(c: Counter | None) -> dict[str, Any] | None:
     return None if c is None else {"number": c.number, "name": c.name}
-
-
-def ticket_url(t: Ticket) -> str:
-    return token_url(t.public_token)
-
-
-def token_url(token: str) -> str:
-    return f"{ctx().public_base_url.rstrip('/')}/t/{token}"
 
 
 def staff_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
@@ -617,18 +543,18 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
             "eta_minutes": eta_minutes(f.id, ahead),
             "print": {"status": "none"},
         }
-        rooms = [realtime.service_room(f.code)]
+        rooms = [events.service_room(f.code)]
         pub = ctx().publisher
         tx.after_commit(
             lambda: pub.publish(
-                realtime.TICKET_ISSUED,
+                events.TICKET_ISSUED,
                 {"number": result["number"], "service": f.code, "waiting": waiting},
                 rooms,
             )
         )
         tx.after_commit(
             lambda: pub.publish(
-                realtime.QUEUE_CHANGED, {"service": f.code, "waiting": waiting}, rooms
+                events.QUEUE_CHANGED, {"service": f.code, "waiting": waiting}, rooms
             )
         )
         printing = ctx().printing
@@ -774,23 +700,13 @@ def _publish_called(t: Ticket, c: Counter, o: Office, *, recall: bool) -> None:
         "recall": recall,
         "announcement": announcement_payload(t.number, c.number),
     }
-    event = realtime.TICKET_RECALLED if recall else realtime.TICKET_CALLED
+    event = events.TICKET_RECALLED if recall else events.TICKET_CALLED
     rooms = [
-        realtime.service_room(t.field.code),
-        realtime.counter_room(c.number),
-        realtime.ticket_room(t.public_token),
+        events.service_room(t.field.code),
+        events.counter_room(c.number),
+        events.ticket_room(t.public_token),
     ]
-    tx_hooks_publish(event, payload, rooms)
-
-
-def tx_hooks_publish(event: str, payload: dict[str, Any], rooms: list[str]) -> None:
-    """Publish after the current use case commits."""
-    from lobby.tx import current_tx
-
-    pub = ctx().publisher
-    tx = current_tx()
-    assert tx is not None, "publish only inside a use case"
-    tx.after_commit(lambda: pub.publish(event, payload, rooms))
+    publish_after_commit(event, payload, rooms)
 
 
 def _publish_positions(field_ids: set[int], o: Office, day: date) -> None:
@@ -826,9 +742,9 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
                 code = field_code(fid)
                 if code is not None:
                     pub.publish(
-                        realtime.QUEUE_CHANGED,
+                        events.QUEUE_CHANGED,
                         {"service": code, "waiting": counts.get(fid, 0)},
-                        [realtime.service_room(code)],
+                        [events.service_room(code)],
                     )
             if not phones_here:
                 return
@@ -858,7 +774,7 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
             if t.is_priority:
                 seen_priority[t.field_id] = seen_priority.get(t.field_id, 0) + 1
             counters, avg = rates[t.field_id]
-            room = realtime.ticket_room(t.public_token)
+            room = events.ticket_room(t.public_token)
             if listening is not None and room not in listening:
                 continue  # nobody follows this ticket right now
             places.append(
@@ -876,7 +792,7 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
                 )
             )
         # With several processes: one message on the queue, not one per waiting ticket.
-        pub.publish_each(realtime.TICKET_UPDATED, places + sent)
+        pub.publish_each(events.TICKET_UPDATED, places + sent)
 
 
 def _sent_to_counters(
@@ -893,7 +809,7 @@ def _sent_to_counters(
         )
     ).all()
     wanted = [
-        t for t in sent if listening is None or realtime.ticket_room(t.public_token) in listening
+        t for t in sent if listening is None or events.ticket_room(t.public_token) in listening
     ]
     o = db.session.get(Office, office_id)
     places: dict[int, dict[int, int]] = {}
@@ -914,7 +830,7 @@ def _sent_to_counters(
             "counter": None,
             "next_counter": counter_ref(c),
         }
-        out.append((realtime.ticket_room(t.public_token), payload))
+        out.append((events.ticket_room(t.public_token), payload))
     return out
 
 
@@ -933,11 +849,11 @@ def _rooms_with_clients(app: Any) -> set[str] | None:
 
 def _publish_updated(t: Ticket, counter: Counter | None = None) -> None:
     """ticket_updated to the ticket's phone and to the counter it is at (or has just left)."""
-    rooms = [realtime.ticket_room(t.public_token)]
+    rooms = [events.ticket_room(t.public_token)]
     at = counter or t.counter
     if at is not None:
-        rooms.append(realtime.counter_room(at.number))
-    tx_hooks_publish(realtime.TICKET_UPDATED, _update_payload(t), rooms)
+        rooms.append(events.counter_room(at.number))
+    publish_after_commit(events.TICKET_UPDATED, _update_payload(t), rooms)
 
 
 def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, how: str) -> None:
@@ -1138,10 +1054,10 @@ def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str
         if action in (Action.REQUEUE,):
             _publish_positions({t.field_id}, o, day)
         if c is not None and action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL):
-            tx_hooks_publish(
-                realtime.COUNTER_CHANGED,
+            publish_after_commit(
+                events.COUNTER_CHANGED,
                 counter_view(c, o, day, free=True),
-                [realtime.LOBBY_ROOM, realtime.counter_room(c.number)],
+                [events.LOBBY_ROOM, events.counter_room(c.number)],
             )
         return {"ticket": staff_ticket_view(t, o)}
 
@@ -1265,10 +1181,10 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
         _publish_updated(t, db.session.get(Counter, t.target_counter_id) if counter else None)
         _publish_positions({old_field, t.field_id}, o, t.service_day)
         if c is not None:
-            tx_hooks_publish(
-                realtime.COUNTER_CHANGED,
+            publish_after_commit(
+                events.COUNTER_CHANGED,
                 counter_view(c, o, t.service_day),
-                [realtime.LOBBY_ROOM, realtime.counter_room(c.number)],
+                [events.LOBBY_ROOM, events.counter_room(c.number)],
             )
         return {"ticket": staff_ticket_view(t, o)}
 
@@ -1315,8 +1231,8 @@ def set_counter_state(
             hand_back_transfers(c, o, day)
         c.state = state
         view = counter_view(c, o, day)
-        tx_hooks_publish(
-            realtime.COUNTER_CHANGED, view, [realtime.LOBBY_ROOM, realtime.counter_room(c.number)]
+        publish_after_commit(
+            events.COUNTER_CHANGED, view, [events.LOBBY_ROOM, events.counter_room(c.number)]
         )
         return {"counter": view}
 

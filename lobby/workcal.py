@@ -12,9 +12,9 @@ from sqlalchemy import bindparam, or_, select
 from core.calendar import CalendarDay as CalendarRule
 from core.calendar import DayKind, WorkingCalendar, default_calendar
 from core.errors import InvalidRequest
+from lobby.context import ctx, of_this_office, office
 from lobby.extensions import db
 from lobby.models import CalendarDay, Office, WorkingWindow
-from lobby.services import ctx, of_this_office, office
 from lobby.tx import transaction
 
 DAY_KIND_LABELS = {

@@ -48,7 +48,7 @@ class TeePublisher:
     """Records every published event and still emits it through Socket.IO."""
 
     def __init__(self) -> None:
-        from lobby.realtime import SocketPublisher
+        from lobby.events import SocketPublisher
 
         self.events: list[tuple[str, dict[str, Any], list[str]]] = []
         self._real = SocketPublisher()

@@ -86,7 +86,7 @@ def run_in_app(server: LiveServer, code: str) -> str:
         from lobby import create_app
         from lobby.extensions import db
         from lobby.models import Device, StaffUser
-        from lobby.realtime import RecordingPublisher
+        from tests.publishers import RecordingPublisher
         from lobby import services
         app = create_app(publisher=RecordingPublisher())
         ctx = app.app_context()

@@ -21,7 +21,7 @@ PHRASE, TO_COUNTER = V + "xin_moi_cong_dan_co_so_thu_tu", V + "den_quay_so"
 
 def _app(tmp: Path, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> Any:
     from lobby import create_app
-    from lobby.realtime import RecordingPublisher
+    from tests.publishers import RecordingPublisher
 
     monkeypatch.setenv("LOBBY_INSTANCE_PATH", str(tmp))
     overrides = {

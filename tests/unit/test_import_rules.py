@@ -33,16 +33,14 @@ SURFACES = ("kiosk", "display", "counter", "admin", "phone", "tablet", "api")
 ALLOWED_CYCLES: list[set[str]] = [
     {
         "lobby.auth",
-        "lobby.dossiers",
+        "lobby.context",
+        "lobby.events",
         "lobby.extensions",
         "lobby.models",
-        "lobby.printing",
-        "lobby.realtime",
         "lobby.refcache",
-        "lobby.services",
         "lobby.tx",
-        "lobby.workcal",
     },
+    {"lobby.dossiers", "lobby.services"},
     {"api.dossiers", "api.openapi", "api.print_agent", "api.views"},
     {"lobby", "lobby.web"},
 ]
