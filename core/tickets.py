@@ -135,17 +135,15 @@ def _as_action(value: Action | str) -> Action:
         raise InvalidRequest(f"Thao tác không hợp lệ: {value!r}.", action=value) from None
 
 
-def parse_outcome(value: Outcome | str | None) -> Outcome:
+def parse_outcome(value: object) -> Outcome:
     """A finished ticket needs one of the five outcomes; anything else is InvalidRequest."""
-    if value is None or value == "":
-        raise InvalidRequest(
-            "Cần chọn kết quả xử lý khi hoàn thành phiếu.", field="outcome", allowed=list(Outcome)
-        )
     try:
-        return Outcome(value)
+        return Outcome(value)  # type: ignore[arg-type]  # any JSON value: ValueError if not one
     except ValueError:
         raise InvalidRequest(
-            f"Kết quả xử lý không hợp lệ: {value!r}.", field="outcome", allowed=list(Outcome)
+            "Kết quả phục vụ (outcome) không hợp lệ.",
+            field="outcome",
+            allowed=[o.value for o in Outcome],
         ) from None
 
 
@@ -155,7 +153,7 @@ def parse_priority_group(value: str | None) -> str | None:
         return None
     if value not in PRIORITY_GROUPS:
         raise InvalidRequest(
-            f"Nhóm ưu tiên không hợp lệ: {value!r}.", field="priority", allowed=PRIORITY_GROUPS
+            "Nhóm ưu tiên không hợp lệ.", field="priority", allowed=list(PRIORITY_GROUPS)
         )
     return value
 

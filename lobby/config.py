@@ -10,6 +10,8 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
+REPO = Path(__file__).resolve().parent.parent  # the checkout: migrations, translations, static
+
 
 def _flag(name: str, default: str) -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}

@@ -292,3 +292,14 @@ def realtime_state() -> str:
     """For /healthz: "ok", or "down" while the message queue between processes is away."""
     manager = queue_manager()
     return manager.queue_state() if manager is not None else "ok"
+
+
+def rooms_with_clients(app: Any) -> set[str] | None:
+    """Rooms with a client on this process, when this process is the only one (no message
+    queue); None when other processes may hold clients too, so every room must be told."""
+    if app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+        return None
+    try:
+        return set(socketio.server.manager.rooms.get("/", {}))
+    except AttributeError:  # no Socket.IO server (CLI)
+        return None

@@ -12,6 +12,8 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 
+from core.errors import DomainError, NotFound
+from lobby.auth import DEVICE_COOKIE, Principal, principal_from_session, principal_from_token
 from lobby.events import (
     LOBBY_ROOM,
     PRINT_JOBS,
@@ -28,6 +30,17 @@ from lobby.events import (
 )
 from lobby.extensions import db, socketio
 from lobby.inputs import bad_text
+from lobby.models import Device
+from lobby.printing import NotAgentPrinter
+from lobby.queue.reference import board_field_codes, counter_for_staff, ticket_by_token
+from lobby.queue.views import (
+    board_snapshot,
+    counter_queue,
+    counters_list,
+    public_ticket_view,
+    services_list,
+)
+from printers.backends import is_agent_url
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +68,6 @@ def resync_local_clients(app: Any) -> int:
 
     The snapshots are all read first (one per distinct view), then sent: no database
     transaction spans socket I/O."""
-    from core.errors import DomainError
-    from lobby import services
 
     manager = queue_manager()
     clients = list(_CLIENT_VIEWS.items())
@@ -74,7 +85,7 @@ def resync_local_clients(app: Any) -> int:
                         pending = app.extensions["lobby"].printing.agent_pending_count(ref)
                         views[view] = (PRINT_JOBS, {"pending": pending})
                     else:
-                        views[view] = (SNAPSHOT, services.snapshot_for(kind, ref))
+                        views[view] = (SNAPSHOT, snapshot_for(kind, ref))
                 except DomainError:
                     views[view] = None  # e.g. a withdrawn device: its next reconnect is refused
                 db.session.rollback()
@@ -90,25 +101,46 @@ def resync_local_clients(app: Any) -> int:
     return sent
 
 
+def snapshot_for(kind: str, ref: Any) -> dict[str, Any]:
+    """The snapshot a connecting socket client renders from."""
+    if kind == "ticket":
+        t = ticket_by_token(ref)
+        if t is None:
+            raise NotFound("Không tìm thấy phiếu.")
+        return public_ticket_view(t)
+    if kind == "dossier":
+        from lobby.dossiers import dossier_by_token, public_dossier_view
+
+        d = dossier_by_token(ref)
+        if d is None:
+            raise NotFound("Không tìm thấy hồ sơ")
+        return public_dossier_view(d)
+    if kind in ("board", "kiosk", "tablet"):
+        device = db.session.get(Device, ref)
+        snap = board_snapshot(device)
+        if kind == "kiosk":
+            snap["services_list"] = services_list()["services"]
+        return snap
+    if kind == "counter":
+        return counter_queue(ref, None)
+    return {"counters": counters_list()["counters"]}
+
+
 # --- connections -----------------------------------------------------------------------------
 
 
 def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, Any]:
     """The rooms a new connection joins and what its snapshot is; refuses unknown credentials."""
-    from lobby import services
-    from lobby.auth import Principal, principal_from_session, principal_from_token
-
     auth = auth if isinstance(auth, dict) else {}
     if any(isinstance(v, str) and bad_text(v) for v in auth.values()):
         raise ConnectionRefusedError(
             {"error": "bad_request", "message": "Thông tin kết nối có ký tự không hợp lệ."}
         )
     if auth.get("ticket"):
-        ticket = services.ticket_by_token(str(auth["ticket"]))
+        ticket = ticket_by_token(str(auth["ticket"]))
         if ticket is None:
             raise ConnectionRefusedError({"error": "not_found", "message": "Không tìm thấy phiếu."})
         return [ticket_room(ticket.public_token)], "ticket", ticket.public_token
-
     if auth.get("dossier"):
         from lobby.dossiers import dossier_by_token
 
@@ -116,8 +148,23 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
         if d is None:
             raise ConnectionRefusedError({"error": "not_found", "message": "Không tìm thấy hồ sơ"})
         return [dossier_room(d.public_token)], "dossier", d.public_token
+    principal = _principal(auth)
+    if principal.device is not None:
+        return _device_rooms(principal.device, auth)
+    assert principal.user is not None
+    rooms = [LOBBY_ROOM, STAFF_ROOM]
+    wanted = auth.get("counter")
+    if wanted is not None:
+        counter = counter_for_staff(principal.user, wanted)
+        rooms += [counter_room(counter.number)] + [service_room(f.code) for f in counter.fields]
+        return rooms, "counter", counter.number
+    return rooms, "staff", None
 
-    principal: Principal | None = None
+
+def _principal(auth: dict[str, Any]) -> Principal:
+    """Who connects: the device token it names, else its paired-device cookie or the staff
+    session (a board or kiosk browser also signed in as staff acts as its device, unless the
+    client asks for a counter console)."""
     token = auth.get("device_token") or auth.get("token")
     if token:
         principal = principal_from_token(str(token))
@@ -125,56 +172,38 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
             raise ConnectionRefusedError(
                 {"error": "unauthorized", "message": "Mã thiết bị không hợp lệ."}
             )
-    if principal is None:
-        from lobby.auth import DEVICE_COOKIE
-
-        device = principal_from_token(request.cookies.get(DEVICE_COOKIE))
-        session_user = principal_from_session()
-        # A board or kiosk browser that is also signed in as staff acts as its device, unless
-        # the client asks for a counter console.
-        principal = session_user if auth.get("counter") is not None else (device or session_user)
-    if principal is None:
+        return principal
+    device = principal_from_token(request.cookies.get(DEVICE_COOKIE))
+    session_user = principal_from_session()
+    chosen = session_user if auth.get("counter") is not None else (device or session_user)
+    if chosen is None:
         raise ConnectionRefusedError({"error": "unauthorized", "message": "Vui lòng đăng nhập."})
+    return chosen
 
-    if principal.device is not None and auth.get("agent"):
-        device = principal.device
+
+def _device_rooms(device: Device, auth: dict[str, Any]) -> tuple[list[str], str, Any]:
+    """A paired device's rooms: its fields and the lobby, plus its own room (a print agent
+    joins only its kiosk's agent room)."""
+    if auth.get("agent"):
         if device.kind != "kiosk":
             raise ConnectionRefusedError(
                 {"error": "forbidden", "message": "Chỉ máy lấy số (kiosk) mới chạy print agent."}
             )
-        from lobby.printing import NotAgentPrinter
-        from printers.backends import is_agent_url
-
         if not is_agent_url(device.printer_url):
             refused = NotAgentPrinter()
             raise ConnectionRefusedError({"error": refused.code, "message": refused.message})
         return [agent_room(device.id)], "agent", device.id
-
-    if principal.device is not None:
-        device = principal.device
-        codes = services.board_field_codes(device)
-        rooms = [service_room(c) for c in codes] + [LOBBY_ROOM]
-        if device.kind == "board":
-            return [*rooms, display_room(device.id)], "board", device.id
-        if device.kind == "kiosk":
-            return [*rooms, kiosk_room(device.id)], "kiosk", device.id
-        counter = (device.settings or {}).get("counter")
-        extra = [counter_room(int(counter))] if counter else []
-        return [*rooms, *extra], "tablet", device.id
-
-    assert principal.user is not None
-    rooms = [LOBBY_ROOM, STAFF_ROOM]
-    wanted = auth.get("counter")
-    if wanted is not None:
-        counter = services.counter_for_staff(principal.user, wanted)
-        rooms += [counter_room(counter.number)] + [service_room(f.code) for f in counter.fields]
-        return rooms, "counter", counter.number
-    return rooms, "staff", None
+    rooms = [service_room(c) for c in board_field_codes(device)] + [LOBBY_ROOM]
+    if device.kind == "board":
+        return [*rooms, display_room(device.id)], "board", device.id
+    if device.kind == "kiosk":
+        return [*rooms, kiosk_room(device.id)], "kiosk", device.id
+    counter = (device.settings or {}).get("counter")
+    extra = [counter_room(int(counter))] if counter else []
+    return [*rooms, *extra], "tablet", device.id
 
 
 def _on_connect(auth: dict[str, Any] | None = None) -> None:
-    from core.errors import DomainError
-    from lobby import services
 
     try:
         rooms, kind, ref = _rooms_for_connection(auth)
@@ -194,7 +223,7 @@ def _on_connect(auth: dict[str, Any] | None = None) -> None:
         _CLIENT_VIEWS[request.sid] = (kind, ref)  # type: ignore[attr-defined]
         return
     try:
-        snapshot = services.snapshot_for(kind, ref)
+        snapshot = snapshot_for(kind, ref)
     except DomainError as exc:
         raise ConnectionRefusedError({"error": exc.code, "message": exc.message}) from exc
     finally:

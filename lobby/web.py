@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
-from lobby import REPO, accounts, services
+from lobby import accounts, services
 from lobby.auth import (
     DEVICE_COOKIE,
     AccountLocked,
@@ -34,6 +34,7 @@ from lobby.auth import (
     principal_from_token,
     start_session,
 )
+from lobby.config import REPO
 from lobby.extensions import db, limiter
 from lobby.models import StaffUser
 from lobby.realtime import realtime_state

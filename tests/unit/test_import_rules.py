@@ -40,9 +40,16 @@ ALLOWED_CYCLES: list[set[str]] = [
         "lobby.refcache",
         "lobby.tx",
     },
-    {"lobby.dossiers", "lobby.services"},
+    {
+        "lobby.dossiers",
+        "lobby.printing",
+        "lobby.queue.broadcast",
+        "lobby.queue.counter_actions",
+        "lobby.queue.views",
+        "lobby.services",
+        "lobby.sockets",
+    },
     {"api.dossiers", "api.openapi", "api.print_agent", "api.views"},
-    {"lobby", "lobby.web"},
 ]
 
 

@@ -1,0 +1,125 @@
+"""create_app(): the one composition point, as named steps. It is the only module that knows
+every floor: the configuration, the extensions, the context with its ports, the surfaces (each
+imported by name, so a missing one fails loudly) and the Socket.IO handlers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, request
+
+import admin.views
+import api.views
+import counter.views
+import display.views
+import kiosk.views
+import phone.views
+import tablet.views
+from core.clock import Clock, FileClock, SystemClock
+from lobby import cli, config, errors, inputs, security, sockets, web, webhooks
+from lobby.config import REPO
+from lobby.context import LobbyContext
+from lobby.events import SocketPublisher, queue_options, redis_client_options
+from lobby.extensions import babel, csrf, db, limiter, socketio
+from lobby.printing import Printing
+from lobby.refcache import RefCache
+from lobby.tx import configure_engine
+
+SURFACES = (web, api.views, kiosk.views, display.views, counter.views, phone.views)
+SURFACES += (admin.views, tablet.views)
+
+
+def create_app(
+    overrides: dict[str, Any] | None = None,
+    *,
+    clock: Clock | None = None,
+    publisher: Any = None,
+) -> Flask:
+    """Build the app: config, extensions, the context (clock, publisher, printing), the
+    surfaces, the Socket.IO handlers and the commands."""
+    app = _configure(overrides)
+    _init_extensions(app)
+    app.extensions["lobby"] = _context(app, clock, publisher)
+    webhooks.init_app(app)
+    errors.register(app)
+    inputs.register(app)  # before the blueprints: their <int:…> routes use its converter
+    security.init_app(app)
+    for surface in SURFACES:
+        app.register_blueprint(surface.bp)
+    sockets.register()
+    cli.register(app)
+    return app
+
+
+def _configure(overrides: dict[str, Any] | None) -> Flask:
+    instance = os.environ.get("LOBBY_INSTANCE_PATH") or str(REPO / "instance")
+    app = Flask(
+        "lobby",
+        instance_path=instance,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/static",
+    )
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    return app
+
+
+def _locale() -> str:
+    """Vietnamese first: pages are Vietnamese unless the visitor chose English (?lang=en, kept
+    in a cookie); the JSON API follows Accept-Language (docs/api.md)."""
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in ("vi", "en"):
+        return chosen
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(["vi", "en"]) or "vi"
+    return "vi"
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    if app.config.get("LOBBY_MIGRATIONS_IN_PROCESS", True):
+        # Alembic costs ~12 MB: loaded only when asked; `python server.py` migrates in a child
+        # process and skips it.
+        from flask_migrate import Migrate
+
+        Migrate(
+            app, db, directory=str(REPO / "migrations"), render_as_batch=True, compare_type=True
+        )
+    csrf.init_app(app)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options())
+    limiter.init_app(app)
+    babel.init_app(
+        app, locale_selector=_locale, default_translation_directories=str(REPO / "translations")
+    )
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        **queue_options(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"]),
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
+        ping_interval=20,
+        ping_timeout=20,
+    )
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def _context(app: Flask, clock: Clock | None, publisher: Any) -> LobbyContext:
+    if clock is None:
+        tz = app.config["LOBBY_TIMEZONE"]
+        clock_file = app.config.get("LOBBY_CLOCK_FILE")
+        clock = FileClock(clock_file, tz) if clock_file else SystemClock(tz)
+    return LobbyContext(
+        clock=clock,
+        publisher=publisher or SocketPublisher(),
+        open_always=bool(app.config["LOBBY_OPEN_ALWAYS"]),
+        public_base_url=app.config["PUBLIC_BASE_URL"],
+        speech_settings=app.config.get("LOBBY_SPEECH", {}),
+        printing=Printing(app, clock=clock),
+        reference=RefCache(float(app.config.get("LOBBY_REFERENCE_TTL", 5))),
+    )

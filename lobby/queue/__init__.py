@@ -1,0 +1,3 @@
+"""The queue: reference rows, the line, issuing, counter actions, broadcasting, read models.
+
+Import the modules (lobby.queue.issuing, ...), not this package."""

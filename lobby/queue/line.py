@@ -1,0 +1,237 @@
+"""The line: who is waiting where, each ticket's place and wait estimate, and each counter's
+call order (core.queueing decides; this module reads what it needs).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, or_, select
+
+from core import queueing
+from core.estimate import average_service_seconds, estimate_wait_minutes
+from core.tickets import TicketStatus
+from lobby.context import ctx
+from lobby.extensions import db
+from lobby.models import Counter, Office, Ticket, counter_fields
+from lobby.queue.reference import counter_fields_ref
+
+
+def _waiting_counts_stmt(priority: bool) -> Any:
+    issued, tid = bindparam("issued_at", type_=Ticket.issued_at.type), bindparam("id")
+    before = or_(Ticket.issued_at < issued, (Ticket.issued_at == issued) & (Ticket.id < tid))
+    before = before & Ticket.target_counter_id.is_(None)  # sent to one counter: not this line
+    if priority:
+        before = before & Ticket.is_priority
+    return select(func.count(), func.count().filter(before)).where(
+        Ticket.office_id == bindparam("office"),
+        Ticket.service_day == bindparam("day"),
+        Ticket.field_id == bindparam("field"),
+        Ticket.status == "waiting",
+    )
+
+
+_AHEAD_AND_WAITING = {flag: _waiting_counts_stmt(flag) for flag in (False, True)}
+
+
+def waiting_counts(o: Office, day: date) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Ticket.field_id, func.count())
+        .where(Ticket.office_id == o.id, Ticket.service_day == day, Ticket.status == "waiting")
+        .group_by(Ticket.field_id)
+    )
+    return {fid: n for fid, n in rows}
+
+
+def ahead_and_waiting(
+    office_id: int, day: date, field_id: int, priority: bool, issued_at: datetime, ticket_id: int
+) -> tuple[int, int]:
+    """People before a new ticket in its line, and everyone waiting in its field: one query."""
+    row = db.session.execute(
+        _AHEAD_AND_WAITING[priority],
+        {
+            "office": office_id,
+            "day": day,
+            "field": field_id,
+            "issued_at": issued_at,
+            "id": ticket_id,
+        },
+    ).one()
+    return int(row[1]), int(row[0])
+
+
+def ahead_of(t: Ticket) -> int:
+    """People before this ticket in its field's line (priority tickets only count priority);
+    a ticket transferred to one counter: the tickets that counter will call before it."""
+    if t.status != TicketStatus.WAITING:
+        return 0
+    if t.target_counter_id is not None:
+        target = db.session.get(Counter, t.target_counter_id)
+        if target is not None:
+            return _place_at(target, t)
+    stmt = select(func.count()).where(
+        Ticket.office_id == t.office_id,
+        Ticket.service_day == t.service_day,
+        Ticket.field_id == t.field_id,
+        Ticket.status == "waiting",
+        # Tickets sent to one counter are not in the field's line any more.
+        Ticket.target_counter_id.is_(None),
+        or_(Ticket.issued_at < t.issued_at, (Ticket.issued_at == t.issued_at) & (Ticket.id < t.id)),
+    )
+    if t.is_priority:
+        stmt = stmt.where(Ticket.is_priority)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def _place_at(c: Counter, t: Ticket) -> int:
+    """How many tickets counter c will call before t (its whole call order, as call-next)."""
+    o = db.session.get(Office, t.office_id)
+    assert o is not None
+    places = places_at(c, o, t.service_day)
+    return places.get(t.id, len(places))
+
+
+def places_at(c: Counter, o: Office, day: date) -> dict[int, int]:
+    """Each waiting ticket counter c may call, with how many it will call before it."""
+    return {t.id: i for i, t in enumerate(counter_order(c, o, day, PLACE_LIMIT))}
+
+
+PLACE_LIMIT = 10_000  # more than a lobby's day of tickets
+
+
+def _cached(kind: str, field_id: int, compute: Any) -> float:
+    """The wait estimate's inputs change slowly; reading them on every ticket costs two queries."""
+    return ctx().estimates.get((kind, field_id), lambda: float(compute(field_id)))
+
+
+def _avg_service_seconds(field_id: int) -> float:
+    rows = db.session.execute(
+        select(Ticket.serving_started_at, Ticket.finished_at)
+        .where(
+            Ticket.field_id == field_id,
+            Ticket.status == "done",
+            Ticket.serving_started_at.is_not(None),
+        )
+        .order_by(Ticket.finished_at.desc())
+        .limit(20)
+    )
+    durations = [(end - start).total_seconds() for start, end in rows if start and end]
+    return average_service_seconds(durations)
+
+
+def _open_counters_for(field_id: int) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Counter)
+            .join(counter_fields, counter_fields.c.counter_id == Counter.id)
+            .where(counter_fields.c.field_id == field_id, Counter.state == "open", Counter.active)
+        )
+        or 0
+    )
+
+
+def estimate_inputs(field_id: int) -> tuple[int, float]:
+    """Open counters serving the field and its recent service time (cached, see _cached)."""
+    return (
+        int(_cached("counters", field_id, _open_counters_for)),
+        _cached("service", field_id, _avg_service_seconds),
+    )
+
+
+def eta_minutes(field_id: int, ahead: int) -> int:
+    if ahead <= 0:
+        return 0
+    return estimate_wait_minutes(ahead, *estimate_inputs(field_id))
+
+
+CURRENT_TICKET = (
+    select(Ticket)
+    .where(
+        Ticket.counter_id == bindparam("counter"),
+        Ticket.service_day == bindparam("day"),
+        Ticket.status.in_(["called", "serving"]),
+    )
+    .order_by(Ticket.called_at.desc())
+    .limit(1)
+)
+
+
+def current_ticket_of(c: Counter, day: date) -> Ticket | None:
+    return db.session.scalar(CURRENT_TICKET, {"counter": c.id, "day": day})
+
+
+# The tickets a counter may call: waiting in one of its fields and not sent to another counter,
+# or sent to this one. Parameters: candidate_params().
+CANDIDATES = select(Ticket).where(
+    Ticket.office_id == bindparam("office"),
+    Ticket.service_day == bindparam("day"),
+    Ticket.status == "waiting",
+    or_(
+        Ticket.field_id.in_(bindparam("fields", expanding=True))
+        & Ticket.target_counter_id.is_(None),
+        Ticket.target_counter_id == bindparam("counter"),
+    ),
+)
+# SKIP LOCKED (PostgreSQL): a head another counter is taking right now is skipped, so
+# concurrent counters take consecutive tickets instead of racing for the same one.
+# Only what the queue rule needs (no ORM object, no eager joins), along ix_tickets_line.
+_HEAD = {
+    flag: CANDIDATES.with_only_columns(Ticket.id, Ticket.is_priority, Ticket.issued_at, Ticket.seq)
+    .where(Ticket.is_priority.is_(flag))
+    .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
+    .limit(1)
+    .with_for_update(skip_locked=True, of=Ticket)
+    for flag in (True, False)
+}
+
+
+def candidate_params(c: Counter, o: Office, day: date) -> dict[str, Any]:
+    field_ids = [fid for fid, _code in counter_fields_ref(c.id)]
+    return {"office": o.id, "day": day, "fields": field_ids, "counter": c.id}
+
+
+def call_heads(c: Counter, o: Office, day: date) -> list[queueing.Candidate]:
+    """The oldest waiting ticket of each class: all the queue rule needs to choose."""
+    params = candidate_params(c, o, day)
+    heads = []
+    for flag in (True, False):
+        row = db.session.execute(_HEAD[flag], params).first()
+        if row is not None:
+            heads.append(queueing.Candidate(row.id, row.is_priority, row.issued_at, row.seq))
+    return heads
+
+
+def normals_served(c: Counter, day: date) -> int:
+    return c.normals_since_priority if c.interleave_day == day else queueing.FRESH_COUNTER_NORMALS
+
+
+def counter_policy(c: Counter, o: Office) -> queueing.CounterPolicy:
+    return queueing.CounterPolicy(
+        is_priority_counter=c.is_priority,
+        interleave_n=o.interleave_n,
+        priority_counter_serves_normal=o.priority_counter_serves_normal,
+    )
+
+
+_LINE = {
+    flag: CANDIDATES.where(Ticket.is_priority.is_(flag))
+    .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
+    .limit(bindparam("limit"))
+    for flag in (True, False)
+}
+
+
+def counter_order(c: Counter, o: Office, day: date, limit: int) -> list[Ticket]:
+    """The first `limit` tickets in the order call-next will take them at this counter
+    (queueing.call_order over the oldest of each line: the rule call_next applies)."""
+    params = {**candidate_params(c, o, day), "limit": limit}
+    by_id = {t.id: t for flag in (True, False) for t in db.session.scalars(_LINE[flag], params)}
+    order = queueing.call_order(
+        [queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq) for t in by_id.values()],
+        counter_policy(c, o),
+        normals_served(c, day),
+        limit,
+    )
+    return [by_id[candidate.id] for candidate in order]
