@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 
+from core.access import DeviceKind
 from core.errors import DomainError, NotFound
 from lobby.auth import DEVICE_COOKIE, Principal, principal_from_session, principal_from_token
 from lobby.events import (
@@ -118,7 +119,7 @@ def snapshot_for(kind: str, ref: Any) -> dict[str, Any]:
     if kind in ("board", "kiosk", "tablet"):
         device = db.session.get(Device, ref)
         snap = board_snapshot(device)
-        if kind == "kiosk":
+        if kind == DeviceKind.KIOSK:
             snap["services_list"] = services_list()["services"]
         return snap
     if kind == "counter":
@@ -185,7 +186,7 @@ def _device_rooms(device: Device, auth: dict[str, Any]) -> tuple[list[str], str,
     """A paired device's rooms: its fields and the lobby, plus its own room (a print agent
     joins only its kiosk's agent room)."""
     if auth.get("agent"):
-        if device.kind != "kiosk":
+        if device.kind != DeviceKind.KIOSK:
             raise ConnectionRefusedError(
                 {"error": "forbidden", "message": "Chỉ máy lấy số (kiosk) mới chạy print agent."}
             )
@@ -194,9 +195,9 @@ def _device_rooms(device: Device, auth: dict[str, Any]) -> tuple[list[str], str,
             raise ConnectionRefusedError({"error": refused.code, "message": refused.message})
         return [agent_room(device.id)], "agent", device.id
     rooms = [service_room(c) for c in board_field_codes(device)] + [LOBBY_ROOM]
-    if device.kind == "board":
+    if device.kind == DeviceKind.BOARD:
         return [*rooms, display_room(device.id)], "board", device.id
-    if device.kind == "kiosk":
+    if device.kind == DeviceKind.KIOSK:
         return [*rooms, kiosk_room(device.id)], "kiosk", device.id
     counter = (device.settings or {}).get("counter")
     extra = [counter_room(int(counter))] if counter else []

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core import queueing
+from core.access import SUPERVISORS, CounterState, Role
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound, QueueEmpty
 from core.numbering import parse_number
 from core.tickets import Action, Outcome, TicketStatus, next_status, parse_outcome
@@ -42,7 +43,7 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
         "target_counter_id": None,
     }
     # A conditional update: if another counter took this ticket first, nothing changes here.
-    if not write_ticket(t, values, only_if="waiting"):
+    if not write_ticket(t, values, only_if=TicketStatus.WAITING):
         raise Raced()
     c.normals_since_priority = queueing.normals_after_call(
         queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq), normals_served(c, day)
@@ -65,7 +66,7 @@ def hand_back_transfers(c: Counter, o: Office, day: date) -> None:
         db.session.scalars(
             select(Ticket.field_id).where(
                 Ticket.target_counter_id == c.id,
-                Ticket.status == "waiting",
+                Ticket.status == TicketStatus.WAITING,
                 Ticket.service_day == day,
             )
         )
@@ -76,7 +77,7 @@ def hand_back_transfers(c: Counter, o: Office, day: date) -> None:
         update(Ticket)
         .where(
             Ticket.target_counter_id == c.id,
-            Ticket.status == "waiting",
+            Ticket.status == TicketStatus.WAITING,
             Ticket.service_day == day,
         )
         .values(target_counter_id=None)
@@ -137,7 +138,7 @@ def call_number(counter_number: int, number: Any, user: StaffUser) -> dict[str, 
         )
         if t is None:
             raise NotFound(f"Không có số {number} trong ngày hôm nay.")
-        if t.status != "waiting":
+        if t.status != TicketStatus.WAITING:
             next_status(TicketStatus(t.status), Action.CALL)
         try:
             _call(t, c, user, o, day, "call_specific")
@@ -155,7 +156,7 @@ def _ticket_at_counter(ticket_id: int, user: StaffUser) -> tuple[Ticket, Counter
     if c is not None:
         if not may_operate(user, c):
             raise Forbidden(f"Số {t.number} đang ở quầy {c.number}, không thuộc tài khoản này.")
-    elif user.role not in ("admin", "leader") and user.counter_id is None:
+    elif user.role not in SUPERVISORS and user.counter_id is None:
         raise Forbidden("Tài khoản này chưa được phân công quầy.")
     return t, c, o
 
@@ -262,7 +263,7 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
     note = _transfer_note(body.get("note"))
     with transaction():
         t, c, o = _ticket_at_counter(ticket_id, user)
-        if user.role not in ("admin", "leader") and (c is None or not _holds(user, c)):
+        if user.role not in SUPERVISORS and (c is None or not _holds(user, c)):
             raise Forbidden(
                 f"Chỉ chuyển được số đang ở quầy của mình; số {t.number} không ở quầy "
                 "tài khoản này đang giữ."
@@ -318,8 +319,8 @@ def _open_target(o: Office, number: Any, here: Counter | None) -> Counter:
     target = counter_by_number(o, number)
     if here is not None and target.id == here.id:
         raise InvalidRequest("Không thể chuyển về chính quầy đang phục vụ.")
-    if target.state != "open":
-        state = "đang tạm nghỉ" if target.state == "paused" else "đã đóng"
+    if target.state != CounterState.OPEN:
+        state = "đang tạm nghỉ" if target.state == CounterState.PAUSED else "đã đóng"
         raise IllegalTransition(
             f"Quầy {target.number} {state}, không nhận số chuyển đến. "
             "Hãy chọn quầy đang mở hoặc chuyển sang lĩnh vực.",
@@ -336,7 +337,11 @@ def set_counter_state(
     with transaction():
         o = office_ref()
         c = counter_by_number(o, counter_number, lock=True)
-        if state == "open" and c.staff_id not in (None, user.id) and c.state != "closed":
+        if (
+            state == CounterState.OPEN
+            and c.staff_id not in (None, user.id)
+            and c.state != CounterState.CLOSED
+        ):
             holder = db.session.get(StaffUser, c.staff_id)
             if not force:
                 raise IllegalTransition(
@@ -353,20 +358,20 @@ def set_counter_state(
                     at=ctx().clock.now(),
                 )
             )
-        if state == "open":
-            if user.role == "officer" and user.counter_id not in (None, c.id) and not force:
+        if state == CounterState.OPEN:
+            if user.role == Role.OFFICER and user.counter_id not in (None, c.id) and not force:
                 raise Forbidden(
                     f"Tài khoản này được phân công quầy khác, không phải quầy {c.number}."
                 )
             c.staff_id = user.id
         elif not may_operate(user, c):
             raise Forbidden(f"Tài khoản này không được phân công tại quầy số {c.number}.")
-        if state == "paused":
+        if state == CounterState.PAUSED:
             c.pause_reason = reason[:255]
-        elif state in ("open", "closed"):
+        elif state in (CounterState.OPEN, CounterState.CLOSED):
             c.pause_reason = ""
         day = today(o)
-        if state == "closed":
+        if state == CounterState.CLOSED:
             c.staff_id = None
             hand_back_transfers(c, o, day)
         c.state = state

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select
 
 from core import queueing
+from core.access import CounterState
 from core.estimate import average_service_seconds, estimate_wait_minutes
-from core.tickets import TicketStatus
+from core.tickets import AT_COUNTER_STATUSES, TicketStatus
 from lobby.context import ctx
 from lobby.extensions import db
 from lobby.models import Counter, Office, Ticket, counter_fields
@@ -28,7 +29,7 @@ def _waiting_counts_stmt(priority: bool) -> Any:
         Ticket.office_id == bindparam("office"),
         Ticket.service_day == bindparam("day"),
         Ticket.field_id == bindparam("field"),
-        Ticket.status == "waiting",
+        Ticket.status == TicketStatus.WAITING,
     )
 
 
@@ -38,7 +39,11 @@ _AHEAD_AND_WAITING = {flag: _waiting_counts_stmt(flag) for flag in (False, True)
 def waiting_counts(o: Office, day: date) -> dict[int, int]:
     rows = db.session.execute(
         select(Ticket.field_id, func.count())
-        .where(Ticket.office_id == o.id, Ticket.service_day == day, Ticket.status == "waiting")
+        .where(
+            Ticket.office_id == o.id,
+            Ticket.service_day == day,
+            Ticket.status == TicketStatus.WAITING,
+        )
         .group_by(Ticket.field_id)
     )
     return {fid: n for fid, n in rows}
@@ -74,7 +79,7 @@ def ahead_of(t: Ticket) -> int:
         Ticket.office_id == t.office_id,
         Ticket.service_day == t.service_day,
         Ticket.field_id == t.field_id,
-        Ticket.status == "waiting",
+        Ticket.status == TicketStatus.WAITING,
         # Tickets sent to one counter are not in the field's line any more.
         Ticket.target_counter_id.is_(None),
         or_(Ticket.issued_at < t.issued_at, (Ticket.issued_at == t.issued_at) & (Ticket.id < t.id)),
@@ -110,7 +115,7 @@ def _avg_service_seconds(field_id: int) -> float:
         select(Ticket.serving_started_at, Ticket.finished_at)
         .where(
             Ticket.field_id == field_id,
-            Ticket.status == "done",
+            Ticket.status == TicketStatus.DONE,
             Ticket.serving_started_at.is_not(None),
         )
         .order_by(Ticket.finished_at.desc())
@@ -126,7 +131,11 @@ def _open_counters_for(field_id: int) -> int:
             select(func.count())
             .select_from(Counter)
             .join(counter_fields, counter_fields.c.counter_id == Counter.id)
-            .where(counter_fields.c.field_id == field_id, Counter.state == "open", Counter.active)
+            .where(
+                counter_fields.c.field_id == field_id,
+                Counter.state == CounterState.OPEN,
+                Counter.active,
+            )
         )
         or 0
     )
@@ -151,7 +160,7 @@ CURRENT_TICKET = (
     .where(
         Ticket.counter_id == bindparam("counter"),
         Ticket.service_day == bindparam("day"),
-        Ticket.status.in_(["called", "serving"]),
+        Ticket.status.in_(AT_COUNTER_STATUSES),
     )
     .order_by(Ticket.called_at.desc())
     .limit(1)
@@ -167,7 +176,7 @@ def current_ticket_of(c: Counter, day: date) -> Ticket | None:
 CANDIDATES = select(Ticket).where(
     Ticket.office_id == bindparam("office"),
     Ticket.service_day == bindparam("day"),
-    Ticket.status == "waiting",
+    Ticket.status == TicketStatus.WAITING,
     or_(
         Ticket.field_id.in_(bindparam("fields", expanding=True))
         & Ticket.target_counter_id.is_(None),

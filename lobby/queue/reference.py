@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from core.access import SUPERVISORS
 from core.errors import Forbidden, InvalidRequest, NotFound
 from core.numbering import WorkingWindow as WindowRule
 from core.numbering import is_open
@@ -161,7 +162,7 @@ def counter_ref(c: Counter | None) -> dict[str, Any] | None:
 
 def may_operate(user: StaffUser, c: Counter) -> bool:
     """Leaders and admins may act at any counter; an officer at their own or the one they hold."""
-    return user.role in ("admin", "leader") or c.id in (user.counter_id,) or c.staff_id == user.id
+    return user.role in SUPERVISORS or c.id in (user.counter_id,) or c.staff_id == user.id
 
 
 def counter_for_staff(user: StaffUser, number: int, *, lock: bool = False) -> Counter:

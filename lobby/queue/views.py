@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.access import CounterState
 from core.numbering import hours_text
-from core.tickets import AT_COUNTER_STATUSES
+from core.tickets import AT_COUNTER_STATUSES, TicketStatus
 from lobby.context import ctx, iso, office_ref, today
 from lobby.extensions import db
 from lobby.models import (
@@ -96,7 +97,7 @@ def update_payload(t: Ticket) -> dict[str, Any]:
     """A ticket's live part (ticket_updated): its place in the line, wait, counter, and where
     it waits after a transfer (its field, and the counter it was sent to)."""
     ahead = ahead_of(t)
-    waiting = t.status == "waiting"
+    waiting = t.status == TicketStatus.WAITING
     return {
         "number": t.number,
         "status": t.status,
@@ -123,7 +124,7 @@ def counter_view(c: Counter, o: Office, day: date, *, free: bool = False) -> dic
         "services": [code for _fid, code in counter_fields_ref(c.id)],
         "priority": c.is_priority,
         "state": c.state,
-        "pause_reason": c.pause_reason if c.state == "paused" else "",
+        "pause_reason": c.pause_reason if c.state == CounterState.PAUSED else "",
         "current": current.number if current else None,
         # To the microsecond: two counters often call in the same second, and which call is the
         # newest must not depend on who breaks the tie (the server or a board).
@@ -189,7 +190,11 @@ def counters_list() -> dict[str, Any]:
     ).all()
     lines = db.session.execute(
         select(Ticket.field_id, Ticket.target_counter_id, func.count())
-        .where(Ticket.office_id == o.id, Ticket.service_day == day, Ticket.status == "waiting")
+        .where(
+            Ticket.office_id == o.id,
+            Ticket.service_day == day,
+            Ticket.status == TicketStatus.WAITING,
+        )
         .group_by(Ticket.field_id, Ticket.target_counter_id)
     ).all()
     out = []
@@ -217,7 +222,11 @@ def counter_queue(counter_number: int, user: StaffUser | None) -> dict[str, Any]
     total = db.session.scalar(select(func.count()).select_from(CANDIDATES.subquery()), params)
     no_shows = db.session.scalars(
         select(Ticket)
-        .where(Ticket.counter_id == c.id, Ticket.service_day == day, Ticket.status == "no_show")
+        .where(
+            Ticket.counter_id == c.id,
+            Ticket.service_day == day,
+            Ticket.status == TicketStatus.NO_SHOW,
+        )
         .order_by(Ticket.finished_at.desc())
         .limit(10)
     ).all()
