@@ -43,7 +43,6 @@ ALLOWED_CYCLES: list[set[str]] = [
         "lobby.tx",
         "lobby.workcal",
     },
-    {"api.dossiers", "api.openapi", "api.print_agent", "api.views"},
     {"lobby", "lobby.web"},
 ]
 
