@@ -13,7 +13,8 @@ from marshmallow.validate import OneOf, Range
 from api import schemas as s
 from api.http import bp, json_body, staff
 from api.idempotency import idempotent
-from core.dossiers import DossierAction, IdType, RatingLevel
+from api.schemas import Predicate, gettext_noop
+from core.dossiers import DossierAction, IdType, RatingLevel, normalize_dossier_code
 from core.errors import InvalidRequest, NotFound
 from lobby import dossiers, stats
 from lobby.auth import current_device, require_device, require_staff
@@ -51,7 +52,7 @@ def dossier_event(code: str) -> tuple[dict[str, Any], int]:
 @require_staff()
 def reissue_pin(code: str) -> tuple[dict[str, Any], int]:
     """Cấp lại mã tra cứu after checking the citizen's identity; the new PIN is shown once."""
-    return dossiers.reissue_pin(code, json_body(), staff()), 201
+    return dossiers.reissue_pin(code, s.check(PinRequest, json_body()), staff()), 201
 
 
 @bp.get("/dossiers/public/<token>")
@@ -66,7 +67,7 @@ def public_dossier(token: str) -> Response:
 @bp.post("/dossiers/lookup")
 @limiter.shared_limit(lookup_limit, scope=dossiers.LOOKUP_SCOPE)  # one bucket with /tra-cuu
 def lookup_dossier() -> Response:
-    body = json_body()
+    body = s.check(LookupRequest, json_body())
     try:
         return jsonify(dossiers.public_lookup(body.get("code"), body.get("pin")))
     except dossiers.LookupLocked as exc:
@@ -200,9 +201,23 @@ class EventRequest(s.Open):
 
 
 class PinRequest(s.Open):
-    id_number = fields.String()
-    identity_checked = fields.Boolean()
-    print = fields.Boolean(metadata={"description": "reprint the receipt on the counter's printer"})
+    """Checked here as lobby.dossiers.reissue_pin does: true or false means exactly that."""
+
+    identity_checked = fields.Raw(
+        allow_none=True,
+        validate=Predicate(
+            lambda v: isinstance(v, bool),
+            gettext_noop("identity_checked phải là true hoặc false."),
+        ),
+        metadata={"type": "boolean"},
+    )
+    id_number = fields.String(
+        allow_none=True,
+        error_messages={"invalid": gettext_noop("Trường id_number phải là chuỗi.")},
+    )
+    print = fields.Raw(
+        metadata={"type": "boolean", "description": "reprint the receipt on the counter's printer"}
+    )
 
 
 class NewPin(s.Open):
@@ -232,9 +247,25 @@ class PublicDossier(s._Closed):
     url = fields.String()
 
 
+NO_PIN = gettext_noop("Vui lòng nhập mã tra cứu (in trên giấy hẹn).")
+NO_CODE = gettext_noop("Vui lòng nhập mã hồ sơ (in trên giấy hẹn).")
+
+
 class LookupRequest(s.Open):
-    code = fields.String(required=True, metadata=_NAMED)
-    pin = fields.String(required=True, metadata=_NAMED)
+    """Checked here, PIN first, as lobby.dossiers.public_lookup does; spaces do not count."""
+
+    pin = fields.String(
+        required=True,
+        validate=Predicate(lambda v: bool("".join(v.split())), NO_PIN),
+        error_messages=s.says(NO_PIN),
+        metadata=_NAMED,
+    )
+    code = fields.String(
+        required=True,
+        validate=Predicate(lambda v: bool(normalize_dossier_code(v)), NO_CODE),
+        error_messages=s.says(NO_CODE),
+        metadata=_NAMED,
+    )
 
 
 class RatingRequest(s.Open):

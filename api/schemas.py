@@ -8,7 +8,7 @@ from the checks. pydantic would do as well but brings a compiled core and models
 we would not use (the routes keep returning the dicts lobby/ builds).
 
 What a field checks and what it only documents:
-- A field with `error_messages=_says(...)` is checked here, with the very message (and `field`,
+- A field with `error_messages=says(...)` is checked here, with the very message (and `field`,
   and the details metadata["details"][message]) the domain answers today: clients see no change.
 - A constraint in `metadata` (`{"type": "integer"}` on a Raw field, `{"minLength": 1}`) is only
   documented: the rule is a domain rule (core/, lobby/) with its own message, checked there.
@@ -18,10 +18,11 @@ What a field checks and what it only documents:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validates_schema
-from marshmallow.validate import Length, OneOf, Range
+from marshmallow.validate import Length, OneOf, Range, Validator
 
 from core.errors import InvalidRequest
 from core.tickets import PRIORITY_GROUPS, Outcome
@@ -64,7 +65,7 @@ class _Closed(Schema):
         unknown = RAISE
 
 
-def _says(message: str) -> dict[str, str]:
+def says(message: str) -> dict[str, str]:
     """One message for a missing, null or mistyped value (the domain never told them apart)."""
     return {"required": message, "null": message, "invalid": message}
 
@@ -89,6 +90,19 @@ def check(schema: type[Schema], body: dict[str, Any]) -> dict[str, Any]:
     if field is None:
         raise InvalidRequest(message)
     raise InvalidRequest(message, field=name, **field.metadata.get("details", {}).get(message, {}))
+
+
+class Predicate(Validator):
+    """A rule as a function (true: the value is right) with the domain's message."""
+
+    def __init__(self, rule: Callable[[Any], bool], error: str) -> None:
+        self.rule = rule
+        self.error = error
+
+    def __call__(self, value: Any) -> Any:
+        if not self.rule(value):
+            raise ValidationError(self.error)
+        return value
 
 
 # --- the shapes of answers ------------------------------------------------------------------
@@ -338,15 +352,13 @@ class IssueRequest(Open):
     service = fields.String(
         required=True,
         validate=Length(min=1, error=NO_SERVICE),
-        error_messages=_says(NO_SERVICE),
+        error_messages=says(NO_SERVICE),
     )
 
 
 class CallRequest(Open):
     # The number's format ("A025", "a-25") is core.numbering's rule, with its own message.
-    number = fields.String(
-        required=True, error_messages=_says(NO_NUMBER), metadata={"minLength": 1}
-    )
+    number = fields.String(required=True, error_messages=says(NO_NUMBER), metadata={"minLength": 1})
 
 
 class OpenRequest(Open):
@@ -354,14 +366,14 @@ class OpenRequest(Open):
 
 
 class PauseRequest(Open):
-    reason = fields.String(error_messages=_says(BAD_REASON))
+    reason = fields.String(error_messages=says(BAD_REASON))
 
 
 class FinishRequest(Open):
     outcome = fields.String(
         required=True,
         validate=OneOf([o.value for o in Outcome], error=BAD_OUTCOME),
-        error_messages=_says(BAD_OUTCOME),
+        error_messages=says(BAD_OUTCOME),
         metadata={"details": {BAD_OUTCOME: {"allowed": [o.value for o in Outcome]}}},
     )
 

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
+from api import dossiers as api_dossiers
 from api import schemas as s
 from core.errors import InvalidRequest
-from lobby import services
+from lobby import dossiers, services
 
 Domain = Callable[[dict[str, Any]], Any]
 
@@ -40,6 +41,15 @@ def _pause(body: dict[str, Any]) -> Any:
         raise InvalidRequest("Lý do tạm nghỉ (reason) phải là chuỗi.", field="reason")
 
 
+def _lookup(body: dict[str, Any]) -> Any:
+    return dossiers.public_lookup(body.get("code"), body.get("pin"))
+
+
+def _reissue_pin(body: dict[str, Any]) -> Any:
+    return dossiers.reissue_pin("HS-1", body, None)  # type: ignore[arg-type]
+
+
+Lookup, PinRequest = api_dossiers.LookupRequest, api_dossiers.PinRequest
 LONG_NOTE = "x" * 201
 SPACED_NOTE = "a" + " " * 300 + "b"  # 3 characters once its spaces are one
 
@@ -67,6 +77,16 @@ REFUSED: list[tuple[type[Schema], Domain, dict[str, Any]]] = [
     (s.TransferRequest, _transfer, {"service": "ho_tich", "note": LONG_NOTE}),
     (s.PauseRequest, _pause, {"reason": 5}),
     (s.PauseRequest, _pause, {"reason": None}),
+    (Lookup, _lookup, {}),
+    (Lookup, _lookup, {"code": "", "pin": ""}),
+    (Lookup, _lookup, {"code": "HS-1", "pin": " \t"}),
+    (Lookup, _lookup, {"code": " ", "pin": "123456"}),
+    (Lookup, _lookup, {"code": 5, "pin": 123456}),
+    (Lookup, _lookup, {"code": None, "pin": "123456"}),
+    (PinRequest, _reissue_pin, {"identity_checked": "yes"}),
+    (PinRequest, _reissue_pin, {"identity_checked": 1, "id_number": 5}),
+    (PinRequest, _reissue_pin, {"id_number": 5}),
+    (PinRequest, _reissue_pin, {"id_number": ["0"], "identity_checked": True}),
 ]
 
 PASSED: list[tuple[type[Schema], dict[str, Any]]] = [
@@ -81,7 +101,11 @@ PASSED: list[tuple[type[Schema], dict[str, Any]]] = [
     (s.OpenRequest, {"force": "yes"}),
     (s.PauseRequest, {}),
     (s.ReprintRequest, {"device": "x"}),  # lobby.printing answers this one
+    (Lookup, {"code": "hs 1", "pin": " 12 34 56 "}),
+    (PinRequest, {"identity_checked": None, "id_number": None, "print": "yes"}),
+    (PinRequest, {}),  # "check the identity first" is the domain's rule
 ]
+CHECKED = sorted({schema for schema, _ in PASSED}, key=lambda c: c.__name__)
 
 
 def _refusal(act: Callable[[], Any]) -> tuple[Any, ...]:
@@ -103,3 +127,21 @@ def test_schema_checks_answer_what_the_domain_answered(app: Any) -> None:
 def test_schema_checks_pass_what_the_domain_checks_itself() -> None:
     for schema, body in PASSED:
         assert s.check(schema, body) is body, (schema.__name__, body)
+
+
+def test_every_checked_field_answers_in_the_domains_words() -> None:
+    """A field a route checks either takes anything (Raw: the domain checks it) or carries
+    its own messages: marshmallow's English defaults must never reach a client."""
+    for schema in CHECKED:
+        for name, field in schema().declared_fields.items():
+            where = (schema.__name__, name)
+            for rule in field.validators:
+                assert isinstance(rule, s.Predicate) or "{" not in str(rule.error), where
+            if type(field) is fields.Raw:
+                continue
+            defaults = {**fields.Field.default_error_messages, **type(field).default_error_messages}
+            asked = ["invalid"]
+            asked += [] if field.allow_none else ["null"]
+            asked += ["required"] if field.required else []
+            for kind in asked:
+                assert field.error_messages[kind] != defaults[kind], (*where, kind)
