@@ -14,6 +14,7 @@ from api import schemas as s
 from api.http import bp, json_body, staff
 from api.idempotency import idempotent
 from api.schemas import Predicate, gettext_noop
+from core.deadlines import Timeliness
 from core.dossiers import DossierAction, IdType, RatingLevel, normalize_dossier_code
 from core.errors import InvalidRequest, NotFound
 from lobby import dossiers, stats
@@ -237,7 +238,7 @@ class PublicDossier(s._Closed):
     status_code = fields.Integer(validate=Range(min=1, max=10))
     status_label = fields.String(required=True)
     timeliness = fields.String(
-        required=True, allow_none=True, validate=OneOf(["truoc_han", "dung_han", "qua_han"])
+        required=True, allow_none=True, validate=OneOf([t.value for t in Timeliness])
     )
     timeliness_label = fields.String(allow_none=True)
     new_due_at = fields.String(required=True, allow_none=True)

@@ -24,12 +24,13 @@ from typing import Any, ClassVar
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Length, OneOf, Range, Validator
 
+from core.clock import OUTSIDE_HOURS, SESSION_LABELS
 from core.errors import InvalidRequest
-from core.tickets import PRIORITY_GROUPS, Outcome
+from core.tickets import PRIORITY_GROUPS, Outcome, TicketStatus
 from lobby.services import TRANSFER_NOTE_MAX
 
-STATUSES = ("waiting", "called", "serving", "done", "no_show", "cancelled", "expired")
-COUNTER_STATES = ("open", "paused", "closed")
+STATUSES = [t.value for t in TicketStatus]
+COUNTER_STATES = ("open", "paused", "closed")  # core has no enum for them yet (issue 12)
 
 
 def gettext_noop(text: str) -> str:
@@ -175,7 +176,7 @@ class IssuedTicket(Open):
     priority = fields.Boolean()
     issued_at = fields.DateTime(required=True)
     session = fields.String(
-        validate=OneOf(["sang", "chieu", "ngoai_gio"]),
+        validate=OneOf([*SESSION_LABELS, OUTSIDE_HOURS]),
         metadata=_described(
             "sang: morning, chieu: afternoon; ngoai_gio: issued outside the ticketing hours "
             "(LOBBY_OPEN_ALWAYS, a day off), no session"
