@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
+from marshmallow import fields
+from marshmallow.validate import OneOf, Range
 
-from api.openapi import error_responses, json_content
-from api.views import bp, json_body
+from api import schemas as s
+from api.http import bp, json_body
 from core.errors import InvalidRequest
-from lobby import services
 from lobby.auth import current_device, require_device
+from lobby.context import ctx
 from lobby.models import Device
 from lobby.printing import AGENT_JOB_LIMIT
 
@@ -28,7 +30,7 @@ def _device() -> Device:
 
 
 def _printing() -> Any:
-    return services.ctx().printing
+    return ctx().printing
 
 
 def _limit() -> int:
@@ -77,153 +79,117 @@ def agent_printer_status() -> Response:
     )
 
 
-# --- OpenAPI ---------------------------------------------------------------------------------
+# --- what these routes take and answer, for openapi.json (api/openapi.py) -------------------
 
 _AGENT = [{"bearer": []}]
-_STATE = {"type": "string", "enum": ["ok", "paper_low", "paper_out", "offline", "unknown"]}
-_JOB_STATE = {
-    "type": "object",
-    "required": ["job"],
-    "properties": {
-        "job": {
-            "type": "object",
-            "required": ["id", "status", "attempts"],
-            "properties": {
-                "id": {"type": "integer"},
-                "status": {"type": "string", "enum": ["pending", "printed", "failed"]},
-                "attempts": {"type": "integer", "minimum": 0},
-            },
-        }
-    },
-}
-_STATUS_ANSWER = {
-    "type": "object",
-    "required": ["printer", "state", "pending_jobs"],
-    "properties": {
-        "printer": {"type": "string"},
-        "state": _STATE,
-        "pending_jobs": {"type": "integer", "minimum": 0},
-    },
-}
-_JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+PAPER_STATES = ("ok", "paper_low", "paper_out", "offline", "unknown")  # checked by lobby.printing
+
+
+def _paper_state(**kw: Any) -> fields.Field:
+    return fields.String(validate=OneOf(PAPER_STATES), **kw)
+
+
+class AgentJob(s.Open):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=OneOf(["ticket", "receipt"]))
+    payload = fields.String(
+        required=True,
+        metadata={"description": "ESC/POS bytes to send as is", "contentEncoding": "base64"},
+    )
+    attempts = fields.Integer(validate=Range(min=0))
+    width = fields.Integer()
+
+
+class AgentJobs(s.Open):
+    jobs = fields.List(fields.Nested(AgentJob), required=True)
+    more = fields.Boolean(required=True)
+
+
+class JobState(s.Open):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=OneOf(["pending", "printed", "failed"]))
+    attempts = fields.Integer(required=True, validate=Range(min=0))
+
+
+class JobAnswer(s.Open):
+    job = fields.Nested(JobState, required=True)
+
+
+class DoneRequest(s.Open):
+    state = _paper_state(metadata={"description": "paper state seen (default ok)"})
+
+
+class FailedRequest(s.Open):
+    error = fields.String()
+    state = _paper_state()
+
+
+class StatusRequest(s.Open):
+    state = _paper_state(required=True)
+    pending_jobs = fields.Integer(validate=Range(min=0))
+
+
+class StatusAnswer(s.Open):
+    printer = fields.String(required=True)
+    state = _paper_state(required=True)
+    pending_jobs = fields.Integer(required=True, validate=Range(min=0))
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return error_responses(
+    return s.errors(
         *codes, description="Error (409 not_agent_printer: the kiosk's printer is not agent://)"
     )
 
 
-def openapi_paths() -> dict[str, Any]:
-    """The print agent's routes for openapi.json."""
-    return {
-        "/api/v1/print-jobs": {
-            "get": {
-                "summary": "The kiosk's pending print jobs, oldest first (print agent; agent:// kiosks)",
-                "security": _AGENT,
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "integer", "minimum": 1, "maximum": AGENT_JOB_LIMIT},
-                    }
-                ],
-                "responses": {
-                    "200": {
-                        "description": "Jobs to print in this order; more: further jobs wait",
-                        **json_content(
-                            {
-                                "type": "object",
-                                "required": ["jobs", "more"],
-                                "properties": {
-                                    "jobs": {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "required": ["id", "kind", "payload"],
-                                            "properties": {
-                                                "id": {"type": "integer"},
-                                                "kind": {
-                                                    "type": "string",
-                                                    "enum": ["ticket", "receipt"],
-                                                },
-                                                "payload": {
-                                                    "type": "string",
-                                                    "contentEncoding": "base64",
-                                                    "description": "ESC/POS bytes to send as is",
-                                                },
-                                                "attempts": {"type": "integer", "minimum": 0},
-                                                "width": {"type": "integer"},
-                                            },
-                                        },
-                                    },
-                                    "more": {"type": "boolean"},
-                                },
-                            }
-                        ),
-                    },
-                    **_errors(401, 403, 409, 422),
-                },
-            }
-        },
-        "/api/v1/print-jobs/{job_id}/done": {
-            "post": {
-                "summary": "The agent printed the job (repeating it is harmless)",
-                "security": _AGENT,
-                "parameters": [_JOB_ID],
-                "requestBody": json_content(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "state": {**_STATE, "description": "paper state seen (default ok)"}
-                        },
-                    }
-                ),
-                "responses": {
-                    "200": {"description": "Marked printed", **json_content(_JOB_STATE)},
-                    **_errors(400, 401, 403, 404, 409, 422),
-                },
-            }
-        },
-        "/api/v1/print-jobs/{job_id}/failed": {
-            "post": {
-                "summary": "The agent could not print the job: counted, it stays pending",
-                "security": _AGENT,
-                "parameters": [_JOB_ID],
-                "requestBody": json_content(
-                    {
-                        "type": "object",
-                        "properties": {"error": {"type": "string"}, "state": _STATE},
-                    }
-                ),
-                "responses": {
-                    "200": {"description": "Try recorded", **json_content(_JOB_STATE)},
-                    **_errors(400, 401, 403, 404, 409, 422),
-                },
-            }
-        },
-        "/api/v1/printer-status": {
-            "post": {
-                "summary": "The agent's printer state; published as printer_status",
-                "security": _AGENT,
-                "requestBody": {
-                    "required": True,
-                    **json_content(
-                        {
-                            "type": "object",
-                            "required": ["state"],
-                            "properties": {
-                                "state": _STATE,
-                                "pending_jobs": {"type": "integer", "minimum": 0},
-                            },
-                        }
-                    ),
-                },
-                "responses": {
-                    "200": {"description": "Published", **json_content(_STATUS_ANSWER)},
-                    **_errors(400, 401, 403, 409, 422),
-                },
-            }
-        },
-    }
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/v1/print-jobs": {
+        "get": {
+            "summary": "The kiosk's pending print jobs, oldest first (print agent; agent:// kiosks)",
+            "security": _AGENT,
+            "parameters": [
+                s.query_param(
+                    "limit", {"type": "integer", "minimum": 1, "maximum": AGENT_JOB_LIMIT}
+                )
+            ],
+            "responses": {
+                **s.answer(AgentJobs, desc="Jobs to print in this order; more: further jobs wait"),
+                **_errors(401, 403, 409, 422),
+            },
+        }
+    },
+    "/api/v1/print-jobs/{job_id}/done": {
+        "post": {
+            "summary": "The agent printed the job (repeating it is harmless)",
+            "security": _AGENT,
+            "parameters": [s.path_param("job_id", "integer")],
+            "requestBody": s.json_content(DoneRequest),
+            "responses": {
+                **s.answer(JobAnswer, desc="Marked printed"),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/api/v1/print-jobs/{job_id}/failed": {
+        "post": {
+            "summary": "The agent could not print the job: counted, it stays pending",
+            "security": _AGENT,
+            "parameters": [s.path_param("job_id", "integer")],
+            "requestBody": s.json_content(FailedRequest),
+            "responses": {
+                **s.answer(JobAnswer, desc="Try recorded"),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
+    "/api/v1/printer-status": {
+        "post": {
+            "summary": "The agent's printer state; published as printer_status",
+            "security": _AGENT,
+            **s.body(StatusRequest),
+            "responses": {
+                **s.answer(StatusAnswer, desc="Published"),
+                **_errors(400, 401, 403, 409, 422),
+            },
+        }
+    },
+}

@@ -49,7 +49,6 @@ ALLOWED_CYCLES: list[set[str]] = [
         "lobby.services",
         "lobby.sockets",
     },
-    {"api.dossiers", "api.openapi", "api.print_agent", "api.views"},
 ]
 
 
