@@ -14,10 +14,10 @@ from core.deadlines import Timeliness, on_time_rate
 from core.dossiers import RATING_LABELS_VI, RatingLevel, level_counts, satisfaction_rate
 from core.errors import InvalidRequest
 from core.spreadsheet import SafeWriter, safe_cell
-from lobby.dossiers import rating_scale
+from lobby.context import ctx, office, office_tz
+from lobby.dossiers.ratings import rating_scale
 from lobby.extensions import db
 from lobby.models import Counter, CounterTakeover, Dossier, Field, Rating, StaffUser, Ticket
-from lobby.services import ctx, office, office_tz
 
 MAX_DAYS = 3660
 MAX_COMMENTS = 200  # the newest comments of the period, for the leader to read

@@ -40,7 +40,17 @@ ALLOWED_CYCLES: list[set[str]] = [
         "lobby.refcache",
         "lobby.tx",
     },
-    {"lobby.dossiers", "lobby.services"},
+    # The dossier package split into modules: still one cycle, through services' imports of the
+    # package; gone once the queue imports only lobby.dossiers.lookup.
+    {
+        "lobby.dossiers",
+        "lobby.dossiers.changes",
+        "lobby.dossiers.operations",
+        "lobby.dossiers.pins",
+        "lobby.dossiers.ratings",
+        "lobby.dossiers.views",
+        "lobby.services",
+    },
     {"api.dossiers", "api.openapi", "api.print_agent", "api.views"},
     {"lobby", "lobby.web"},
 ]
