@@ -15,8 +15,9 @@ from marshmallow import fields
 from api import schemas as s
 from api.http import bp, staff
 from core.errors import DomainError, InvalidRequest, UnsupportedMediaType
-from lobby import dossiers, inputs
+from lobby import inputs
 from lobby.auth import require_staff
+from lobby.dossiers import operations as dossier_operations
 
 MAX_IMPORT_ROWS = 5000
 IMPORT_COLUMNS = ("code", "action", "note", "reason", "to_unit", "new_due_at")
@@ -118,7 +119,7 @@ def import_dossier_changes() -> Response:
             )
             continue
         try:
-            dossiers.apply_event(row.get("code"), row, user, source="import")
+            dossier_operations.apply_event(row.get("code"), row, user, source="import")
             applied += 1
         except DomainError as exc:
             failed.append(  # in the caller's language, as the API's own errors

@@ -17,8 +17,14 @@ from api.schemas import Predicate, gettext_noop
 from core.deadlines import Timeliness
 from core.dossiers import DossierAction, IdType, RatingLevel, normalize_dossier_code
 from core.errors import InvalidRequest, NotFound
-from lobby import dossiers, stats
+from lobby import stats
 from lobby.auth import current_device, require_device, require_staff
+from lobby.dossiers import lookup as dossier_lookup
+from lobby.dossiers import operations as dossier_operations
+from lobby.dossiers import pins as dossier_pins
+from lobby.dossiers import ratings as dossier_ratings
+from lobby.dossiers import rules as dossier_rules
+from lobby.dossiers import views as dossier_views
 from lobby.errors import error_response
 from lobby.extensions import limiter, lookup_limit, public_limit
 
@@ -27,51 +33,53 @@ from lobby.extensions import limiter, lookup_limit, public_limit
 @require_staff()
 @idempotent
 def accept_dossier() -> tuple[dict[str, Any], int]:
-    return dossiers.accept_dossier(json_body(), staff()), 201
+    return dossier_operations.accept_dossier(json_body(), staff()), 201
 
 
 @bp.get("/dossiers/due")
 @require_staff()
 def due_dossiers() -> Response:
-    return jsonify(dossiers.due_lists(staff()))
+    return jsonify(dossier_views.due_lists(staff()))
 
 
 @bp.get("/dossiers/<code>")
 @require_staff()
 def staff_dossier(code: str) -> Response:
-    return jsonify({"dossier": dossiers.staff_dossier_view(dossiers.dossier_by_code(code))})
+    return jsonify(
+        {"dossier": dossier_views.staff_dossier_view(dossier_lookup.dossier_by_code(code))}
+    )
 
 
 @bp.post("/dossiers/<code>/events")
 @require_staff()
 @idempotent
 def dossier_event(code: str) -> tuple[dict[str, Any], int]:
-    return dossiers.apply_event(code, json_body(), staff()), 200
+    return dossier_operations.apply_event(code, json_body(), staff()), 200
 
 
 @bp.post("/dossiers/<code>/pin")
 @require_staff()
 def reissue_pin(code: str) -> tuple[dict[str, Any], int]:
     """Cấp lại mã tra cứu after checking the citizen's identity; the new PIN is shown once."""
-    return dossiers.reissue_pin(code, s.check(PinRequest, json_body()), staff()), 201
+    return dossier_pins.reissue_pin(code, s.check(PinRequest, json_body()), staff()), 201
 
 
 @bp.get("/dossiers/public/<token>")
 @limiter.limit(public_limit)
 def public_dossier(token: str) -> Response:
-    d = dossiers.dossier_by_token(token)
+    d = dossier_lookup.dossier_by_token(token)
     if d is None:
         raise NotFound("Không tìm thấy hồ sơ")
-    return jsonify(dossiers.public_dossier_view(d))
+    return jsonify(dossier_views.public_dossier_view(d))
 
 
 @bp.post("/dossiers/lookup")
-@limiter.shared_limit(lookup_limit, scope=dossiers.LOOKUP_SCOPE)  # one bucket with /tra-cuu
+@limiter.shared_limit(lookup_limit, scope=dossier_pins.LOOKUP_SCOPE)  # one bucket with /tra-cuu
 def lookup_dossier() -> Response:
     body = s.check(LookupRequest, json_body())
     try:
-        return jsonify(dossiers.public_lookup(body.get("code"), body.get("pin")))
-    except dossiers.LookupLocked as exc:
+        return jsonify(dossier_pins.public_lookup(body.get("code"), body.get("pin")))
+    except dossier_pins.LookupLocked as exc:
         resp, status = error_response(exc.status, exc.code, _(exc.message), exc.details)
         resp.status_code = status
         resp.headers["Retry-After"] = str(exc.details["retry_after"])
@@ -81,7 +89,7 @@ def lookup_dossier() -> Response:
 @bp.post("/tickets/<token>/rating")
 @limiter.limit(public_limit)
 def rate(token: str) -> tuple[Response, int]:
-    return jsonify(dossiers.rate_ticket(token, json_body())), 201
+    return jsonify(dossier_ratings.rate_ticket(token, json_body())), 201
 
 
 def _tablet_counter() -> int:
@@ -99,14 +107,14 @@ def _tablet_counter() -> int:
 @require_device("tablet")
 def tablet_state() -> Response:
     """What the counter's rating tablet shows: the counter, its officer, the ticket to rate."""
-    return jsonify(dossiers.tablet_state(_tablet_counter()))
+    return jsonify(dossier_ratings.tablet_state(_tablet_counter()))
 
 
 @bp.post("/tablet/rating")
 @require_device("tablet")
 def tablet_rating() -> tuple[Response, int]:
     body = json_body()
-    return jsonify(dossiers.rate_at_counter(_tablet_counter(), body)), 201
+    return jsonify(dossier_ratings.rate_at_counter(_tablet_counter(), body)), 201
 
 
 @bp.get("/stats")
@@ -162,7 +170,7 @@ class AcceptRequest(s.Open):
     procedure = fields.String(required=True, metadata=_NAMED)
     applicant = fields.Nested(Applicant, required=True)
     components = fields.List(fields.Raw())
-    channel = fields.String(validate=OneOf(dossiers.CHANNELS))
+    channel = fields.String(validate=OneOf(dossier_rules.CHANNELS))
     sets_count = fields.Integer()
     print = fields.Boolean()
 

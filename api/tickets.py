@@ -14,6 +14,7 @@ from core.errors import NotFound
 from lobby import inputs
 from lobby.auth import current_device, require_device, require_staff
 from lobby.context import ctx
+from lobby.dossiers.views import public_ticket_view
 from lobby.extensions import db, issue_limit, limiter, public_limit
 from lobby.models import Device
 from lobby.queue import counter_actions, issuing, reference
@@ -53,7 +54,7 @@ def public_ticket(token: str) -> Response:
     t = reference.ticket_by_token(token)
     if t is None:
         raise NotFound("Không tìm thấy phiếu. Phiếu có thể đã hết hạn.")
-    return jsonify(queue_views.public_ticket_view(t))
+    return jsonify(public_ticket_view(t))
 
 
 @bp.get("/board")

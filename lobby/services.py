@@ -16,6 +16,7 @@ from lobby.context import (  # noqa: F401
     today,
     token_url,
 )
+from lobby.dossiers.views import public_ticket_view  # noqa: F401
 from lobby.housekeeping import expire_stale_tickets, prune_idempotency  # noqa: F401
 from lobby.queue.counter_actions import (  # noqa: F401
     CONTRADICT_DOSSIER,
@@ -53,7 +54,6 @@ from lobby.queue.views import (  # noqa: F401
     counter_queue,
     counter_view,
     counters_list,
-    public_ticket_view,
     services_list,
     staff_ticket_view,
 )

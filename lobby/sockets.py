@@ -15,6 +15,8 @@ from flask_socketio import ConnectionRefusedError, emit, join_room, leave_room
 from core.access import DeviceKind
 from core.errors import DomainError, NotFound
 from lobby.auth import DEVICE_COOKIE, Principal, principal_from_session, principal_from_token
+from lobby.dossiers.lookup import dossier_by_token
+from lobby.dossiers.views import public_dossier_view, public_ticket_view
 from lobby.events import (
     LOBBY_ROOM,
     PRINT_JOBS,
@@ -32,15 +34,8 @@ from lobby.events import (
 from lobby.extensions import db, socketio
 from lobby.inputs import bad_text
 from lobby.models import Device
-from lobby.printing import NotAgentPrinter
 from lobby.queue.reference import board_field_codes, counter_for_staff, ticket_by_token
-from lobby.queue.views import (
-    board_snapshot,
-    counter_queue,
-    counters_list,
-    public_ticket_view,
-    services_list,
-)
+from lobby.queue.views import board_snapshot, counter_queue, counters_list, services_list
 from printers.backends import is_agent_url
 
 log = logging.getLogger(__name__)
@@ -110,8 +105,6 @@ def snapshot_for(kind: str, ref: Any) -> dict[str, Any]:
             raise NotFound("Không tìm thấy phiếu.")
         return public_ticket_view(t)
     if kind == "dossier":
-        from lobby.dossiers import dossier_by_token, public_dossier_view
-
         d = dossier_by_token(ref)
         if d is None:
             raise NotFound("Không tìm thấy hồ sơ")
@@ -143,8 +136,6 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
             raise ConnectionRefusedError({"error": "not_found", "message": "Không tìm thấy phiếu."})
         return [ticket_room(ticket.public_token)], "ticket", ticket.public_token
     if auth.get("dossier"):
-        from lobby.dossiers import dossier_by_token
-
         d = dossier_by_token(str(auth["dossier"]))
         if d is None:
             raise ConnectionRefusedError({"error": "not_found", "message": "Không tìm thấy hồ sơ"})
@@ -190,6 +181,8 @@ def _device_rooms(device: Device, auth: dict[str, Any]) -> tuple[list[str], str,
             raise ConnectionRefusedError(
                 {"error": "forbidden", "message": "Chỉ máy lấy số (kiosk) mới chạy print agent."}
             )
+        from lobby.printing import NotAgentPrinter  # until printing stops importing services
+
         if not is_agent_url(device.printer_url):
             refused = NotAgentPrinter()
             raise ConnectionRefusedError({"error": refused.code, "message": refused.message})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -14,10 +15,10 @@ from core.deadlines import Timeliness, on_time_rate
 from core.dossiers import RATING_LABELS_VI, RatingLevel, level_counts, satisfaction_rate
 from core.errors import InvalidRequest
 from core.spreadsheet import SafeWriter, safe_cell
-from lobby.dossiers import rating_scale
+from lobby.context import ctx, office, office_tz
+from lobby.dossiers.ratings import rating_scale
 from lobby.extensions import db
-from lobby.models import Counter, CounterTakeover, Dossier, Field, Rating, StaffUser, Ticket
-from lobby.services import ctx, office, office_tz
+from lobby.models import Counter, CounterTakeover, Dossier, Field, Office, Rating, StaffUser, Ticket
 
 MAX_DAYS = 3660
 MAX_COMMENTS = 200  # the newest comments of the period, for the leader to read
@@ -44,6 +45,8 @@ def _mean(values: list[float]) -> float | None:
 
 
 def office_stats(start: date, end: date) -> dict[str, Any]:
+    """The office's figures for the days start..end (both inclusive): dossiers received and
+    resolved, satisfaction, tickets, per service and per counter."""
     o = office()
     tz = office_tz(o)
     lo, _ = day_bounds(start, tz)
@@ -53,6 +56,44 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
             Dossier.office_id == o.id, Dossier.received_at >= lo, Dossier.received_at < hi
         )
     ).all()
+    dossiers = _dossier_figures(o, lo, hi, len(received))
+    ratings = db.session.scalars(
+        select(Rating).where(
+            Rating.office_id == o.id, Rating.created_at >= lo, Rating.created_at < hi
+        )
+    ).all()
+    tickets = db.session.scalars(
+        select(Ticket).where(
+            Ticket.office_id == o.id, Ticket.service_day >= start, Ticket.service_day <= end
+        )
+    ).all()
+    fields = {f.id: f for f in db.session.scalars(select(Field).where(Field.office_id == o.id))}
+    counters = {
+        c.id: c for c in db.session.scalars(select(Counter).where(Counter.office_id == o.id))
+    }
+    by_field = _rows(
+        _group(tickets, lambda t: t.issue_field_id),
+        lambda k: {"service": fields[k].code, "name": fields[k].name_vi},
+    )
+    by_counter = _rows(
+        _group(tickets, lambda t: t.counter_id),
+        lambda k: {"counter": counters[k].number, "name": counters[k].name},
+    )
+    for r in by_counter:
+        r["handled"] = r["issued"]
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "dossiers": dossiers,
+        "satisfaction": _satisfaction(o, list(ratings), list(received), counters),
+        "tickets": _ticket_figures(list(tickets)),
+        "by_service": sorted(by_field, key=lambda r: r["service"]),
+        "by_counter": sorted(by_counter, key=lambda r: r["counter"]),
+    }
+
+
+def _dossier_figures(o: Office, lo: datetime, hi: datetime, received: int) -> dict[str, Any]:
+    """Dossiers received in the period, and those resolved in it by timeliness (DOMAIN §5)."""
     resolved = db.session.scalars(
         select(Dossier).where(
             Dossier.office_id == o.id,
@@ -64,11 +105,22 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
     timeliness = {t: 0 for t in Timeliness}
     for d in resolved:
         timeliness[Timeliness(d.timeliness)] += 1
-    ratings = db.session.scalars(
-        select(Rating).where(
-            Rating.office_id == o.id, Rating.created_at >= lo, Rating.created_at < hi
-        )
-    ).all()
+    rate = on_time_rate(timeliness)
+    return {
+        "received": received,
+        "resolved": len(resolved),
+        "early": timeliness[Timeliness.EARLY],
+        "on_time": timeliness[Timeliness.ON_TIME],
+        "late": timeliness[Timeliness.LATE],
+        "on_time_rate": None if rate is None else round(rate, 1),
+    }
+
+
+def _satisfaction(
+    o: Office, ratings: list[Rating], received: list[Dossier], counters: dict[int, Counter]
+) -> dict[str, Any]:
+    """The ratings of the period: each level's count, the rates, the newest comments."""
+    tz = office_tz(o)
     levels = [RatingLevel(r.level) for r in ratings]
     unhappy_dossiers = {
         r.dossier_id
@@ -76,71 +128,6 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
         if r.dossier_id
         and RatingLevel(r.level) in (RatingLevel.NOT_SATISFIED, RatingLevel.VERY_DISSATISFIED)
     }
-    tickets = db.session.scalars(
-        select(Ticket).where(
-            Ticket.office_id == o.id, Ticket.service_day >= start, Ticket.service_day <= end
-        )
-    ).all()
-    fields = {f.id: f for f in db.session.scalars(select(Field).where(Field.office_id == o.id))}
-    counters = {
-        c.id: c for c in db.session.scalars(select(Counter).where(Counter.office_id == o.id))
-    }
-
-    def group(key: Any) -> dict[Any, dict[str, Any]]:
-        acc: dict[Any, dict[str, list[float] | int]] = defaultdict(
-            lambda: {"issued": 0, "served": 0, "no_show": 0, "wait": [], "service": []}
-        )
-        for t in tickets:
-            k = key(t)
-            if k is None:
-                continue
-            row = acc[k]
-            row["issued"] += 1  # type: ignore[operator]
-            if t.status == "done":
-                row["served"] += 1  # type: ignore[operator]
-            if t.status == "no_show":
-                row["no_show"] += 1  # type: ignore[operator]
-            if t.called_at:
-                row["wait"].append((t.called_at - t.issued_at).total_seconds())  # type: ignore[union-attr]
-            if t.serving_started_at and t.finished_at and t.status == "done":
-                row["service"].append((t.finished_at - t.serving_started_at).total_seconds())  # type: ignore[union-attr]
-        return acc  # type: ignore[return-value]
-
-    def rows(acc: dict[Any, dict[str, Any]], label: Any) -> list[dict[str, Any]]:
-        out = []
-        for k, r in acc.items():
-            out.append(
-                {
-                    **label(k),
-                    # Per field: tickets issued for it; per counter: tickets handled there
-                    # (also as "handled"). "called": the tickets the average wait is taken over.
-                    "issued": r["issued"],
-                    "called": len(r["wait"]),
-                    "served": r["served"],
-                    "no_show": r["no_show"],
-                    "avg_wait_seconds": _mean(r["wait"]),
-                    "avg_service_seconds": _mean(r["service"]),
-                }
-            )
-        return out
-
-    by_field = rows(
-        group(lambda t: t.issue_field_id),
-        lambda k: {"service": fields[k].code, "name": fields[k].name_vi},
-    )
-    by_counter = rows(
-        group(lambda t: t.counter_id),
-        lambda k: {"counter": counters[k].number, "name": counters[k].name},
-    )
-    for r in by_counter:
-        r["handled"] = r["issued"]
-    all_waits = [(t.called_at - t.issued_at).total_seconds() for t in tickets if t.called_at]
-    all_service = [
-        (t.finished_at - t.serving_started_at).total_seconds()
-        for t in tickets
-        if t.serving_started_at and t.finished_at and t.status == "done"
-    ]
-    rate = on_time_rate(timeliness)
     comments = [
         {
             "at": r.created_at.astimezone(tz).isoformat(),
@@ -152,44 +139,80 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
         if r.comment
     ][:MAX_COMMENTS]
     return {
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "dossiers": {
-            "received": len(received),
-            "resolved": len(resolved),
-            "early": timeliness[Timeliness.EARLY],
-            "on_time": timeliness[Timeliness.ON_TIME],
-            "late": timeliness[Timeliness.LATE],
-            "on_time_rate": None if rate is None else round(rate, 1),
-        },
-        "satisfaction": {
-            "ratings": len(levels),
-            # Each level exactly as chosen; the office's scale says which ones it asks.
-            "levels": rating_scale(o),
-            **{lvl.value: n for lvl, n in level_counts(levels).items()},
-            "rate": None if not levels else round(satisfaction_rate(levels) or 0.0, 1),
-            # Decision 766: (dossiers − dossiers rated Không hài lòng) ÷ dossiers.
-            "dossier_rate": None
-            if not received
-            else round(
-                (len(received) - len(unhappy_dossiers & {d.id for d in received}))
-                * 100
-                / len(received),
-                1,
-            ),
-            "comments": comments,
-        },
-        "tickets": {
-            "issued": len(tickets),
-            "served": sum(1 for t in tickets if t.status == "done"),
-            "no_show": sum(1 for t in tickets if t.status == "no_show"),
-            "called": len(all_waits),  # the tickets avg_wait_seconds is taken over
-            "avg_wait_seconds": _mean(all_waits),
-            "avg_service_seconds": _mean(all_service),
-        },
-        "by_service": sorted(by_field, key=lambda r: r["service"]),
-        "by_counter": sorted(by_counter, key=lambda r: r["counter"]),
+        "ratings": len(levels),
+        # Each level exactly as chosen; the office's scale says which ones it asks.
+        "levels": rating_scale(o),
+        **{lvl.value: n for lvl, n in level_counts(levels).items()},
+        "rate": None if not levels else round(satisfaction_rate(levels) or 0.0, 1),
+        # Decision 766: (dossiers − dossiers rated Không hài lòng) ÷ dossiers.
+        "dossier_rate": None
+        if not received
+        else round(
+            (len(received) - len(unhappy_dossiers & {d.id for d in received}))
+            * 100
+            / len(received),
+            1,
+        ),
+        "comments": comments,
     }
+
+
+def _ticket_figures(tickets: list[Ticket]) -> dict[str, Any]:
+    all_waits = [(t.called_at - t.issued_at).total_seconds() for t in tickets if t.called_at]
+    all_service = [
+        (t.finished_at - t.serving_started_at).total_seconds()
+        for t in tickets
+        if t.serving_started_at and t.finished_at and t.status == "done"
+    ]
+    return {
+        "issued": len(tickets),
+        "served": sum(1 for t in tickets if t.status == "done"),
+        "no_show": sum(1 for t in tickets if t.status == "no_show"),
+        "called": len(all_waits),  # the tickets avg_wait_seconds is taken over
+        "avg_wait_seconds": _mean(all_waits),
+        "avg_service_seconds": _mean(all_service),
+    }
+
+
+def _group(tickets: Sequence[Ticket], key: Any) -> dict[Any, dict[str, Any]]:
+    """Tickets counted and timed per key (a field, a counter); tickets without one are left out."""
+    acc: dict[Any, dict[str, list[float] | int]] = defaultdict(
+        lambda: {"issued": 0, "served": 0, "no_show": 0, "wait": [], "service": []}
+    )
+    for t in tickets:
+        k = key(t)
+        if k is None:
+            continue
+        row = acc[k]
+        row["issued"] += 1  # type: ignore[operator]
+        if t.status == "done":
+            row["served"] += 1  # type: ignore[operator]
+        if t.status == "no_show":
+            row["no_show"] += 1  # type: ignore[operator]
+        if t.called_at:
+            row["wait"].append((t.called_at - t.issued_at).total_seconds())  # type: ignore[union-attr]
+        if t.serving_started_at and t.finished_at and t.status == "done":
+            row["service"].append((t.finished_at - t.serving_started_at).total_seconds())  # type: ignore[union-attr]
+    return acc  # type: ignore[return-value]
+
+
+def _rows(acc: dict[Any, dict[str, Any]], label: Any) -> list[dict[str, Any]]:
+    out = []
+    for k, r in acc.items():
+        out.append(
+            {
+                **label(k),
+                # Per field: tickets issued for it; per counter: tickets handled there
+                # (also as "handled"). "called": the tickets the average wait is taken over.
+                "issued": r["issued"],
+                "called": len(r["wait"]),
+                "served": r["served"],
+                "no_show": r["no_show"],
+                "avg_wait_seconds": _mean(r["wait"]),
+                "avg_service_seconds": _mean(r["service"]),
+            }
+        )
+    return out
 
 
 def counter_takeovers(start: date, end: date, limit: int = 200) -> list[dict[str, Any]]:

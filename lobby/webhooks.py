@@ -1,6 +1,6 @@
 """The outgoing webhook: every dossier change, signed with HMAC-SHA256, retried until delivered.
 
-Deliveries are rows written in the same transaction as the change (lobby.dossiers), so a
+Deliveries are rows written in the same transaction as the change (lobby.dossiers.changes), so a
 restart or an unreachable receiver loses none; the sender drains them in order.
 """
 

@@ -11,7 +11,11 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 
 from core.errors import DomainError
-from lobby import dossiers, services
+from lobby import services
+from lobby.dossiers import lookup as dossier_lookup
+from lobby.dossiers import pins as dossier_pins
+from lobby.dossiers import ratings as dossier_ratings
+from lobby.dossiers import views as dossier_views
 from lobby.extensions import limiter, lookup_limit, public_limit
 
 bp = Blueprint(
@@ -111,7 +115,7 @@ def ticket_page(token: str) -> Response:
         state=state_text(view, strings),
         ds=dossier_strings(),
         config=config,
-        rating_levels=dossiers.rating_choices(services.office()),
+        rating_levels=dossier_ratings.rating_choices(services.office()),
         info=services.office_info(),
     )
     return _noindex(Response(page))
@@ -133,7 +137,7 @@ def dossier_strings() -> dict[str, str]:
 
 
 def _dossier_page(d: Any) -> Response:
-    view = dossiers.public_dossier_view(d)
+    view = dossier_views.public_dossier_view(d)
     page = render_template(
         "phone/dossier.html",
         lang=str(get_locale() or "vi"),
@@ -149,7 +153,7 @@ def _dossier_page(d: Any) -> Response:
 @limiter.limit(public_limit)
 def dossier_page(token: str) -> Response:
     """A dossier's public page (the QR of the receipt): status, dates, timeliness; masked name."""
-    d = dossiers.dossier_by_token(token)
+    d = dossier_lookup.dossier_by_token(token)
     if d is None:
         page = render_template("phone/not_found.html", lang=str(get_locale() or "vi"), dossier=True)
         return _noindex(Response(page, status=404))
@@ -205,15 +209,15 @@ def _limited(exc: RateLimitExceeded) -> Any:
 
 
 @bp.post("/tra-cuu")
-@limiter.shared_limit(lookup_limit, scope=dossiers.LOOKUP_SCOPE, methods=["POST"])
+@limiter.shared_limit(lookup_limit, scope=dossier_pins.LOOKUP_SCOPE, methods=["POST"])
 def lookup() -> Any:
     """Lookup by dossier code (any case, spaces ignored) and the PIN printed on the receipt;
     one rate-limit bucket per address with the API's lookup, and a lock per dossier."""
     code = (request.form.get("code") or "").strip()[:80]
     pin = request.form.get("pin") or ""
     try:
-        view = dossiers.public_lookup(code, pin)
-    except dossiers.LookupLocked as exc:
+        view = dossier_pins.public_lookup(code, pin)
+    except dossier_pins.LookupLocked as exc:
         return _lookup_page(exc.status, _(exc.message), code, exc.details.get("retry_after"))
     except DomainError as exc:
         return _lookup_page(exc.status, _(exc.message), code)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from core.errors import DomainError
-from lobby import dossiers, services
+from lobby import services
 from lobby.auth import current_device
+from lobby.dossiers import ratings as dossier_ratings
 from lobby.web import unpaired_page
 
 bp = Blueprint(
@@ -32,6 +33,6 @@ def rate() -> tuple[str, int] | str:
         "tablet/rate.html",
         office=o,
         device=device,
-        levels=dossiers.rating_choices(),
-        scale=dossiers.rating_scale(o),
+        levels=dossier_ratings.rating_choices(),
+        scale=dossier_ratings.rating_scale(o),
     )

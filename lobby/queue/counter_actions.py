@@ -16,6 +16,7 @@ from core.numbering import parse_number
 from core.tickets import Action, Outcome, TicketStatus, next_status, parse_outcome
 from lobby import events
 from lobby.context import ctx, office_ref, publish_after_commit, today
+from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
 from lobby.models import Counter, CounterTakeover, Field, Office, StaffUser, Ticket
 from lobby.queue.broadcast import publish_called, publish_positions, publish_updated
@@ -225,8 +226,6 @@ CONTRADICT_DOSSIER = frozenset({Outcome.GUIDED_ONLY, Outcome.SUPPLEMENT_GUIDANCE
 def _check_outcome_fits_dossier(t: Ticket, outcome: Outcome) -> None:
     if outcome not in CONTRADICT_DOSSIER:
         return
-    from lobby.dossiers import dossier_of_ticket
-
     d = dossier_of_ticket(t)
     if d is not None:
         raise IllegalTransition(

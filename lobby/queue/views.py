@@ -13,6 +13,7 @@ from core.access import CounterState
 from core.numbering import hours_text
 from core.tickets import AT_COUNTER_STATUSES, TicketStatus
 from lobby.context import ctx, iso, office_ref, today
+from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
 from lobby.models import (
     Counter,
@@ -62,35 +63,6 @@ def staff_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
         "recall_count": t.recall_count,
         "outcome": t.outcome,
     }
-
-
-def public_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
-    """What a phone may see of a ticket: no personal data, no priority reason."""
-    o = o or office_ref()
-    return {
-        **update_payload(t),
-        "service": t.field.code,
-        "service_name": t.field.name_vi,
-        "called_at": iso(t.called_at, o),
-        "issued_at": iso(t.issued_at, o),
-        "service_day": t.service_day.isoformat(),
-        "dossier": _public_dossier_of(t, o),
-        "rated": _is_rated(t),
-    }
-
-
-def _is_rated(t: Ticket) -> bool:
-    from lobby.models import Rating
-
-    return db.session.scalar(select(Rating.id).where(Rating.ticket_id == t.id)) is not None
-
-
-def _public_dossier_of(t: Ticket, o: Office) -> dict[str, Any] | None:
-    """Once a dossier is accepted from this ticket, the same QR shows the dossier."""
-    from lobby.dossiers import dossier_of_ticket, public_dossier_view
-
-    d = dossier_of_ticket(t)
-    return None if d is None else public_dossier_view(d, o)
 
 
 def update_payload(t: Ticket) -> dict[str, Any]:
@@ -175,8 +147,6 @@ def _console_ticket(
     view = staff_ticket_view(t, o)
     view["transfer"] = transfers.get(t.id)
     if with_dossier:
-        from lobby.dossiers import dossier_of_ticket
-
         d = dossier_of_ticket(t)
         view["dossier"] = None if d is None else {"code": d.code}
     return view

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 from api import dossiers as api_dossiers
 from api import schemas as s
 from core.errors import InvalidRequest
-from lobby import dossiers
+from lobby.dossiers import pins as dossier_pins
 from lobby.queue import counter_actions, issuing
 
 Domain = Callable[[dict[str, Any]], Any]
@@ -43,11 +43,11 @@ def _pause(body: dict[str, Any]) -> Any:
 
 
 def _lookup(body: dict[str, Any]) -> Any:
-    return dossiers.public_lookup(body.get("code"), body.get("pin"))
+    return dossier_pins.public_lookup(body.get("code"), body.get("pin"))
 
 
 def _reissue_pin(body: dict[str, Any]) -> Any:
-    return dossiers.reissue_pin("HS-1", body, None)  # type: ignore[arg-type]
+    return dossier_pins.reissue_pin("HS-1", body, None)  # type: ignore[arg-type]
 
 
 Lookup, PinRequest = api_dossiers.LookupRequest, api_dossiers.PinRequest

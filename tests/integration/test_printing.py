@@ -581,7 +581,7 @@ def test_a_receipt_never_goes_to_the_lobby_kiosk_printer(
 def test_a_new_pin_reprints_the_receipt_at_the_counter_marked_in_lai_with_that_pin(
     app: Any, printing: Any
 ) -> None:
-    from lobby.dossiers import dossier_by_code
+    from lobby.dossiers.lookup import dossier_by_code
     from lobby.printing import logo_path, receipt_slip, render_job, slip_data
     from lobby.services import office
 

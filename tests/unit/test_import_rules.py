@@ -40,15 +40,7 @@ ALLOWED_CYCLES: list[set[str]] = [
         "lobby.refcache",
         "lobby.tx",
     },
-    {
-        "lobby.dossiers",
-        "lobby.printing",
-        "lobby.queue.broadcast",
-        "lobby.queue.counter_actions",
-        "lobby.queue.views",
-        "lobby.services",
-        "lobby.sockets",
-    },
+    {"lobby.printing", "lobby.services", "lobby.sockets"},
 ]
 
 
