@@ -1,4 +1,5 @@
-// The ticket kiosk: field → priority question → ticket. A module (see /static/js/live.js), no build step.
+// The ticket kiosk: field → priority question → ticket. A module (why: /static/js/live.js), no
+// build step.
 // Rules it keeps: feedback at once on touch; one Idempotency-Key per choice, reused by every
 // retry, so a double tap or a retried request never issues two tickets; kind messages, never
 // a blank screen; back to the start after a short idle time.
