@@ -2,17 +2,19 @@
 // beforehand; the chosen procedure's documents are listed ticked with their counts; the ID
 // number is checked by its type as it is typed. The server checks everything again.
 
-const form = document.getElementById("intake");
-const search = document.getElementById("procedure-search");
-const select = document.getElementById("procedure");
-const status = document.getElementById("procedure-status");
-const body = document.getElementById("documents");
-const empty = document.getElementById("documents-empty");
-const counter = document.getElementById("documents-count");
-const idType = document.getElementById("id_type");
-const idNumber = document.getElementById("id_number");
+import { $, fmt } from "/static/js/live.js";
+
+const form = $("intake");
+const search = $("procedure-search");
+const select = $("procedure");
+const status = $("procedure-status");
+const body = $("documents");
+const empty = $("documents-empty");
+const counter = $("documents-count");
+const idType = $("id_type");
+const idNumber = $("id_number");
 const procedures = new Map(
-  JSON.parse(document.getElementById("procedure-data").textContent).map((p) => [p.code, p]),
+  JSON.parse($("procedure-data").textContent).map((p) => [p.code, p]),
 );
 const COUNTS = ["ban_chinh", "ban_chung_thuc", "ban_photo"];
 
@@ -53,7 +55,7 @@ function updateCount() {
   const boxes = body.querySelectorAll("input[type=checkbox]");
   const ticked = [...boxes].filter((b) => b.checked).length;
   counter.textContent = boxes.length
-    ? body.dataset.countText.replace("{n}", ticked).replace("{total}", boxes.length)
+    ? fmt(body.dataset.countText, { n: ticked, total: boxes.length })
     : "";
   empty.hidden = boxes.length > 0;
 }

@@ -1,6 +1,7 @@
 // The counter's rating tablet: idle → (ticket finished at this counter) → ask → thanks → idle.
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const $ = (id) => document.getElementById(id);
+import { $, connectLive, csrfToken } from "/static/js/live.js";
+
+const csrf = csrfToken();
 const ASK_TIMEOUT_MS = 60000;
 const THANKS_MS = 6000;
 const counterLabel = $("counter").textContent; // "Quầy", in the page's language
@@ -54,9 +55,20 @@ document.querySelectorAll(".levels button").forEach((button) => {
   });
 });
 
-const socket = io({ transports: ["websocket", "polling"] });
-socket.on("connect", () => { $("offline").hidden = true; refresh(false); });
-socket.on("disconnect", () => { $("offline").hidden = false; });
-socket.on("ticket_updated", (e) => { if (e.status === "done") refresh(true); });
-socket.on("counter_changed", () => refresh(false));
+connectLive({
+  options: { transports: ["websocket", "polling"] },
+  onConnect: () => {
+    $("offline").hidden = true;
+    refresh(false);
+  },
+  onDisconnect: () => {
+    $("offline").hidden = false;
+  },
+  events: {
+    ticket_updated: (e) => {
+      if (e.status === "done") refresh(true);
+    },
+    counter_changed: () => refresh(false),
+  },
+});
 refresh(false);

@@ -1,26 +1,27 @@
 // The counter console: takes the counter, shows its ticket and lines live, sends the officer's
 // actions to the API (CSRF header, one Idempotency-Key per click) and shows the API's message.
+import {
+  $,
+  connectLive,
+  csrfToken,
+  el,
+  fmt,
+  KEEP_TRYING,
+  newKey,
+  noteServerTime,
+  serverNow,
+  sleep,
+} from "/static/js/live.js";
 
-const $ = (id) => document.getElementById(id);
 const DATA = JSON.parse($("console-data").textContent);
 const T = JSON.parse($("console-text").textContent);
-const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+const CSRF = csrfToken();
 const N = DATA.counter;
 const SHOWN_WAITING = 12;
 const REFRESH_DEBOUNCE_MS = 250;
 
 let snap = null; // GET /api/v1/counters/<n>/queue, or the socket's snapshot of the same shape
 let busy = false;
-let clockOffset = 0; // server clock minus this PC's clock, from the Date header of API answers
-
-const fmt = (text, vars) => text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : ""));
-
-function newKey() {
-  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-  // crypto.randomUUID needs a secure context; a LAN address over plain http is not one.
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 class ApiError extends Error {
   constructor(status, code, message) {
@@ -29,8 +30,6 @@ class ApiError extends Error {
     this.code = code;
   }
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Call the API; a network failure is retried with the same Idempotency-Key, so it acts once. */
 async function api(method, path, body, key) {
@@ -51,11 +50,8 @@ async function api(method, path, body, key) {
       await sleep(700 * (attempt + 1));
       continue;
     }
-    const date = Date.parse(response.headers.get("Date") || "");
-    if (!Number.isNaN(date)) {
-      const offset = date - Date.now();
-      clockOffset = Math.abs(offset) > 2000 ? offset : 0;
-    }
+    // The server's clock, from the Date header: elapsed times are counted by it.
+    noteServerTime(Date.parse(response.headers.get("Date") || ""));
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       if (response.status === 401) sessionExpired();
@@ -120,13 +116,6 @@ function legal() {
 }
 
 // --- rendering ----------------------------------------------------------------------------------
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
 
 function render() {
   const can = legal();
@@ -194,7 +183,7 @@ function renderQueue(can) {
   for (const [code, n] of counts) chips.append(el("li", null, `${names.get(code) || code}: ${n}`));
   const list = $("queue-list");
   list.replaceChildren();
-  const now = Date.now() + clockOffset;
+  const now = serverNow();
   for (const t of snap.waiting.slice(0, SHOWN_WAITING)) {
     const li = el("li", t.priority ? "priority" : "");
     li.dataset.number = t.number;
@@ -259,7 +248,7 @@ function tick() {
     return;
   }
   timer.replaceChildren(
-    clockText((Date.now() + clockOffset - since) / 1000),
+    clockText((serverNow() - since) / 1000),
     el("small", null, serving ? T.servingFor : T.calledFor),
   );
 }
@@ -567,49 +556,23 @@ function setConnection(state) {
   document.body.classList.toggle("offline", state === "offline");
 }
 
+/** Printer trouble at a kiosk is shown to staff until the printer is back and has printed all. */
+function showPrinterStatus(ev) {
+  const box = $("printer-status");
+  const name = ev.printer || "";
+  const n = ev.pending_jobs || 0;
+  let text = "";
+  if (ev.state === "paper_out") text = fmt(T.printer_paper_out, { name });
+  else if (ev.state === "paper_low") text = fmt(T.printer_paper_low, { name });
+  else if (ev.state === "offline") text = fmt(T.printer_offline, { name, n });
+  else if (n > 0) text = fmt(T.printer_pending, { name, n });
+  box.textContent = text;
+  box.hidden = !text;
+  box.dataset.state = ev.state;
+}
+
 function connect() {
-  // The session cookie says who is asking; {"counter": n} picks the counter's rooms.
-  const socket = window.io({
-    auth: { counter: N },
-    reconnection: true,
-    reconnectionAttempts: Infinity,
-    reconnectionDelay: 500,
-    reconnectionDelayMax: 4000,
-    randomizationFactor: 0.3,
-    timeout: 8000,
-  });
-  socket.on("snapshot", (data) => {
-    setConnection("live");
-    if (busy) return; // the action reloads the queue when it is done
-    snap = data;
-    render();
-    // The server may have taken this snapshot before a just-finished action: check again.
-    if (Date.now() - lastActionAt < 5000) scheduleRefresh();
-  });
-  socket.on("disconnect", (reason) => {
-    setConnection("offline");
-    if (reason === "io server disconnect") setTimeout(() => socket.connect(), 2000);
-  });
-  socket.on("connect_error", (err) => {
-    setConnection("offline");
-    if (err && err.data && err.data.error === "unauthorized") sessionExpired();
-    // Refused by the server: the client library stops; keep trying, slowly.
-    if (!socket.active) setTimeout(() => socket.connect(), 5000);
-  });
-  // Printer trouble at a kiosk is shown to staff until the printer is back and has printed all.
-  socket.on("printer_status", (ev) => {
-    const el = $("printer-status");
-    const name = ev.printer || "";
-    const n = ev.pending_jobs || 0;
-    let text = "";
-    if (ev.state === "paper_out") text = fmt(T.printer_paper_out, { name });
-    else if (ev.state === "paper_low") text = fmt(T.printer_paper_low, { name });
-    else if (ev.state === "offline") text = fmt(T.printer_offline, { name, n });
-    else if (n > 0) text = fmt(T.printer_pending, { name, n });
-    el.textContent = text;
-    el.hidden = !text;
-    el.dataset.state = ev.state;
-  });
+  const events = { printer_status: showPrinterStatus };
   for (const name of [
     "queue_changed",
     "ticket_issued",
@@ -618,9 +581,29 @@ function connect() {
     "ticket_called",
     "ticket_recalled",
   ]) {
-    socket.on(name, scheduleRefresh);
+    events[name] = scheduleRefresh;
   }
-  window.lobbySocket = socket;
+  // The session cookie says who is asking; {"counter": n} picks the counter's rooms.
+  window.lobbySocket = connectLive({
+    auth: { counter: N },
+    options: KEEP_TRYING,
+    onSnapshot: (data) => {
+      setConnection("live");
+      if (busy) return; // the action reloads the queue when it is done
+      snap = data;
+      render();
+      // The server may have taken this snapshot before a just-finished action: check again.
+      if (Date.now() - lastActionAt < 5000) scheduleRefresh();
+    },
+    onDisconnect: () => setConnection("offline"),
+    onConnectError: (err) => {
+      setConnection("offline");
+      if (err && err.data && err.data.error === "unauthorized") sessionExpired();
+    },
+    // Refused by the server: the client library stops; keep trying, slowly.
+    retryRefused: 5000,
+    events,
+  });
 }
 
 window.addEventListener("focus", () => {

@@ -1,8 +1,8 @@
 // The lobby board: renders the server's snapshot on every (re)connect, then applies live events.
 // While disconnected the numbers are greyed and a badge says so: never stale numbers as if live.
+import { $, connectLive, el, KEEP_TRYING, noteServerTime, serverNow } from "/static/js/live.js";
 import { Announcer } from "./announcer.js";
 
-const $ = (id) => document.getElementById(id);
 const frame = $("board");
 const TEXT = JSON.parse($("board-text").textContent);
 const TZ = frame.dataset.timezone || "Asia/Ho_Chi_Minh";
@@ -17,7 +17,6 @@ window.lobbyCalls = [];
 let state = null;
 let callSeq = 0; // calls in the order they arrived: a later call is newer than any snapshot's
 let speaking = { number: null, counter: null }; // the call being read out (while announcer.busy)
-let clockOffset = 0;
 const flashTimers = new Map();
 
 // --- sound ------------------------------------------------------------------------------------
@@ -77,10 +76,7 @@ function applySnapshot(snap) {
     // Only calls at this board's counters: a board limited to some counters shows just those.
     recent: (snap.recent || []).filter((r) => r.counter && counters.has(r.counter.number)),
   };
-  if (snap.now) {
-    const offset = Date.parse(snap.now) - Date.now();
-    clockOffset = Math.abs(offset) > 2000 ? offset : 0;
-  }
+  if (snap.now) noteServerTime(Date.parse(snap.now));
   render();
   if (!announcer.busy) {
     // The server's own choice ("callout": the newest call an open counter still holds), so a
@@ -155,13 +151,6 @@ function newestHeldCall() {
 }
 
 // --- rendering --------------------------------------------------------------------------------
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
 
 function render() {
   if (!state) return;
@@ -353,7 +342,7 @@ const WEEKDAY = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 
 function tick() {
   const parts = Object.fromEntries(
-    dateParts.formatToParts(new Date(Date.now() + clockOffset)).map((p) => [p.type, p.value]),
+    dateParts.formatToParts(new Date(serverNow())).map((p) => [p.type, p.value]),
   );
   const weekday = TEXT.weekdays[WEEKDAY[parts.weekday]] || "";
   $("clock-date").textContent = `${weekday}, ${parts.day}/${parts.month}/${parts.year}`;
@@ -376,32 +365,21 @@ setTimeout(() => {
 }, CONNECT_GRACE_MS);
 
 // The pairing cookie authenticates the socket; reconnection never gives up.
-const socket = window.io({
-  reconnection: true,
-  reconnectionAttempts: Infinity,
-  reconnectionDelay: 500,
-  reconnectionDelayMax: 4000,
-  randomizationFactor: 0.3,
-  timeout: 8000,
-});
-window.lobbySocket = socket;
-
-socket.on("snapshot", (snap) => {
-  applySnapshot(snap);
-  setLive(true);
-});
-socket.on("disconnect", (reason) => {
-  setLive(false);
-  // A server-side disconnect is not retried by the client library: retry ourselves.
-  if (reason === "io server disconnect") setTimeout(() => socket.connect(), 2000);
-});
-socket.on("connect_error", () => {
-  setLive(false);
+window.lobbySocket = connectLive({
+  options: KEEP_TRYING,
+  onSnapshot: (snap) => {
+    applySnapshot(snap);
+    setLive(true);
+  },
+  onDisconnect: () => setLive(false),
   // Refused by the server (e.g. while it restarts its database): keep trying, slowly.
-  if (!socket.active) setTimeout(() => socket.connect(), 5000);
+  onConnectError: () => setLive(false),
+  retryRefused: 5000,
+  events: {
+    ticket_called: (ev) => onCall(ev, false),
+    ticket_recalled: (ev) => onCall(ev, true),
+    counter_changed: onCounterChanged,
+    queue_changed: onWaiting,
+    ticket_issued: onWaiting,
+  },
 });
-socket.on("ticket_called", (ev) => onCall(ev, false));
-socket.on("ticket_recalled", (ev) => onCall(ev, true));
-socket.on("counter_changed", onCounterChanged);
-socket.on("queue_changed", onWaiting);
-socket.on("ticket_issued", onWaiting);
