@@ -79,6 +79,7 @@ class ServerWorker(PrintWorker):
 
 
 def _interrupt_main() -> None:
+    # gevent only matters on a Ctrl-C in a worker: loaded then, like the other optional imports.
     try:
         from gevent import get_hub, monkey
     except ImportError:  # pragma: no cover (gevent is a dependency)
