@@ -18,7 +18,7 @@ from core.errors import InvalidRequest
 from lobby.auth import current_device, require_device
 from lobby.context import ctx
 from lobby.models import Device
-from lobby.printing import AGENT_JOB_LIMIT
+from lobby.printing.agents import AGENT_JOB_LIMIT
 
 DEFAULT_LIMIT = 10
 

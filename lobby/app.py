@@ -22,7 +22,7 @@ from lobby.config import REPO
 from lobby.context import LobbyContext
 from lobby.events import SocketPublisher, queue_options, redis_client_options
 from lobby.extensions import babel, csrf, db, limiter, socketio
-from lobby.printing import Printing
+from lobby.printing.service import Printing
 from lobby.refcache import RefCache
 from lobby.tx import configure_engine
 

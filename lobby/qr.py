@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def qr_svg(data: str) -> bytes:
     """A QR code as a standalone SVG with a white background and the standard quiet zone."""
-    import qrcode  # loaded with the first QR: see lobby.printing.render_job
+    import qrcode  # loaded with the first QR: see lobby.printing.render.render_job
     import qrcode.constants
     from qrcode.image.svg import SvgPathFillImage
 

@@ -34,6 +34,7 @@ from lobby.events import (
 from lobby.extensions import db, socketio
 from lobby.inputs import bad_text
 from lobby.models import Device
+from lobby.printing.agents import NotAgentPrinter
 from lobby.queue.reference import board_field_codes, counter_for_staff, ticket_by_token
 from lobby.queue.views import board_snapshot, counter_queue, counters_list, services_list
 from printers.backends import is_agent_url
@@ -181,8 +182,6 @@ def _device_rooms(device: Device, auth: dict[str, Any]) -> tuple[list[str], str,
             raise ConnectionRefusedError(
                 {"error": "forbidden", "message": "Chỉ máy lấy số (kiosk) mới chạy print agent."}
             )
-        from lobby.printing import NotAgentPrinter  # until printing stops importing services
-
         if not is_agent_url(device.printer_url):
             refused = NotAgentPrinter()
             raise ConnectionRefusedError({"error": refused.code, "message": refused.message})

@@ -156,13 +156,13 @@ from gevent import monkey
 monkey.patch_all()
 import time
 from datetime import UTC, datetime
-from lobby.printing import _ServerWorker
+from lobby.printing.service import ServerWorker
 
 class Store:
     def pending(self, key):
         raise KeyboardInterrupt  # as if Ctrl-C arrived while this greenlet was rendering
 
-worker = _ServerWorker("memory://x", Store(), clock=lambda: datetime.now(UTC))
+worker = ServerWorker("memory://x", Store(), clock=lambda: datetime.now(UTC))
 try:
     worker.start()
     time.sleep(5)

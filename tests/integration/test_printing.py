@@ -582,7 +582,8 @@ def test_a_new_pin_reprints_the_receipt_at_the_counter_marked_in_lai_with_that_p
     app: Any, printing: Any
 ) -> None:
     from lobby.dossiers.lookup import dossier_by_code
-    from lobby.printing import logo_path, receipt_slip, render_job, slip_data
+    from lobby.printing.render import logo_path, render_job
+    from lobby.printing.slips import receipt_slip, slip_data
     from lobby.services import office
 
     with LoopbackPrinter() as at_counter:

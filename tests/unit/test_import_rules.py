@@ -40,7 +40,6 @@ ALLOWED_CYCLES: list[set[str]] = [
         "lobby.refcache",
         "lobby.tx",
     },
-    {"lobby.printing", "lobby.services", "lobby.sockets"},
 ]
 
 
