@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from lobby.extensions import db
 
@@ -293,57 +295,60 @@ def scheduled_backup(app: Flask) -> Path | None:
     return made
 
 
-def register_cli(app: Flask) -> None:
-    """`backup`, `restore FILE` and `upgrade` (what the server's start runs before serving)."""
-    import click
+# `backup`, `restore FILE` and `upgrade` (what the server's start runs before serving), added to
+# `flask` by lobby.cli.register().
+commands = AppGroup("backup", help="Backups and upgrades.")
 
-    @app.cli.command("backup")
-    @click.option("--to", "to", type=click.Path(file_okay=False), default=None)
-    def backup_command(to: str | None) -> None:
-        """Back up the SQLite database and its secrets into one file (LOBBY_BACKUP_DIR)."""
-        try:
-            made = make_backup(to)
-        except BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Đã sao lưu: {made}")
 
-    @app.cli.command("restore")
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--yes", is_flag=True, help="replace the current database")
-    def restore_command(file: str, yes: bool) -> None:
-        """Put a backup back (stop the server first); the current database is kept aside."""
-        if sqlite_file() is None:
-            raise click.ClickException(PG_HELP)
-        if server_answers(app):
-            raise click.ClickException(
-                f"Máy chủ đang chạy trên cổng {app.config['PORT']}: dừng nó trước "
-                "(sudo systemctl stop lobby), rồi chạy lại lệnh này."
-            )
-        if not yes:
-            raise click.ClickException(
-                f"Lệnh này thay cơ sở dữ liệu {sqlite_file()} bằng bản sao lưu {file} "
-                "(bản hiện tại được giữ lại). Chạy lại với --yes để làm."
-            )
-        try:
-            done = restore(file)
-        except BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Đã khôi phục {done['restored']} vào {done['database']}")
-        if done["previous"]:
-            click.echo(f"Cơ sở dữ liệu cũ được giữ ở: {done['previous']}")
-        for warning in done["warnings"]:
-            click.echo(f"CHÚ Ý: {warning}")
-        click.echo("Khởi động lại máy chủ (nó nâng cấp cơ sở dữ liệu nếu cần).")
+@commands.command("backup")
+@click.option("--to", "to", type=click.Path(file_okay=False), default=None)
+def backup_command(to: str | None) -> None:
+    """Back up the SQLite database and its secrets into one file (LOBBY_BACKUP_DIR)."""
+    try:
+        made = make_backup(to)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã sao lưu: {made}")
 
-    @app.cli.command("upgrade")
-    def upgrade_command() -> None:
-        """Migrate to the newest schema; on SQLite, back up first when there is anything to do."""
-        from flask_migrate import upgrade
 
-        try:
-            made = backup_before_upgrade()
-        except BackupError as exc:
-            raise click.ClickException(f"Không sao lưu được trước khi nâng cấp: {exc}") from exc
-        if made is not None:
-            click.echo(f"Đã sao lưu trước khi nâng cấp: {made}")
-        upgrade()
+@commands.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="replace the current database")
+def restore_command(file: str, yes: bool) -> None:
+    """Put a backup back (stop the server first); the current database is kept aside."""
+    if sqlite_file() is None:
+        raise click.ClickException(PG_HELP)
+    if server_answers(current_app):
+        raise click.ClickException(
+            f"Máy chủ đang chạy trên cổng {current_app.config['PORT']}: dừng nó trước "
+            "(sudo systemctl stop lobby), rồi chạy lại lệnh này."
+        )
+    if not yes:
+        raise click.ClickException(
+            f"Lệnh này thay cơ sở dữ liệu {sqlite_file()} bằng bản sao lưu {file} "
+            "(bản hiện tại được giữ lại). Chạy lại với --yes để làm."
+        )
+    try:
+        done = restore(file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã khôi phục {done['restored']} vào {done['database']}")
+    if done["previous"]:
+        click.echo(f"Cơ sở dữ liệu cũ được giữ ở: {done['previous']}")
+    for warning in done["warnings"]:
+        click.echo(f"CHÚ Ý: {warning}")
+    click.echo("Khởi động lại máy chủ (nó nâng cấp cơ sở dữ liệu nếu cần).")
+
+
+@commands.command("upgrade")
+def upgrade_command() -> None:
+    """Migrate to the newest schema; on SQLite, back up first when there is anything to do."""
+    from flask_migrate import upgrade  # Alembic (~12 MB): only for this command
+
+    try:
+        made = backup_before_upgrade()
+    except BackupError as exc:
+        raise click.ClickException(f"Không sao lưu được trước khi nâng cấp: {exc}") from exc
+    if made is not None:
+        click.echo(f"Đã sao lưu trước khi nâng cấp: {made}")
+    upgrade()
