@@ -34,8 +34,9 @@ from lobby.auth import (
     principal_from_token,
     start_session,
 )
-from lobby.extensions import db, limiter
+from lobby.extensions import db
 from lobby.models import StaffUser
+from lobby.ratelimit import limiter, login_limit
 from lobby.realtime import realtime_state
 
 bp = Blueprint("web", __name__)
@@ -105,7 +106,7 @@ def _home_of(user: StaffUser) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
     error, status = None, 200
     if request.method == "POST":

@@ -12,7 +12,7 @@ from flask_limiter.errors import RateLimitExceeded
 
 from core.errors import DomainError
 from lobby import dossiers, services
-from lobby.extensions import limiter, lookup_limit, public_limit
+from lobby.ratelimit import limiter, lookup_limit, public_limit
 
 bp = Blueprint(
     "phone",
