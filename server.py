@@ -10,7 +10,10 @@ def _leave_out_unused_libraries() -> None:
     their client's transports (requests, websocket-client; installed here for the tests) and
     Redis (~6 MB with what it imports). This process is a Socket.IO server, and needs Redis only
     when a message queue or a Redis rate-limit store is configured. Leaving them out makes it
-    start ~11 MB smaller (bench/README.md); a library left out stays out of this process."""
+    start ~11 MB smaller (bench/README.md); a library left out stays out of this process.
+
+    The one read of the environment outside lobby.config: it runs before gevent patches the
+    standard library, so before anything imports the lobby package (and Flask with it)."""
     import os
     import sys
 
@@ -129,7 +132,7 @@ def main() -> None:
     from lobby.extensions import socketio
     from lobby.startup import prepare, run_background_jobs, say_listening
 
-    access_log = os.environ.get("LOBBY_ACCESS_LOG", "0") == "1"
+    access_log = bool(app.config["LOBBY_ACCESS_LOG"])
     _configure_logging(access_log)
     _nodelay()
     _failed_polls_close_at_once()

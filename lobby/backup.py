@@ -31,6 +31,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from lobby.config import data_key_from_environment, secret_key_from_environment
+from lobby.crypto import data_keys
 from lobby.extensions import db
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,6 @@ def backup_dir(app: Flask) -> Path:
 
 
 def _secrets(app: Flask) -> dict[str, str]:
-    from lobby.crypto import data_keys
-
     return {"data_key": data_keys(), "secret_key": str(app.config["SECRET_KEY"])}
 
 
@@ -161,6 +161,7 @@ def keep_last(folder: Path, keep: int) -> list[Path]:
 
 def pending_migration() -> bool:
     """The database holds data at an older schema than this code's newest migration."""
+    # Alembic (~12 MB): loaded only when the server's start or `upgrade` asks.
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
@@ -258,9 +259,7 @@ def restore(path: Path | str) -> dict[str, Any]:
             elif (files / name).is_file():
                 shutil.copy2(files / name, Path(app.instance_path) / name)
     instance = Path(app.instance_path)
-    if app.config.get("LOBBY_DATA_KEY") or os.environ.get("LOBBY_DATA_KEY"):
-        from lobby.crypto import data_keys
-
+    if app.config.get("LOBBY_DATA_KEY") or data_key_from_environment():
         if data_keys() != content["data_key"]:
             warnings.append(
                 "LOBBY_DATA_KEY khác khóa trong bản sao lưu: đặt LOBBY_DATA_KEY bằng nội dung "
@@ -268,8 +267,8 @@ def restore(path: Path | str) -> dict[str, Any]:
             )
     else:
         _write_secret(instance / "data_key", content["data_key"])
-    if os.environ.get("SECRET_KEY"):
-        if os.environ["SECRET_KEY"] != content["secret_key"]:
+    if environment_secret := secret_key_from_environment():
+        if environment_secret != content["secret_key"]:
             warnings.append(
                 "SECRET_KEY khác khóa trong bản sao lưu: cán bộ phải đăng nhập lại (không mất dữ liệu)."
             )

@@ -1,4 +1,9 @@
-"""Configuration from the environment (API.md "Configuration")."""
+"""Configuration from the environment (API.md "Configuration").
+
+The one module that reads the environment (a test holds every other module of lobby/ and api/ to
+it): create_app() reads it once through from_environment(); the few values wanted outside a
+request or before the app exists are read by the functions at the end.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import socket
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+
+from core.clock import OFFICE_TZ
 
 
 def _flag(name: str, default: str) -> bool:
@@ -58,6 +65,9 @@ def installation_channel(secret_key: str) -> str:
     return "lobby-" + hashlib.sha256(("channel:" + secret_key).encode()).hexdigest()[:16]
 
 
+PRINT_SETTINGS = ("LOBBY_PRINT_THREADS", "LOBBY_PRINT_RETRY_MAX", "LOBBY_PRINT_MAX_AGE_MINUTES")
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
     """The settings of a running office, read once by create_app()."""
     instance = Path(instance_path)
@@ -91,7 +101,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "LOBBY_SESSION_IDLE_SECONDS": idle,
         "PERMANENT_SESSION_LIFETIME": timedelta(seconds=idle),
         "LOBBY_DEMO": os.environ.get("LOBBY_DEMO"),
-        "LOBBY_TIMEZONE": os.environ.get("LOBBY_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "LOBBY_TIMEZONE": os.environ.get("LOBBY_TIMEZONE", OFFICE_TZ),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "SOCKETIO_CHANNEL": channel,
         # Two installations on one Redis must not count each other's visitors either.
@@ -122,6 +132,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "PORT": port,
         "LOBBY_ENV": "production" if production else "development",
         "LOBBY_CLOCK_FILE": _clock_file(production),
+        # One log line per HTTP request on the server's output (server.py).
+        "LOBBY_ACCESS_LOG": os.environ.get("LOBBY_ACCESS_LOG", "0") == "1",
+        # The print workers (lobby.printing); None when not set, and printing's default applies.
+        **{name: os.environ.get(name) for name in PRINT_SETTINGS},
     }
 
 
@@ -154,6 +168,23 @@ def _clock_file(production: bool) -> str | None:
     return path
 
 
+def instance_path(default: Path) -> str:
+    """LOBBY_INSTANCE_PATH: the instance folder (database, secrets, backups), read before the app
+    exists; else `default`."""
+    return os.environ.get("LOBBY_INSTANCE_PATH") or str(default)
+
+
+def data_key_from_environment() -> str | None:
+    """LOBBY_DATA_KEY as the environment holds it now (None when unset or empty)."""
+    return os.environ.get("LOBBY_DATA_KEY") or None
+
+
+def secret_key_from_environment() -> str | None:
+    """SECRET_KEY as the environment holds it now (None when unset or empty): a restore leaves
+    a key set there alone."""
+    return os.environ.get("SECRET_KEY") or None
+
+
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SESSION_COOKIE_HTTPONLY": True,
@@ -162,7 +193,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "WTF_CSRF_HEADERS": ["X-CSRF-Token", "X-CSRFToken"],
     "BABEL_DEFAULT_LOCALE": "vi",
-    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "BABEL_DEFAULT_TIMEZONE": OFFICE_TZ,
     "JSON_SORT_KEYS": False,
     "RATELIMIT_HEADERS_ENABLED": True,
     # A rate-limit store that cannot be reached (Redis away) never fails a request: limits are
