@@ -17,6 +17,9 @@ from typing import Any
 
 from core.clock import OFFICE_TZ
 
+# The repository's root: migrations, translations and the bundled voice pack and fonts.
+REPO = Path(__file__).resolve().parent.parent
+
 
 def _flag(name: str, default: str) -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}

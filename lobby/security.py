@@ -8,6 +8,7 @@ itself (lobby.config), for six headers.
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
+from flask_wtf.csrf import validate_csrf
 
 # Every script, style, font, voice clip and image is served by the app itself (README: no
 # internet). Pages carry no inline script (only <script type="application/json"> data blocks,
@@ -55,3 +56,12 @@ def _security_headers(resp: Response) -> Response:
     if request.is_secure or current_app.config.get("LOBBY_HTTPS"):
         resp.headers.setdefault("Strict-Transport-Security", HSTS)
     return resp
+
+
+def csrf_valid(token: str | None) -> bool:
+    """The page's CSRF token (flask-wtf's, of this session) came with the form or the request."""
+    try:
+        validate_csrf(token)
+    except Exception:  # wtforms' ValidationError, whatever is wrong with it
+        return False
+    return True

@@ -48,7 +48,6 @@ ALLOWED_CYCLES: list[set[str]] = [
         "lobby.workcal",
     },
     {"api.dossiers", "api.openapi", "api.print_agent", "api.views"},
-    {"lobby", "lobby.web"},
 ]
 
 
