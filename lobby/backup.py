@@ -91,57 +91,77 @@ def make_backup(to: Path | str | None = None, label: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     now: datetime = app.extensions["lobby"].clock.now()
     now = now.astimezone(ZoneInfo(app.config["LOBBY_TIMEZONE"]))  # the office's wall clock
-    stem = "lobby-" + now.strftime("%Y%m%d-%H%M%S") + (f"-{label}" if label else "")
-    target = folder / f"{stem}.tar.gz"
-    n = 1
-    while target.exists():  # two in one second
-        n += 1
-        target = folder / f"{stem}-{n}.tar.gz"
+    target = _new_file(folder, "lobby-" + now.strftime("%Y%m%d-%H%M%S"), label)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".backup-") as tmp:
         copy = Path(tmp) / "lobby.sqlite3"
-        src = sqlite3.connect(str(source), timeout=30)
-        try:
-            dst = sqlite3.connect(str(copy))
-            try:
-                src.backup(dst)  # pages copied under SQLite's locks: a consistent snapshot
-                revision = _revision(dst)
-                dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        revision = _snapshot(source, copy)
         manifest = {
             "made_at": now.isoformat(),
             "database": source.name,
             "alembic_revision": revision,
             "label": label,
         }
-        part = folder / f".{target.name}.part"
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-                tar.add(copy, arcname="lobby.sqlite3", filter=_private)
-                for name in OFFICE_FILES:  # the office's own logo and voice recordings
-                    if (Path(app.instance_path) / name).exists():
-                        tar.add(
-                            Path(app.instance_path) / name, arcname=f"files/{name}", filter=_private
-                        )
-                for name, value in [
-                    *_secrets(app).items(),
-                    ("manifest.json", json.dumps(manifest, indent=2)),
-                ]:
-                    data = (value + "\n").encode()
-                    info = tarfile.TarInfo(name)
-                    info.size, info.mode, info.mtime = len(data), 0o600, int(now.timestamp())
-                    tar.addfile(info, io.BytesIO(data))
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.chmod(part, 0o600)
-            os.replace(part, target)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
+        _write_archive(app, target, copy, manifest, now)
     return target
+
+
+def _new_file(folder: Path, stem: str, label: str) -> Path:
+    """`stem[-label].tar.gz` in `folder`, numbered when one of that name is there already."""
+    stem += f"-{label}" if label else ""
+    target = folder / f"{stem}.tar.gz"
+    n = 1
+    while target.exists():  # two in one second
+        n += 1
+        target = folder / f"{stem}-{n}.tar.gz"
+    return target
+
+
+def _snapshot(source: Path, copy: Path) -> str | None:
+    """A consistent copy of the live database in one self-contained file; its schema revision."""
+    src = sqlite3.connect(str(source), timeout=30)
+    try:
+        dst = sqlite3.connect(str(copy))
+        try:
+            src.backup(dst)  # pages copied under SQLite's locks: a consistent snapshot
+            revision = _revision(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return revision
+
+
+def _write_archive(
+    app: Flask, target: Path, copy: Path, manifest: dict[str, Any], now: datetime
+) -> None:
+    """The backup file (0600): the database copy, the office's files, the secrets, the manifest;
+    written aside and renamed into place once it is on disk."""
+    part = target.parent / f".{target.name}.part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            tar.add(copy, arcname="lobby.sqlite3", filter=_private)
+            for name in OFFICE_FILES:  # the office's own logo and voice recordings
+                if (Path(app.instance_path) / name).exists():
+                    tar.add(
+                        Path(app.instance_path) / name, arcname=f"files/{name}", filter=_private
+                    )
+            for name, value in [
+                *_secrets(app).items(),
+                ("manifest.json", json.dumps(manifest, indent=2)),
+            ]:
+                data = (value + "\n").encode()
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = len(data), 0o600, int(now.timestamp())
+                tar.addfile(info, io.BytesIO(data))
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(part, 0o600)
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
