@@ -32,7 +32,6 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from lobby.config import data_key_from_environment, secret_key_from_environment
-from lobby.crypto import data_keys
 from lobby.extensions import db
 
 log = logging.getLogger(__name__)
@@ -68,6 +67,8 @@ def backup_dir(app: Flask) -> Path:
 
 
 def _secrets(app: Flask) -> dict[str, str]:
+    from lobby.crypto import data_keys  # cryptography (~7 MB): only a backup needs the key
+
     return {"data_key": data_keys(), "secret_key": str(app.config["SECRET_KEY"])}
 
 
@@ -280,6 +281,8 @@ def restore(path: Path | str) -> dict[str, Any]:
                 shutil.copy2(files / name, Path(app.instance_path) / name)
     instance = Path(app.instance_path)
     if app.config.get("LOBBY_DATA_KEY") or data_key_from_environment():
+        from lobby.crypto import data_keys  # cryptography (~7 MB): only a restore needs the key
+
         if data_keys() != content["data_key"]:
             warnings.append(
                 "LOBBY_DATA_KEY khác khóa trong bản sao lưu: đặt LOBBY_DATA_KEY bằng nội dung "
