@@ -68,9 +68,6 @@ def installation_channel(secret_key: str) -> str:
     return "lobby-" + hashlib.sha256(("channel:" + secret_key).encode()).hexdigest()[:16]
 
 
-PRINT_SETTINGS = ("LOBBY_PRINT_THREADS", "LOBBY_PRINT_RETRY_MAX", "LOBBY_PRINT_MAX_AGE_MINUTES")
-
-
 def from_environment(instance_path: str) -> dict[str, Any]:
     """The settings of a running office, read once by create_app()."""
     instance = Path(instance_path)
@@ -121,6 +118,23 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("SOCKETIO_MESSAGE_QUEUE")
         or "memory://",
+        **_housekeeping(instance),
+        "HOST": os.environ.get("HOST", "0.0.0.0"),
+        "PORT": port,
+        "LOBBY_ENV": "production" if production else "development",
+        "LOBBY_CLOCK_FILE": _clock_file(production),
+        # One log line per HTTP request on the server's output (server.py).
+        "LOBBY_ACCESS_LOG": os.environ.get("LOBBY_ACCESS_LOG", "0") == "1",
+        # The print workers (lobby.printing); None when not set, and printing's default applies.
+        "LOBBY_PRINT_THREADS": os.environ.get("LOBBY_PRINT_THREADS"),
+        "LOBBY_PRINT_RETRY_MAX": os.environ.get("LOBBY_PRINT_RETRY_MAX"),
+        "LOBBY_PRINT_MAX_AGE_MINUTES": os.environ.get("LOBBY_PRINT_MAX_AGE_MINUTES"),
+    }
+
+
+def _housekeeping(instance: Path) -> dict[str, Any]:
+    """What is kept how long, where the webhook goes, the data key, the daily backup."""
+    return {
         # Days a printed slip's audit row and a delivered webhook row are kept (lobby.retention).
         "LOBBY_PRINT_RETENTION_DAYS": _days("LOBBY_PRINT_RETENTION_DAYS", "90"),
         "LOBBY_WEBHOOK_RETENTION_DAYS": _days("LOBBY_WEBHOOK_RETENTION_DAYS", "90"),
@@ -131,14 +145,6 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "LOBBY_BACKUP_AT": _backup_at(),
         "LOBBY_BACKUP_DIR": os.environ.get("LOBBY_BACKUP_DIR") or str(instance / "backups"),
         "LOBBY_BACKUP_KEEP": _backup_keep(),
-        "HOST": os.environ.get("HOST", "0.0.0.0"),
-        "PORT": port,
-        "LOBBY_ENV": "production" if production else "development",
-        "LOBBY_CLOCK_FILE": _clock_file(production),
-        # One log line per HTTP request on the server's output (server.py).
-        "LOBBY_ACCESS_LOG": os.environ.get("LOBBY_ACCESS_LOG", "0") == "1",
-        # The print workers (lobby.printing); None when not set, and printing's default applies.
-        **{name: os.environ.get(name) for name in PRINT_SETTINGS},
     }
 
 
