@@ -4,16 +4,19 @@ The server is Flask-SocketIO on gevent's WSGI server with gevent-websocket: one 
 many open websockets cheaply (see docs/deployment.md for why).
 """
 
+import os
+import sys
+
 
 def _leave_out_unused_libraries() -> None:
     """python-socketio and python-engineio import every optional library they find installed:
     their client's transports (requests, websocket-client; installed here for the tests) and
     Redis (~6 MB with what it imports). This process is a Socket.IO server, and needs Redis only
     when a message queue or a Redis rate-limit store is configured. Leaving them out makes it
-    start ~11 MB smaller (bench/README.md); a library left out stays out of this process."""
-    import os
-    import sys
+    start ~11 MB smaller (bench/README.md); a library left out stays out of this process.
 
+    The one read of the environment outside lobby.config: it runs before gevent patches the
+    standard library, so before anything imports the lobby package (and Flask with it)."""
     unused = ["requests", "websocket"]
     settings = ("SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI")
     if not any("redis" in os.environ.get(name, "").lower() for name in settings):
@@ -29,10 +32,19 @@ if __name__ == "__main__":
 
     monkey.patch_all()
 
-import contextlib  # noqa: E402  (after the gevent patch above)
-import os  # noqa: E402
+# After the gevent patch above.
+import contextlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+
+import click  # noqa: E402
+from engineio import exceptions as engineio_errors  # noqa: E402
+from engineio.socket import Socket as EngineIOSocket  # noqa: E402
 
 from lobby import create_app  # noqa: E402
+from lobby.extensions import socketio  # noqa: E402
+from lobby.startup import prepare, run_background_jobs, say_listening  # noqa: E402
 
 
 def _refuse_flask_run() -> None:
@@ -40,8 +52,6 @@ def _refuse_flask_run() -> None:
     by a thread each), none of the background jobs (closing past days, forgetting, printing) and
     no migration. The server is started by `python server.py` (or `./run`); the rest of the
     command line (`flask --app server db upgrade`, `users`, `demo`...) is untouched."""
-    import click
-
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.info_name == "run" and ctx.parent is not None:
         raise SystemExit(
@@ -67,10 +77,7 @@ def _nodelay() -> None:
     """TCP_NODELAY on every accepted connection. gevent's WSGI server writes the headers and the
     body in two sends; with Nagle's algorithm the body waits for the client's delayed ACK (up to
     40 ms) on every kept-alive request after the first (measured in bench/README.md)."""
-    import contextlib
-    import socket
-
-    from gevent import pywsgi
+    from gevent import pywsgi  # gevent: only when serving (the command line runs without it)
 
     original = pywsgi.WSGIHandler.__init__
 
@@ -93,19 +100,16 @@ def _failed_polls_close_at_once() -> None:
     process's file descriptors and the lobby stops answering (issue 11, item 1). Here the session is
     closed without waiting (a poll in flight still gets the CLOSE packet), so engine.io's own
     `disconnect()` that follows finds it closed and only forgets it."""
-    from engineio import exceptions
-    from engineio.socket import Socket
-
-    original = Socket.handle_post_request
+    original = EngineIOSocket.handle_post_request
 
     def handle_post_request(self, environ):  # type: ignore[no-untyped-def]
         try:
             return original(self, environ)
-        except exceptions.EngineIOError:
+        except engineio_errors.EngineIOError:
             self.close(wait=False, reason=self.server.reason.TRANSPORT_ERROR)
             raise
 
-    Socket.handle_post_request = handle_post_request
+    EngineIOSocket.handle_post_request = handle_post_request
 
 
 def _configure_logging(access_log: bool) -> None:
@@ -115,8 +119,6 @@ def _configure_logging(access_log: bool) -> None:
     Nothing logged carries a request's body, where personal data travels (docs/huong-dan-van-hanh.md).
     gevent-websocket writes its request lines to its own logger at INFO, which said nothing
     before: LOBBY_ACCESS_LOG=1 had no effect."""
-    import logging
-
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -126,18 +128,13 @@ def _configure_logging(access_log: bool) -> None:
 
 
 def main() -> None:
-    from lobby.extensions import socketio
-    from lobby.startup import prepare, run_background_jobs, say_listening
-
-    access_log = os.environ.get("LOBBY_ACCESS_LOG", "0") == "1"
+    access_log = bool(app.config["LOBBY_ACCESS_LOG"])
     _configure_logging(access_log)
     _nodelay()
     _failed_polls_close_at_once()
     prepare(app)
     socketio.start_background_task(run_background_jobs, app)
-    import signal
-
-    import gevent
+    import gevent  # only when serving (the command line runs without it)
 
     # Ctrl-C (SIGINT) and service managers (SIGTERM) stop the server the same way: gevent's hub
     # runs the handler between greenlets and the serving greenlet gets the KeyboardInterrupt.
@@ -163,8 +160,6 @@ def main() -> None:
 def _say_stopped() -> None:
     """The last line, even when whoever read our output has gone (`./run | tee log` and Ctrl-C:
     tee stops first, and a BrokenPipeError here would end the server with a traceback)."""
-    import sys
-
     try:
         print("Đã dừng máy chủ.", flush=True)
     except OSError:

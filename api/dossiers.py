@@ -26,7 +26,7 @@ from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import rules as dossier_rules
 from lobby.dossiers import views as dossier_views
 from lobby.errors import error_response
-from lobby.extensions import limiter, lookup_limit, public_limit
+from lobby.ratelimit import limiter, lookup_limit, public_limit
 
 
 @bp.post("/dossiers")

@@ -15,10 +15,11 @@ from lobby import inputs
 from lobby.auth import current_device, require_device, require_staff
 from lobby.context import ctx
 from lobby.dossiers.views import public_ticket_view
-from lobby.extensions import db, issue_limit, limiter, public_limit
+from lobby.extensions import db
 from lobby.models import Device
 from lobby.queue import counter_actions, issuing, reference
 from lobby.queue import views as queue_views
+from lobby.ratelimit import issue_limit, limiter, public_limit
 
 
 @bp.get("/services")

@@ -4,7 +4,6 @@ imported by name, so a missing one fails loudly) and the Socket.IO handlers."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Flask, request
@@ -17,11 +16,11 @@ import kiosk.views
 import phone.views
 import tablet.views
 from core.clock import Clock, FileClock, SystemClock
-from lobby import cli, config, errors, inputs, security, sockets, web, webhooks
+from lobby import cli, config, errors, inputs, ratelimit, security, sockets, web, webhooks
 from lobby.config import REPO
 from lobby.context import LobbyContext
-from lobby.events import SocketPublisher, queue_options, redis_client_options
-from lobby.extensions import babel, csrf, db, limiter, socketio
+from lobby.events import SocketPublisher, queue_options
+from lobby.extensions import babel, csrf, db, socketio
 from lobby.printing.service import Printing
 from lobby.refcache import RefCache
 from lobby.tx import configure_engine
@@ -53,7 +52,7 @@ def create_app(
 
 
 def _configure(overrides: dict[str, Any] | None) -> Flask:
-    instance = os.environ.get("LOBBY_INSTANCE_PATH") or str(REPO / "instance")
+    instance = config.instance_path(REPO / "instance")
     app = Flask(
         "lobby",
         instance_path=instance,
@@ -91,9 +90,7 @@ def _init_extensions(app: Flask) -> None:
             app, db, directory=str(REPO / "migrations"), render_as_batch=True, compare_type=True
         )
     csrf.init_app(app)
-    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options())
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     babel.init_app(
         app, locale_selector=_locale, default_translation_directories=str(REPO / "translations")
     )

@@ -349,14 +349,3 @@ def require_device(*kinds: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
-
-
-def rate_limit_key() -> str:
-    """Rate limits count per device when a device asks, else per client address."""
-    try:
-        device = current_device()
-    except Unauthorized:
-        return f"addr:{request.remote_addr}"
-    if device is not None and device.device is not None:
-        return f"device:{device.device.id}"
-    return f"addr:{request.remote_addr}"

@@ -27,8 +27,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
+from lobby.config import data_key_from_environment, secret_key_from_environment
 from lobby.extensions import db
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,7 @@ def backup_dir(app: Flask) -> Path:
 
 
 def _secrets(app: Flask) -> dict[str, str]:
-    from lobby.crypto import data_keys
+    from lobby.crypto import data_keys  # cryptography (~7 MB): only a backup needs the key
 
     return {"data_key": data_keys(), "secret_key": str(app.config["SECRET_KEY"])}
 
@@ -89,57 +92,77 @@ def make_backup(to: Path | str | None = None, label: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     now: datetime = app.extensions["lobby"].clock.now()
     now = now.astimezone(ZoneInfo(app.config["LOBBY_TIMEZONE"]))  # the office's wall clock
-    stem = "lobby-" + now.strftime("%Y%m%d-%H%M%S") + (f"-{label}" if label else "")
-    target = folder / f"{stem}.tar.gz"
-    n = 1
-    while target.exists():  # two in one second
-        n += 1
-        target = folder / f"{stem}-{n}.tar.gz"
+    target = _new_file(folder, "lobby-" + now.strftime("%Y%m%d-%H%M%S"), label)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".backup-") as tmp:
         copy = Path(tmp) / "lobby.sqlite3"
-        src = sqlite3.connect(str(source), timeout=30)
-        try:
-            dst = sqlite3.connect(str(copy))
-            try:
-                src.backup(dst)  # pages copied under SQLite's locks: a consistent snapshot
-                revision = _revision(dst)
-                dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        revision = _snapshot(source, copy)
         manifest = {
             "made_at": now.isoformat(),
             "database": source.name,
             "alembic_revision": revision,
             "label": label,
         }
-        part = folder / f".{target.name}.part"
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-                tar.add(copy, arcname="lobby.sqlite3", filter=_private)
-                for name in OFFICE_FILES:  # the office's own logo and voice recordings
-                    if (Path(app.instance_path) / name).exists():
-                        tar.add(
-                            Path(app.instance_path) / name, arcname=f"files/{name}", filter=_private
-                        )
-                for name, value in [
-                    *_secrets(app).items(),
-                    ("manifest.json", json.dumps(manifest, indent=2)),
-                ]:
-                    data = (value + "\n").encode()
-                    info = tarfile.TarInfo(name)
-                    info.size, info.mode, info.mtime = len(data), 0o600, int(now.timestamp())
-                    tar.addfile(info, io.BytesIO(data))
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.chmod(part, 0o600)
-            os.replace(part, target)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
+        _write_archive(app, target, copy, manifest, now)
     return target
+
+
+def _new_file(folder: Path, stem: str, label: str) -> Path:
+    """`stem[-label].tar.gz` in `folder`, numbered when one of that name is there already."""
+    stem += f"-{label}" if label else ""
+    target = folder / f"{stem}.tar.gz"
+    n = 1
+    while target.exists():  # two in one second
+        n += 1
+        target = folder / f"{stem}-{n}.tar.gz"
+    return target
+
+
+def _snapshot(source: Path, copy: Path) -> str | None:
+    """A consistent copy of the live database in one self-contained file; its schema revision."""
+    src = sqlite3.connect(str(source), timeout=30)
+    try:
+        dst = sqlite3.connect(str(copy))
+        try:
+            src.backup(dst)  # pages copied under SQLite's locks: a consistent snapshot
+            revision = _revision(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return revision
+
+
+def _write_archive(
+    app: Flask, target: Path, copy: Path, manifest: dict[str, Any], now: datetime
+) -> None:
+    """The backup file (0600): the database copy, the office's files, the secrets, the manifest;
+    written aside and renamed into place once it is on disk."""
+    part = target.parent / f".{target.name}.part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            tar.add(copy, arcname="lobby.sqlite3", filter=_private)
+            for name in OFFICE_FILES:  # the office's own logo and voice recordings
+                if (Path(app.instance_path) / name).exists():
+                    tar.add(
+                        Path(app.instance_path) / name, arcname=f"files/{name}", filter=_private
+                    )
+            for name, value in [
+                *_secrets(app).items(),
+                ("manifest.json", json.dumps(manifest, indent=2)),
+            ]:
+                data = (value + "\n").encode()
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = len(data), 0o600, int(now.timestamp())
+                tar.addfile(info, io.BytesIO(data))
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(part, 0o600)
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def _private(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -159,6 +182,7 @@ def keep_last(folder: Path, keep: int) -> list[Path]:
 
 def pending_migration() -> bool:
     """The database holds data at an older schema than this code's newest migration."""
+    # Alembic (~12 MB): loaded only when the server's start or `upgrade` asks.
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
@@ -256,8 +280,8 @@ def restore(path: Path | str) -> dict[str, Any]:
             elif (files / name).is_file():
                 shutil.copy2(files / name, Path(app.instance_path) / name)
     instance = Path(app.instance_path)
-    if app.config.get("LOBBY_DATA_KEY") or os.environ.get("LOBBY_DATA_KEY"):
-        from lobby.crypto import data_keys
+    if app.config.get("LOBBY_DATA_KEY") or data_key_from_environment():
+        from lobby.crypto import data_keys  # cryptography (~7 MB): only a restore needs the key
 
         if data_keys() != content["data_key"]:
             warnings.append(
@@ -266,8 +290,8 @@ def restore(path: Path | str) -> dict[str, Any]:
             )
     else:
         _write_secret(instance / "data_key", content["data_key"])
-    if os.environ.get("SECRET_KEY"):
-        if os.environ["SECRET_KEY"] != content["secret_key"]:
+    if environment_secret := secret_key_from_environment():
+        if environment_secret != content["secret_key"]:
             warnings.append(
                 "SECRET_KEY khác khóa trong bản sao lưu: cán bộ phải đăng nhập lại (không mất dữ liệu)."
             )
@@ -293,57 +317,60 @@ def scheduled_backup(app: Flask) -> Path | None:
     return made
 
 
-def register_cli(app: Flask) -> None:
-    """`backup`, `restore FILE` and `upgrade` (what the server's start runs before serving)."""
-    import click
+# `backup`, `restore FILE` and `upgrade` (what the server's start runs before serving), added to
+# `flask` by lobby.cli.register().
+commands = AppGroup("backup", help="Backups and upgrades.")
 
-    @app.cli.command("backup")
-    @click.option("--to", "to", type=click.Path(file_okay=False), default=None)
-    def backup_command(to: str | None) -> None:
-        """Back up the SQLite database and its secrets into one file (LOBBY_BACKUP_DIR)."""
-        try:
-            made = make_backup(to)
-        except BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Đã sao lưu: {made}")
 
-    @app.cli.command("restore")
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--yes", is_flag=True, help="replace the current database")
-    def restore_command(file: str, yes: bool) -> None:
-        """Put a backup back (stop the server first); the current database is kept aside."""
-        if sqlite_file() is None:
-            raise click.ClickException(PG_HELP)
-        if server_answers(app):
-            raise click.ClickException(
-                f"Máy chủ đang chạy trên cổng {app.config['PORT']}: dừng nó trước "
-                "(sudo systemctl stop lobby), rồi chạy lại lệnh này."
-            )
-        if not yes:
-            raise click.ClickException(
-                f"Lệnh này thay cơ sở dữ liệu {sqlite_file()} bằng bản sao lưu {file} "
-                "(bản hiện tại được giữ lại). Chạy lại với --yes để làm."
-            )
-        try:
-            done = restore(file)
-        except BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(f"Đã khôi phục {done['restored']} vào {done['database']}")
-        if done["previous"]:
-            click.echo(f"Cơ sở dữ liệu cũ được giữ ở: {done['previous']}")
-        for warning in done["warnings"]:
-            click.echo(f"CHÚ Ý: {warning}")
-        click.echo("Khởi động lại máy chủ (nó nâng cấp cơ sở dữ liệu nếu cần).")
+@commands.command("backup")
+@click.option("--to", "to", type=click.Path(file_okay=False), default=None)
+def backup_command(to: str | None) -> None:
+    """Back up the SQLite database and its secrets into one file (LOBBY_BACKUP_DIR)."""
+    try:
+        made = make_backup(to)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã sao lưu: {made}")
 
-    @app.cli.command("upgrade")
-    def upgrade_command() -> None:
-        """Migrate to the newest schema; on SQLite, back up first when there is anything to do."""
-        from flask_migrate import upgrade
 
-        try:
-            made = backup_before_upgrade()
-        except BackupError as exc:
-            raise click.ClickException(f"Không sao lưu được trước khi nâng cấp: {exc}") from exc
-        if made is not None:
-            click.echo(f"Đã sao lưu trước khi nâng cấp: {made}")
-        upgrade()
+@commands.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="replace the current database")
+def restore_command(file: str, yes: bool) -> None:
+    """Put a backup back (stop the server first); the current database is kept aside."""
+    if sqlite_file() is None:
+        raise click.ClickException(PG_HELP)
+    if server_answers(current_app):
+        raise click.ClickException(
+            f"Máy chủ đang chạy trên cổng {current_app.config['PORT']}: dừng nó trước "
+            "(sudo systemctl stop lobby), rồi chạy lại lệnh này."
+        )
+    if not yes:
+        raise click.ClickException(
+            f"Lệnh này thay cơ sở dữ liệu {sqlite_file()} bằng bản sao lưu {file} "
+            "(bản hiện tại được giữ lại). Chạy lại với --yes để làm."
+        )
+    try:
+        done = restore(file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã khôi phục {done['restored']} vào {done['database']}")
+    if done["previous"]:
+        click.echo(f"Cơ sở dữ liệu cũ được giữ ở: {done['previous']}")
+    for warning in done["warnings"]:
+        click.echo(f"CHÚ Ý: {warning}")
+    click.echo("Khởi động lại máy chủ (nó nâng cấp cơ sở dữ liệu nếu cần).")
+
+
+@commands.command("upgrade")
+def upgrade_command() -> None:
+    """Migrate to the newest schema; on SQLite, back up first when there is anything to do."""
+    from flask_migrate import upgrade  # Alembic (~12 MB): only for this command
+
+    try:
+        made = backup_before_upgrade()
+    except BackupError as exc:
+        raise click.ClickException(f"Không sao lưu được trước khi nâng cấp: {exc}") from exc
+    if made is not None:
+        click.echo(f"Đã sao lưu trước khi nâng cấp: {made}")
+    upgrade()

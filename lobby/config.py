@@ -1,4 +1,9 @@
-"""Configuration from the environment (API.md "Configuration")."""
+"""Configuration from the environment (API.md "Configuration").
+
+The one module that reads the environment (a test holds every other module of lobby/ and api/ to
+it): create_app() reads it once through from_environment(); the few values wanted outside a
+request or before the app exists are read by the functions at the end.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,10 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent  # the checkout: migrations, translations, static
+from core.clock import OFFICE_TZ
+
+# The repository's root: migrations, translations and the bundled voice pack and fonts.
+REPO = Path(__file__).resolve().parent.parent
 
 
 def _flag(name: str, default: str) -> bool:
@@ -93,7 +101,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "LOBBY_SESSION_IDLE_SECONDS": idle,
         "PERMANENT_SESSION_LIFETIME": timedelta(seconds=idle),
         "LOBBY_DEMO": os.environ.get("LOBBY_DEMO"),
-        "LOBBY_TIMEZONE": os.environ.get("LOBBY_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "LOBBY_TIMEZONE": os.environ.get("LOBBY_TIMEZONE", OFFICE_TZ),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "SOCKETIO_CHANNEL": channel,
         # Two installations on one Redis must not count each other's visitors either.
@@ -110,6 +118,23 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("SOCKETIO_MESSAGE_QUEUE")
         or "memory://",
+        **_housekeeping(instance),
+        "HOST": os.environ.get("HOST", "0.0.0.0"),
+        "PORT": port,
+        "LOBBY_ENV": "production" if production else "development",
+        "LOBBY_CLOCK_FILE": _clock_file(production),
+        # One log line per HTTP request on the server's output (server.py).
+        "LOBBY_ACCESS_LOG": os.environ.get("LOBBY_ACCESS_LOG", "0") == "1",
+        # The print workers (lobby.printing); None when not set, and printing's default applies.
+        "LOBBY_PRINT_THREADS": os.environ.get("LOBBY_PRINT_THREADS"),
+        "LOBBY_PRINT_RETRY_MAX": os.environ.get("LOBBY_PRINT_RETRY_MAX"),
+        "LOBBY_PRINT_MAX_AGE_MINUTES": os.environ.get("LOBBY_PRINT_MAX_AGE_MINUTES"),
+    }
+
+
+def _housekeeping(instance: Path) -> dict[str, Any]:
+    """What is kept how long, where the webhook goes, the data key, the daily backup."""
+    return {
         # Days a printed slip's audit row and a delivered webhook row are kept (lobby.retention).
         "LOBBY_PRINT_RETENTION_DAYS": _days("LOBBY_PRINT_RETENTION_DAYS", "90"),
         "LOBBY_WEBHOOK_RETENTION_DAYS": _days("LOBBY_WEBHOOK_RETENTION_DAYS", "90"),
@@ -120,10 +145,6 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "LOBBY_BACKUP_AT": _backup_at(),
         "LOBBY_BACKUP_DIR": os.environ.get("LOBBY_BACKUP_DIR") or str(instance / "backups"),
         "LOBBY_BACKUP_KEEP": _backup_keep(),
-        "HOST": os.environ.get("HOST", "0.0.0.0"),
-        "PORT": port,
-        "LOBBY_ENV": "production" if production else "development",
-        "LOBBY_CLOCK_FILE": _clock_file(production),
     }
 
 
@@ -156,6 +177,23 @@ def _clock_file(production: bool) -> str | None:
     return path
 
 
+def instance_path(default: Path) -> str:
+    """LOBBY_INSTANCE_PATH: the instance folder (database, secrets, backups), read before the app
+    exists; else `default`."""
+    return os.environ.get("LOBBY_INSTANCE_PATH") or str(default)
+
+
+def data_key_from_environment() -> str | None:
+    """LOBBY_DATA_KEY as the environment holds it now (None when unset or empty)."""
+    return os.environ.get("LOBBY_DATA_KEY") or None
+
+
+def secret_key_from_environment() -> str | None:
+    """SECRET_KEY as the environment holds it now (None when unset or empty): a restore leaves
+    a key set there alone."""
+    return os.environ.get("SECRET_KEY") or None
+
+
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SESSION_COOKIE_HTTPONLY": True,
@@ -164,7 +202,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "WTF_CSRF_HEADERS": ["X-CSRF-Token", "X-CSRFToken"],
     "BABEL_DEFAULT_LOCALE": "vi",
-    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "BABEL_DEFAULT_TIMEZONE": OFFICE_TZ,
     "JSON_SORT_KEYS": False,
     "RATELIMIT_HEADERS_ENABLED": True,
     # A rate-limit store that cannot be reached (Redis away) never fails a request: limits are

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+
+from lobby.config import data_key_from_environment
 
 
 @lru_cache(maxsize=8)
@@ -17,7 +18,7 @@ def _fernet(keys: str) -> MultiFernet:
 
 def data_keys() -> str:
     """LOBBY_DATA_KEY (comma-separated, newest first, for rotation), else a key kept in the instance folder."""
-    configured = current_app.config.get("LOBBY_DATA_KEY") or os.environ.get("LOBBY_DATA_KEY")
+    configured = current_app.config.get("LOBBY_DATA_KEY") or data_key_from_environment()
     if configured:
         return str(configured)
     path = Path(current_app.instance_path) / "data_key"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -23,38 +22,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _limiter_key() -> str:
-    # Imported late: auth needs the app context and the models.
-    from lobby.auth import rate_limit_key
-
-    return rate_limit_key()
-
-
 # Objects stay readable after a commit (publishing and printing read them after the commit):
 # no reload round trip per object, and no lazy load outside the use case.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 socketio = SocketIO()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=_limiter_key)
-
-
-def _configured(name: str) -> str:
-    from flask import current_app
-
-    return str(current_app.config[name])
-
-
-def public_limit() -> str:
-    """Public lookups (phone pages, board state): generous, a whole lobby shares one address."""
-    return _configured("RATELIMIT_PUBLIC")
-
-
-def lookup_limit() -> str:
-    """Guessing a dossier's lookup secret: strict."""
-    return _configured("RATELIMIT_LOOKUP")
-
-
-def issue_limit() -> str:
-    """Tickets per kiosk."""
-    return _configured("RATELIMIT_ISSUE")

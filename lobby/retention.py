@@ -15,10 +15,12 @@ import os
 import shutil
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from sqlalchemy import delete, func, inspect, select, text, update
 
+from lobby.backup import PLAIN, backup_dir, scheduled_backup
 from lobby.extensions import db
 from lobby.models import (
     Dossier,
@@ -189,10 +191,6 @@ class Housekeeper:
         """The daily backup (lobby.backup), once the configured hour has passed: once a day,
         not again when the server restarts after it, off the event loop; a failure is logged
         and tried again the next day."""
-        from zoneinfo import ZoneInfo
-
-        from lobby.backup import PLAIN, backup_dir, scheduled_backup
-
         at = self.app.config.get("LOBBY_BACKUP_AT")
         if at is None or sqlite_path() is None:
             return

@@ -8,6 +8,8 @@ itself (lobby.config), for six headers.
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
+from flask_wtf.csrf import validate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Every script, style, font, voice clip and image is served by the app itself (README: no
 # internet). Pages carry no inline script (only <script type="application/json"> data blocks,
@@ -41,8 +43,6 @@ def init_app(app: Flask) -> None:
     """Call after Flask-SocketIO has wrapped the WSGI app, so the proxy fix covers it too."""
     proxies = int(app.config.get("LOBBY_PROXY_COUNT") or 0)
     if proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
@@ -55,3 +55,12 @@ def _security_headers(resp: Response) -> Response:
     if request.is_secure or current_app.config.get("LOBBY_HTTPS"):
         resp.headers.setdefault("Strict-Transport-Security", HSTS)
     return resp
+
+
+def csrf_valid(token: str | None) -> bool:
+    """The page's CSRF token (flask-wtf's, of this session) came with the form or the request."""
+    try:
+        validate_csrf(token)
+    except Exception:  # wtforms' ValidationError, whatever is wrong with it
+        return False
+    return True

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import logging
 import os
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -12,7 +16,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from core.errors import NotFound
-from lobby.extensions import db
+from lobby.accounts import pairing_url
+from lobby.auth import password_matches
+from lobby.demo import load_demo
+from lobby.extensions import db, socketio
+from lobby.models import Office, StaffUser
+from lobby.realtime import start_message_queue
+from lobby.retention import Housekeeper
+from lobby.services import expire_stale_tickets
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +31,6 @@ log = logging.getLogger(__name__)
 def migrate_database() -> None:
     """`flask upgrade` in a child process (the server itself never loads Alembic): a SQLite
     database with anything to migrate is backed up first (lobby.backup), then migrated."""
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "server", "upgrade"],
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -32,54 +40,44 @@ def migrate_database() -> None:
         raise SystemExit("database migration failed (flask --app server upgrade)")
 
 
+SCREENS = (
+    ("Máy lấy số (kiosk)", "/kiosk"),
+    ("Màn hình gọi số", "/display"),
+    ("Quầy cán bộ", "/counter"),
+    ("Quản trị, báo cáo", "/admin"),
+    ("Cấu hình đơn vị", "/admin/setup"),
+    ("API", "/api/v1/openapi.json"),
+)
+
+
 def prepare(app: Flask) -> None:
+    """Migrate; load the demo office into an empty database (development, or LOBBY_DEMO=1) and
+    print its accounts, else remind where they are; print the screens' addresses; start the
+    message queue, the printers and the webhooks."""
     if app.config.get("LOBBY_MIGRATIONS_IN_PROCESS", True):
-        from flask_migrate import upgrade
+        from flask_migrate import upgrade  # Alembic (~12 MB): only when migrating in-process
 
         with app.app_context():
             upgrade()
     else:
         migrate_database()
     with app.app_context():
-        from lobby.models import Office
-
         empty = db.session.scalar(select(Office).limit(1)) is None
         demo_flag = app.config.get("LOBBY_DEMO")
         want_demo = demo_flag == "1" or (
             demo_flag is None and app.config["LOBBY_ENV"] == "development"
         )
-        base = app.config["PUBLIC_BASE_URL"].rstrip("/")
         if empty and want_demo:
-            from lobby.accounts import pairing_url
-            from lobby.demo import load_demo
-
-            data = load_demo()
-            click.echo(f"Đã nạp đơn vị mẫu: {data['office']['name']} (dữ liệu mẫu)")
-            click.echo("Tài khoản cán bộ (ghi lại, mật khẩu chỉ in một lần):")
-            for u in data["users"]:
-                extra = f", quầy {u['counter']}" if u["counter"] else ""
-                click.echo(f"  {u['username']:<8} mật khẩu {u['password']}  ({u['role']}{extra})")
-            click.echo("Ghép nối thiết bị (mở một lần trên thiết bị đó):")
-            for d in data["devices"]:
-                click.echo(f"  {d['kind']:<6} {d['name']}: {pairing_url(d['token'])}")
-            _write_demo_file(app, data)
+            _load_demo(app)
         elif empty:
             click.echo("Cơ sở dữ liệu trống. Nạp đơn vị mẫu: flask --app server demo")
         else:
             remind_credentials(app)
+        base = app.config["PUBLIC_BASE_URL"].rstrip("/")
         click.echo("Các màn hình:")
-        for label, path in (
-            ("Máy lấy số (kiosk)", "/kiosk"),
-            ("Màn hình gọi số", "/display"),
-            ("Quầy cán bộ", "/counter"),
-            ("Quản trị, báo cáo", "/admin"),
-            ("Cấu hình đơn vị", "/admin/setup"),
-            ("API", "/api/v1/openapi.json"),
-        ):
+        for label, path in SCREENS:
             click.echo(f"  {label:<20} {base}{path}")
         db.session.remove()
-    from lobby.realtime import start_message_queue
-
     start_message_queue(app)  # /healthz knows at once whether Redis is reachable
     # Jobs left by the last run print now; kiosk printers report their paper state from now on.
     app.extensions["lobby"].printing.resume()
@@ -88,10 +86,22 @@ def prepare(app: Flask) -> None:
         sender.start()
 
 
+def _load_demo(app: Flask) -> None:
+    """The demo office, its staff passwords and pairing links printed once (and kept)."""
+    data = load_demo()
+    click.echo(f"Đã nạp đơn vị mẫu: {data['office']['name']} (dữ liệu mẫu)")
+    click.echo("Tài khoản cán bộ (ghi lại, mật khẩu chỉ in một lần):")
+    for u in data["users"]:
+        extra = f", quầy {u['counter']}" if u["counter"] else ""
+        click.echo(f"  {u['username']:<8} mật khẩu {u['password']}  ({u['role']}{extra})")
+    click.echo("Ghép nối thiết bị (mở một lần trên thiết bị đó):")
+    for d in data["devices"]:
+        click.echo(f"  {d['kind']:<6} {d['name']}: {pairing_url(d['token'])}")
+    _write_demo_file(app, data)
+
+
 def _write_demo_file(app: Flask, data: dict) -> None:
     """Keep the demo's credentials in the instance folder so the operator can find them again."""
-    import json
-
     path = _credentials_path(app)
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False, indent=2)
@@ -107,8 +117,6 @@ def _credentials_path(app: Flask) -> str:
 def remind_credentials(app: Flask) -> None:
     """On every start after the first: where the demo's staff passwords and pairing links are
     kept (they are printed only once), and the warning below while they still open the office."""
-    import json
-
     path = _credentials_path(app)
     try:
         with open(path, encoding="utf-8") as fh:
@@ -122,8 +130,6 @@ def remind_credentials(app: Flask) -> None:
 
 def reachable_from_lan(host: str) -> bool:
     """The server answers other machines unless it listens on a loopback address only."""
-    import ipaddress
-
     name = host.strip().strip("[]").lower()
     if name in {"", "localhost"}:
         return name == ""  # "" listens on every address
@@ -135,9 +141,6 @@ def reachable_from_lan(host: str) -> bool:
 
 def demo_passwords_in_use(data: dict[str, Any]) -> list[str]:
     """The demo accounts, active, whose password is still the one the demo generated."""
-    from lobby.auth import password_matches
-    from lobby.models import StaffUser
-
     kept = {u.get("username"): u.get("password") for u in data.get("users", [])}
     if not kept:
         return []
@@ -176,10 +179,6 @@ def say_listening(app: Flask) -> None:
 def run_background_jobs(app: Flask, interval: float = 60.0) -> None:
     """Every minute: close tickets of past days; every hour, forget what has served its time
     (lobby.retention); once a quiet night, give SQLite's free space back to the disk."""
-    from lobby.extensions import socketio
-    from lobby.retention import Housekeeper
-    from lobby.services import expire_stale_tickets
-
     housekeeper = Housekeeper(app)
     while True:
         try:

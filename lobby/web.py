@@ -23,21 +23,26 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
+from core.errors import DomainError
 from lobby import accounts, services
 from lobby.auth import (
     DEVICE_COOKIE,
     AccountLocked,
     authenticate,
+    current_device,
     end_session,
     principal_from_token,
     start_session,
 )
 from lobby.config import REPO
-from lobby.extensions import db, limiter
+from lobby.extensions import db
 from lobby.models import StaffUser
+from lobby.ratelimit import limiter, login_limit
 from lobby.realtime import realtime_state
+from lobby.security import csrf_valid
 
 bp = Blueprint("web", __name__)
 
@@ -106,15 +111,11 @@ def _home_of(user: StaffUser) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
     error, status = None, 200
     if request.method == "POST":
-        from flask_wtf.csrf import validate_csrf
-
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except Exception:
+        if not csrf_valid(request.form.get("csrf_token")):
             error, status = _("Phiên làm việc đã hết hạn, vui lòng thử lại."), 401
         else:
             username = (request.form.get("username") or "").strip().lower()
@@ -140,12 +141,8 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     """Sign-out is a form POST with the page's CSRF token; it ends the session on the server."""
-    from flask_wtf.csrf import CSRFError, validate_csrf
-
-    try:
-        validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRF-Token"))
-    except Exception as exc:
-        raise CSRFError(_("Phiên làm việc đã hết hạn, vui lòng tải lại trang.")) from exc
+    if not csrf_valid(request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")):
+        raise CSRFError(_("Phiên làm việc đã hết hạn, vui lòng tải lại trang."))
     end_session()
     return redirect(url_for("web.login"))
 
@@ -162,9 +159,6 @@ def unpaired_page(kind: str) -> tuple[str, int]:
     """The kiosk, board and rating tablet answer a browser that is not their paired device alike:
     403 and how to pair it, from /admin/staff or the command line. A revoked or mistyped token is
     not told apart from no pairing at all."""
-    from core.errors import DomainError
-    from lobby.auth import current_device
-
     try:
         principal = current_device()
     except DomainError:

@@ -16,7 +16,7 @@ from lobby.dossiers import lookup as dossier_lookup
 from lobby.dossiers import pins as dossier_pins
 from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import views as dossier_views
-from lobby.extensions import limiter, lookup_limit, public_limit
+from lobby.ratelimit import limiter, lookup_limit, public_limit
 
 bp = Blueprint(
     "phone",

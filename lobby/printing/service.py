@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import threading
 from datetime import timedelta
 from typing import Any
@@ -56,9 +55,9 @@ class NoPrinter(DomainError):
 
 
 def _setting(app: Flask, name: str, default: Any) -> Any:
-    if app.config.get(name) is not None:
-        return app.config[name]
-    return os.environ.get(name, default)
+    """A LOBBY_PRINT_* setting (lobby.config reads the environment), else `default`."""
+    value = app.config.get(name)
+    return default if value is None else value
 
 
 def _flag(value: Any) -> bool:

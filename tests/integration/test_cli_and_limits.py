@@ -107,7 +107,7 @@ def test_with_the_rate_limit_store_unreachable_kiosks_still_issue_and_limits_cou
     500s (issue 11): Flask-Limiter counts in this process's memory meanwhile."""
     import socket
 
-    from lobby.extensions import limiter
+    from lobby.ratelimit import limiter
     from tests.conftest import build_app
 
     with socket.socket() as s:  # a port nothing listens on: connections are refused
