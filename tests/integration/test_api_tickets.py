@@ -173,10 +173,10 @@ def test_a_ticket_issued_outside_the_working_hours_has_no_session_on_paper_or_in
     db_url: str, tmp_path: Any, clock: FixedClock
 ) -> None:
     """Open-always mode (LOBBY_OPEN_ALWAYS) at 20:16: not "Buổi: Chiều", no session at all."""
-    from lobby.demo import load_demo
     from lobby.extensions import db
     from lobby.models import Field, Office, Ticket
     from lobby.printing import ticket_slip
+    from lobby.setup.demo import load_demo
     from printers.layout import layout_ticket
     from tests.conftest import build_app
 

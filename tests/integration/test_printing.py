@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from lobby.demo import OFFICE
+from lobby.setup.demo import OFFICE
 from printers.backends import printer_key
 from printers.layout import render_ticket
 from printers.sample import SAMPLE_TICKET_URL
@@ -482,7 +482,7 @@ def test_two_server_processes_never_both_drive_one_printer(
 
 def set_counter_printer(app: Any, url: str, counter: int = 1) -> int:
     """A receipt printer at the counter: a device whose settings name that counter."""
-    from lobby import accounts
+    from lobby.setup import accounts
 
     with app.test_request_context():
         device, _token = accounts.create_device(
