@@ -17,7 +17,7 @@ from functools import lru_cache
 DIGITS: tuple[str, ...] = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 THOUSAND_WORDS: tuple[str, ...] = ("nghìn", "ngàn")
 MAX_NUMBER = 999_999
-# The highest counter number the office setup allows (lobby.office_setup.MAX_COUNTER): counters
+# The highest counter number the office setup allows (lobby.setup.counters.MAX_COUNTER): counters
 # 100..999 are read with "trăm" and "linh"/"lẻ" whatever the ticket numbers' range.
 MAX_COUNTER = 999
 

@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from core.errors import DomainError
 from core.tickets import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Outcome
-from lobby import services
 from lobby.auth import current_principal
+from lobby.context import office
 from lobby.extensions import db
 from lobby.models import Counter, Field, StaffUser
+from lobby.queue import reference
+from lobby.queue import views as queue_views
 
 bp = Blueprint(
     "counter",
@@ -37,11 +39,11 @@ def login_redirect() -> Any:
 
 def _chosen_counter(user: StaffUser) -> tuple[Counter | None, str | None]:
     """The counter asked for in ?counter=, else the user's assigned one, else one they hold."""
-    o = services.office()
+    o = office()
     wanted = request.args.get("counter")
     if wanted:
         try:
-            return services.counter_by_number(o, wanted), None
+            return reference.counter_by_number(o, wanted), None
         except DomainError as exc:
             return None, _(exc.message)
     if user.counter_id is not None:
@@ -60,9 +62,7 @@ def _chosen_counter(user: StaffUser) -> tuple[Counter | None, str | None]:
 def _fields() -> list[dict[str, str]]:
     """The active fields, in kiosk order: where a ticket can be transferred."""
     rows = db.session.scalars(
-        select(Field)
-        .where(Field.office_id == services.office().id, Field.active)
-        .order_by(Field.sort_order)
+        select(Field).where(Field.office_id == office().id, Field.active).order_by(Field.sort_order)
     )
     return [{"code": f.code, "name": f.name_vi, "prefix": f.ticket_prefix} for f in rows]
 
@@ -86,7 +86,7 @@ def console() -> Any:
         "counter": counter.number if counter is not None else None,
         "held_by_me": holder is not None and holder.id == user.id,
         "held_by": holder.full_name if holder is not None and holder.id != user.id else None,
-        "counters": services.counters_list()["counters"],
+        "counters": queue_views.counters_list()["counters"],
         "services": _fields(),
         "outcomes": [{"code": o.value, "label": _(OUTCOME_LABELS_VI[o])} for o in Outcome],
         "statuses": {s.value: _(label) for s, label in STATUS_LABELS_VI.items()},

@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from core.errors import DomainError
-from lobby import services
+from lobby import context
 from lobby.auth import current_device
+from lobby.queue import views as queue_views
 from lobby.web import unpaired_page
 
 bp = Blueprint(
@@ -33,8 +34,8 @@ def board() -> Any:
     device = principal.device if principal is not None else None
     if device is None or device.kind != "board":
         return unpaired_page("board")
-    office = services.office()
-    snapshot = services.board_snapshot(device)
+    office = context.office()
+    snapshot = queue_views.board_snapshot(device)
     return render_template(
         "display/board.html",
         snapshot=snapshot,

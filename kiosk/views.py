@@ -10,9 +10,12 @@ from flask_babel import gettext as _
 
 from core.numbering import hours_text
 from core.tickets import PRIORITY_GROUPS
-from lobby import services
+from lobby import context
 from lobby.auth import Principal, Unauthorized, current_device
+from lobby.context import ticket_url
 from lobby.qr import qr_svg
+from lobby.queue import reference
+from lobby.queue import views as queue_views
 from lobby.web import unpaired_page
 
 bp = Blueprint(
@@ -90,7 +93,7 @@ def localised(fields: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
 
 
 def _outside_hours_message() -> str:
-    hours = hours_text(services.windows(services.office()), purpose="ticketing")
+    hours = hours_text(reference.windows(context.office()), purpose="ticketing")
     if hours:
         return _("Ngoài giờ lấy số. Vui lòng quay lại trong giờ làm việc: %(hours)s", hours=hours)
     return _("Ngoài giờ lấy số. Hiện chưa có lịch giờ lấy số.")
@@ -103,11 +106,11 @@ def kiosk() -> Any:
     if principal is None:
         return unpaired_page("kiosk")
     device = principal.device
-    office = services.office()
-    codes = services.board_field_codes(device)
+    office = context.office()
+    codes = reference.board_field_codes(device)
     lang = str(get_locale() or "vi")
     fields = localised(
-        [s for s in services.services_list()["services"] if s["code"] in codes], lang
+        [s for s in queue_views.services_list()["services"] if s["code"] in codes], lang
     )
     outside = _outside_hours_message()
     config = {
@@ -139,9 +142,9 @@ def ticket_qr() -> Response:
     """The QR of a ticket's phone link; the server builds the link, never from arbitrary text."""
     if _kiosk_principal() is None:
         abort(404)
-    ticket = services.ticket_by_token(request.args.get("token", ""))
+    ticket = reference.ticket_by_token(request.args.get("token", ""))
     if ticket is None:
         abort(404)
-    resp = Response(qr_svg(services.ticket_url(ticket)), mimetype="image/svg+xml")
+    resp = Response(qr_svg(ticket_url(ticket)), mimetype="image/svg+xml")
     resp.headers["Cache-Control"] = "private, max-age=600"
     return resp

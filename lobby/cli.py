@@ -22,11 +22,11 @@ from sqlalchemy import select
 
 from core.errors import DomainError
 from lobby import backup, simulate
-from lobby.accounts import create_device, create_user, new_device_token, pairing_url
 from lobby.auth import USER_TOKEN_PREFIX, new_token, token_hash
-from lobby.demo import load_demo
+from lobby.context import ctx, office, office_tz
 from lobby.dossiers import setting
 from lobby.extensions import db
+from lobby.housekeeping import expire_stale_tickets
 from lobby.models import (
     ApiToken,
     CalendarDay,
@@ -39,7 +39,8 @@ from lobby.models import (
 )
 from lobby.retention import give_back_space, prune
 from lobby.retention import status as read_status
-from lobby.services import ctx, expire_stale_tickets, office, office_tz
+from lobby.setup.accounts import create_device, create_user, new_device_token, pairing_url
+from lobby.setup.demo import load_demo
 from lobby.workcal import add_day, remove_day, year_days
 from printers import backends
 

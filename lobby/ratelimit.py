@@ -10,7 +10,7 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
 from lobby.auth import Unauthorized, current_device
-from lobby.realtime import redis_client_options
+from lobby.events import redis_client_options
 
 
 def limit_key() -> str:

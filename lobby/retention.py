@@ -21,7 +21,9 @@ from flask import Flask, current_app
 from sqlalchemy import delete, func, inspect, select, text, update
 
 from lobby.backup import PLAIN, backup_dir, scheduled_backup
+from lobby.context import ctx, local_now, office
 from lobby.extensions import db
+from lobby.housekeeping import prune_idempotency
 from lobby.models import (
     Dossier,
     DossierEvent,
@@ -34,7 +36,7 @@ from lobby.models import (
     WebhookDelivery,
 )
 from lobby.offloop import run_off_loop
-from lobby.services import ctx, is_day_off, local_now, office, prune_idempotency, windows
+from lobby.queue.reference import is_day_off, windows
 from lobby.tx import transaction
 
 log = logging.getLogger(__name__)

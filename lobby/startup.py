@@ -16,14 +16,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from core.errors import NotFound
-from lobby.accounts import pairing_url
 from lobby.auth import password_matches
-from lobby.demo import load_demo
 from lobby.extensions import db, socketio
+from lobby.housekeeping import expire_stale_tickets
 from lobby.models import Office, StaffUser
-from lobby.realtime import start_message_queue
 from lobby.retention import Housekeeper
-from lobby.services import expire_stale_tickets
+from lobby.setup.accounts import pairing_url
+from lobby.setup.demo import load_demo
+from lobby.sockets import start_message_queue
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
 from core.errors import DomainError
-from lobby import accounts, services
 from lobby.auth import (
     DEVICE_COOKIE,
     AccountLocked,
@@ -38,11 +37,13 @@ from lobby.auth import (
     start_session,
 )
 from lobby.config import REPO
+from lobby.events import realtime_state
 from lobby.extensions import db
 from lobby.models import StaffUser
+from lobby.queue import reference
 from lobby.ratelimit import limiter, login_limit
-from lobby.realtime import realtime_state
 from lobby.security import csrf_valid
+from lobby.setup import accounts
 
 bp = Blueprint("web", __name__)
 
@@ -66,8 +67,8 @@ def home() -> Any:
     sign in from a discreet link at the bottom."""
     return render_template(
         "home.html",
-        info=services.office_info(),
-        fields=services.procedures_by_field(),
+        info=reference.office_info(),
+        fields=reference.procedures_by_field(),
     )
 
 

@@ -11,11 +11,13 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 
 from core.errors import DomainError
-from lobby import services
+from lobby.context import office
 from lobby.dossiers import lookup as dossier_lookup
 from lobby.dossiers import pins as dossier_pins
 from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import views as dossier_views
+from lobby.dossiers.views import public_ticket_view
+from lobby.queue import reference
 from lobby.ratelimit import limiter, lookup_limit, public_limit
 
 bp = Blueprint(
@@ -93,11 +95,11 @@ def _noindex(resp: Response) -> Response:
 @limiter.limit(public_limit)
 def ticket_page(token: str) -> Response:
     """A ticket's live status; a wrong or purged token gets a friendly 404 about nothing else."""
-    ticket = services.ticket_by_token(token)
+    ticket = reference.ticket_by_token(token)
     if ticket is None:
         page = render_template("phone/not_found.html", lang=str(get_locale() or "vi"))
         return _noindex(Response(page, status=404))
-    view = services.public_ticket_view(ticket)
+    view = public_ticket_view(ticket)
     strings = phone_strings()
     config = {
         "token": ticket.public_token,
@@ -109,14 +111,14 @@ def ticket_page(token: str) -> Response:
     page = render_template(
         "phone/ticket.html",
         lang=str(get_locale() or "vi"),
-        office=services.office(),
+        office=office(),
         view=view,
         strings=strings,
         state=state_text(view, strings),
         ds=dossier_strings(),
         config=config,
-        rating_levels=dossier_ratings.rating_choices(services.office()),
-        info=services.office_info(),
+        rating_levels=dossier_ratings.rating_choices(office()),
+        info=reference.office_info(),
     )
     return _noindex(Response(page))
 
@@ -141,7 +143,7 @@ def _dossier_page(d: Any) -> Response:
     page = render_template(
         "phone/dossier.html",
         lang=str(get_locale() or "vi"),
-        office=services.office(),
+        office=office(),
         dossier=view,
         ds=dossier_strings(),
         config={"dossier_token": d.public_token, "dossier": view, "ds": dossier_strings()},
@@ -162,9 +164,7 @@ def dossier_page(token: str) -> Response:
 
 @bp.get("/tra-cuu")
 def lookup_form() -> Response:
-    page = render_template(
-        "phone/lookup.html", lang=str(get_locale() or "vi"), office=services.office()
-    )
+    page = render_template("phone/lookup.html", lang=str(get_locale() or "vi"), office=office())
     return _noindex(Response(page))
 
 
@@ -180,7 +180,7 @@ def _lookup_page(status: int, error: str, code: str, retry_after: int | None = N
     page = render_template(
         "phone/lookup.html",
         lang=str(get_locale() or "vi"),
-        office=services.office(),
+        office=office(),
         error=error,
         wait=_wait_text(retry_after) if retry_after else None,
         code=code,

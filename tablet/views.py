@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from core.errors import DomainError
-from lobby import services
 from lobby.auth import current_device
+from lobby.context import office
 from lobby.dossiers import ratings as dossier_ratings
 from lobby.web import unpaired_page
 
@@ -28,7 +28,7 @@ def rate() -> tuple[str, int] | str:
     device = principal.device if principal is not None else None
     if device is None or device.kind != "tablet":
         return unpaired_page("tablet")
-    o = services.office()
+    o = office()
     return render_template(
         "tablet/rate.html",
         office=o,

@@ -148,8 +148,8 @@ def app(db_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Any]:
     """The app with the demo office loaded; app.demo holds its users and device tokens."""
     application = build_app(db_url, tmp_path, clock)
     with application.app_context():
-        from lobby.demo import load_demo
         from lobby.extensions import db
+        from lobby.setup.demo import load_demo
 
         application.demo = load_demo()
         db.session.remove()

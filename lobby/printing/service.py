@@ -32,8 +32,6 @@ from lobby.printing.render import logo_path, render_job
 from lobby.printing.slips import receipt_slip, slip_data, ticket_slip
 from lobby.printing.status import PrinterStatus
 from lobby.printing.store import BATCH, DbJobStore
-
-# People ahead of a ticket: lobby.services has no public name for it yet (see the report).
 from lobby.queue.line import ahead_of
 from lobby.queue.reference import ticket_by_id
 from lobby.tx import current_tx, transaction

@@ -87,7 +87,9 @@ def run_in_app(server: LiveServer, code: str) -> str:
         from lobby.extensions import db
         from lobby.models import Device, StaffUser
         from tests.publishers import RecordingPublisher
-        from lobby import services
+        from lobby.queue import counter_actions
+        from lobby.queue import views as queue_views
+        from lobby import context
         app = create_app(publisher=RecordingPublisher())
         ctx = app.app_context()
         ctx.push()
@@ -269,9 +271,9 @@ def test_a_board_limited_to_counters_ignores_calls_at_other_counters(
         """
         from lobby.auth import DEVICE_TOKEN_PREFIX, new_token, token_hash
         token = new_token(DEVICE_TOKEN_PREFIX)
-        db.session.add(Device(office_id=services.office().id, kind="board", name="Quầy 1",
+        db.session.add(Device(office_id=context.office().id, kind="board", name="Quầy 1",
                               token_hash=token_hash(token), settings={"counters": [1]},
-                              created_at=services.ctx().clock.now()))
+                              created_at=context.ctx().clock.now()))
         db.session.commit()
         print(token)
         """,
@@ -345,9 +347,9 @@ def test_the_board_recovers_by_itself_after_the_server_restarts(
         live_server,
         """
         officer = user("canbo2")
-        current = services.counter_queue(2, officer)["current"]
-        services.no_show(current["id"], officer)
-        print(services.call_next(2, officer)["ticket"]["number"])
+        current = queue_views.counter_queue(2, officer)["current"]
+        counter_actions.no_show(current["id"], officer)
+        print(counter_actions.call_next(2, officer)["ticket"]["number"])
         """,
     )
     live_server.start()

@@ -1,6 +1,6 @@
 """A whole office day, replayed: every screen and every figure stays true at every step.
 
-A real server process on a clock file plays a seeded Monday (lobby/simulate.py): 300 citizens
+A real server process on a clock file plays a seeded Monday (lobby/simulate/): 300 citizens
 over the seven fields, five counters (one for priority groups), recalls, no-shows and returns,
 transfers to fields and to counters, a pause for a meeting, 40 dossiers, ratings on the 5-level
 scale in the morning and the 3-level one after the administrator changes it over lunch, and a

@@ -140,7 +140,7 @@ def test_tickets_left_open_expire_after_their_day(app: Any, clock: FixedClock) -
     t = issue(client, app)
     clock.set(datetime(2026, 12, 1, 7, 5, tzinfo=VN))
     with app.app_context():
-        from lobby.services import expire_stale_tickets
+        from lobby.housekeeping import expire_stale_tickets
 
         assert expire_stale_tickets() == 1
     assert client.get(f"/api/v1/tickets/{t['token']}").get_json()["status"] == "expired"
@@ -173,10 +173,10 @@ def test_a_ticket_issued_outside_the_working_hours_has_no_session_on_paper_or_in
     db_url: str, tmp_path: Any, clock: FixedClock
 ) -> None:
     """Open-always mode (LOBBY_OPEN_ALWAYS) at 20:16: not "Buổi: Chiều", no session at all."""
-    from lobby.demo import load_demo
     from lobby.extensions import db
     from lobby.models import Field, Office, Ticket
     from lobby.printing.slips import ticket_slip
+    from lobby.setup.demo import load_demo
     from printers.layout import layout_ticket
     from tests.conftest import build_app
 

@@ -30,8 +30,8 @@ def office(tmp_path: Path, sqlite_template: Path, clock: FixedClock) -> Any:
     shutil.copy(sqlite_template, instance / "lobby.sqlite3")
     app = build_app(f"sqlite:///{instance / 'lobby.sqlite3'}", instance, clock)
     with app.app_context():
-        from lobby.demo import load_demo
         from lobby.extensions import db
+        from lobby.setup.demo import load_demo
 
         app.demo = load_demo()
         db.session.remove()

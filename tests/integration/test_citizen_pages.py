@@ -17,8 +17,8 @@ LEVELS_5 = ["rat_hai_long", "hai_long", "binh_thuong", "khong_hai_long", "rat_kh
 
 def _set_rating_levels(app: Any, n: int) -> None:
     with app.app_context():
+        from lobby.context import office
         from lobby.extensions import db
-        from lobby.services import office
 
         o = office()
         o.settings = {**(o.settings or {}), "rating_levels": n}

@@ -80,7 +80,7 @@ def test_issuing_is_rate_limited_per_kiosk_with_a_clear_429(
 
     limited = build_app(db_url, tmp_path, clock, RATELIMIT_ENABLED=True)
     with limited.app_context():
-        from lobby.demo import load_demo
+        from lobby.setup.demo import load_demo
 
         limited.demo = load_demo()
     client = limited.test_client()
@@ -122,7 +122,7 @@ def test_with_the_rate_limit_store_unreachable_kiosks_still_issue_and_limits_cou
     )
     try:
         with away.app_context():
-            from lobby.demo import load_demo
+            from lobby.setup.demo import load_demo
 
             away.demo = load_demo()
         client = away.test_client()

@@ -125,7 +125,7 @@ def test_the_page_and_the_api_share_one_limit_and_the_page_says_when_to_try_agai
 ) -> None:
     limited = build_app(db_url, tmp_path, clock, RATELIMIT_ENABLED=True)
     with limited.app_context():
-        from lobby.demo import load_demo
+        from lobby.setup.demo import load_demo
 
         limited.demo = load_demo()
     client = limited.test_client()
@@ -266,7 +266,7 @@ def test_the_other_phone_pages_keep_the_apps_429_answer(
         db_url, tmp_path, clock, RATELIMIT_ENABLED=True, RATELIMIT_PUBLIC="2 per minute"
     )
     with limited.app_context():
-        from lobby.demo import load_demo
+        from lobby.setup.demo import load_demo
 
         load_demo()
     client = limited.test_client()
@@ -301,7 +301,7 @@ def test_the_lookup_bucket_lives_in_the_limiters_shared_storage(
         db_url, tmp_path, clock, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL
     )
     with limited.app_context():
-        from lobby.demo import load_demo
+        from lobby.setup.demo import load_demo
 
         load_demo()
     client = limited.test_client()

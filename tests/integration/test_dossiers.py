@@ -390,7 +390,7 @@ def test_the_webhook_is_signed_and_retried_until_the_receiver_is_up(
         LOBBY_WEBHOOK_SECRET="s3cret",
     )
     with application.app_context():
-        from lobby.demo import load_demo
+        from lobby.setup.demo import load_demo
 
         application.demo = load_demo()
     officer = Staff(application, "canbo1")

@@ -192,8 +192,8 @@ def test_every_start_says_where_the_demo_passwords_are_and_warns_while_the_lan_c
     assert "CẢNH BÁO" in err and "canbo1" in err
 
     # The administrator changes the demo passwords (here: resets them): no more warning.
-    from lobby import accounts
     from lobby.models import StaffUser
+    from lobby.setup import accounts
 
     with app.app_context():
         for user in db.session.scalars(select(StaffUser)):

@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from lobby.demo import OFFICE
+from lobby.setup.demo import OFFICE
 from printers.backends import printer_key
 from printers.layout import render_ticket
 from printers.sample import SAMPLE_TICKET_URL
@@ -482,7 +482,7 @@ def test_two_server_processes_never_both_drive_one_printer(
 
 def set_counter_printer(app: Any, url: str, counter: int = 1) -> int:
     """A receipt printer at the counter: a device whose settings name that counter."""
-    from lobby import accounts
+    from lobby.setup import accounts
 
     with app.test_request_context():
         device, _token = accounts.create_device(
@@ -581,10 +581,10 @@ def test_a_receipt_never_goes_to_the_lobby_kiosk_printer(
 def test_a_new_pin_reprints_the_receipt_at_the_counter_marked_in_lai_with_that_pin(
     app: Any, printing: Any
 ) -> None:
+    from lobby.context import office
     from lobby.dossiers.lookup import dossier_by_code
     from lobby.printing.render import logo_path, render_job
     from lobby.printing.slips import receipt_slip, slip_data
-    from lobby.services import office
 
     with LoopbackPrinter() as at_counter:
         set_counter_printer(app, at_counter.url, counter=1)

@@ -357,7 +357,7 @@ def test_every_call_sequence_uses_only_clips_of_the_default_set(
 
 
 def test_the_speech_counter_range_is_what_the_office_setup_allows():
-    from lobby.office_setup import MAX_COUNTER as SETUP_MAX_COUNTER
+    from lobby.setup.counters import MAX_COUNTER as SETUP_MAX_COUNTER
 
     assert MAX_COUNTER == SETUP_MAX_COUNTER
 

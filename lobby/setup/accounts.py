@@ -16,16 +16,40 @@ from flask import current_app
 from sqlalchemy import select
 
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
-from lobby import services
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
+from lobby.context import ctx, of_this_office, office
 from lobby.extensions import db
 from lobby.models import ApiToken, Counter, Device, StaffUser
-from lobby.office_setup import form_text
+from lobby.setup.forms import form_text
 from lobby.tx import transaction
+from printers.backends import PrinterNotAllowed, validate_printer_url, validate_web_printer_url
 
-ROLES = ("admin", "leader", "officer")
+ADMIN, LEADER, OFFICER = ROLES = ("admin", "leader", "officer")
 DEVICE_KINDS = ("kiosk", "board", "tablet")
+# Shown on /admin/staff, translated there.
+ROLE_LABELS = {ADMIN: "Quản trị", LEADER: "Lãnh đạo", OFFICER: "Cán bộ"}
+DEVICE_KIND_LABELS = {"kiosk": "Máy lấy số", "board": "Màn hình gọi số", "tablet": "Máy đánh giá"}
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
+
+
+def sets_up_the_office(user: StaffUser) -> bool:
+    """Setting up the office, its staff and devices is the administrator's."""
+    return user.role == ADMIN
+
+
+def sees_the_report(user: StaffUser) -> bool:
+    """Administrators and leaders have the report in their menu."""
+    return user.role in (ADMIN, LEADER)
+
+
+def keeps_the_calendar(user: StaffUser) -> bool:
+    """Administrators and leaders add and remove the office's own days."""
+    return user.role in (ADMIN, LEADER)
+
+
+def staff_user(user_id: int | None) -> StaffUser | None:
+    """An account by id (the officer named on a printed form); None for none."""
+    return db.session.get(StaffUser, user_id) if user_id else None
 
 
 def pairing_url(token: str) -> str:
@@ -44,7 +68,7 @@ def _counter_id(number: Any) -> int | None:
     found = (
         db.session.execute(
             select(Counter.id, Counter.active).where(
-                Counter.office_id == services.office().id, Counter.number == n
+                Counter.office_id == office().id, Counter.number == n
             )
         ).first()
         if 0 < n < 2**31
@@ -90,7 +114,7 @@ def create_user(
         if db.session.scalar(select(StaffUser.id).where(StaffUser.username == name)):
             raise IllegalTransition(f"Tên đăng nhập {name} đã có.", field="username")
         user = StaffUser(
-            office_id=services.office().id,
+            office_id=office().id,
             username=name,
             full_name=form_text(full_name, "họ tên", "full_name", required=False) or name,
             title=form_text(title, "chức danh", "title", required=False, limit=120),
@@ -108,7 +132,7 @@ def _other_active_admins(user: StaffUser) -> int:
     demoting each other at once queue here, and the second sees the first's change."""
     admins = db.session.scalars(
         select(StaffUser.id)
-        .where(StaffUser.office_id == user.office_id, StaffUser.role == "admin", StaffUser.active)
+        .where(StaffUser.office_id == user.office_id, StaffUser.role == ADMIN, StaffUser.active)
         .order_by(StaffUser.id)
         .with_for_update()
     ).all()
@@ -121,13 +145,13 @@ def update_user(user_id: Any, form: Any, *, by: StaffUser) -> StaffUser:
     role = _role(form.get("role"))
     active = bool(form.get("active"))
     with transaction():
-        user = services.of_this_office(StaffUser, user_id, "Không có tài khoản này.")
+        user = of_this_office(StaffUser, user_id, "Không có tài khoản này.")
         if user.id == by.id and (not active or role != user.role):
             raise Forbidden("Không thể tự khóa hoặc tự đổi vai trò của tài khoản đang dùng.")
         if (
-            user.role == "admin"
+            user.role == ADMIN
             and user.active
-            and (role != "admin" or not active)
+            and (role != ADMIN or not active)
             and _other_active_admins(user) == 0
         ):
             raise IllegalTransition("Đơn vị phải còn ít nhất một quản trị viên đang hoạt động.")
@@ -153,7 +177,7 @@ def reset_password(user_id: Any) -> tuple[StaffUser, str]:
     """A new generated password, returned to show once; the old one stops working."""
     password = secrets.token_urlsafe(9)
     with transaction():
-        user = services.of_this_office(StaffUser, user_id, "Không có tài khoản này.")
+        user = of_this_office(StaffUser, user_id, "Không có tài khoản này.")
         user.password_hash = hash_password(password)  # ends the sessions signed in with the old
         for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
             db.session.delete(token)  # and the API tokens made for the account
@@ -182,14 +206,6 @@ def create_device(
         raise InvalidRequest("Cần nhập tên thiết bị.", field="name")  # translated, unlike f-strings
     printer = (printer or "").strip() or None
     if printer:
-        from flask import current_app
-
-        from printers.backends import (
-            PrinterNotAllowed,
-            validate_printer_url,
-            validate_web_printer_url,
-        )
-
         try:
             if from_web:
                 printer = validate_web_printer_url(printer, current_app.instance_path)
@@ -212,13 +228,13 @@ def create_device(
             _counter_id(counter)
             settings["counter"] = int(str(counter).strip())
         device = Device(
-            office_id=services.office().id,
+            office_id=office().id,
             kind=kind,
             name=label,
             token_hash=token_hash(token),
             printer_url=printer,
             settings=settings,
-            created_at=services.ctx().clock.now(),
+            created_at=ctx().clock.now(),
         )
         db.session.add(device)
         db.session.flush()
@@ -229,7 +245,7 @@ def withdraw_device(device_id: Any) -> Device:
     """A lost or replaced device: its token is refused from the next request. It comes back
     only paired again, with a new token (new_device_token): the lost one stays useless."""
     with transaction():
-        device = services.of_this_office(Device, device_id, "Không có thiết bị này.")
+        device = of_this_office(Device, device_id, "Không có thiết bị này.")
         device.active = False
         return device
 
@@ -239,7 +255,7 @@ def new_device_token(device_id: Any) -> tuple[Device, str]:
     the new pairing link works once more."""
     token = new_token(DEVICE_TOKEN_PREFIX)
     with transaction():
-        device = services.of_this_office(Device, device_id, "Không có thiết bị này.")
+        device = of_this_office(Device, device_id, "Không có thiết bị này.")
         device.token_hash, device.active = token_hash(token), True
         device.settings = {k: v for k, v in (device.settings or {}).items() if k != PAIRED_AT}
         return device, token
@@ -255,13 +271,13 @@ def claim_pairing(device_id: int) -> bool:
         device = db.session.get(Device, device_id, with_for_update=True)
         if device is None or (device.settings or {}).get(PAIRED_AT):
             return False
-        now = services.ctx().clock.now().isoformat()
+        now = ctx().clock.now().isoformat()
         device.settings = {**(device.settings or {}), PAIRED_AT: now}
         return True
 
 
 def staff_and_devices() -> dict[str, Any]:
-    o = services.office()
+    o = office()
     users = list(
         db.session.scalars(
             select(StaffUser).where(StaffUser.office_id == o.id).order_by(StaffUser.username)

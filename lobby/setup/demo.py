@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from datetime import time
 from typing import Any
 
 from sqlalchemy import select
 
+from core.deadlines import DeadlineUnit
 from core.numbering import DEFAULT_WINDOWS
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
+from lobby.context import ctx
 from lobby.extensions import db
 from lobby.models import Counter, Device, Field, Office, Procedure, StaffUser, WorkingWindow
+from lobby.setup.catalogue import SAME_DAY_CUTOFF
 
 OFFICE = {
     "code": "thanh-loi",
@@ -192,15 +194,20 @@ COMPONENTS: dict[str, list[str]] = {
 }
 
 
+# kind, name, printer
+DEVICES = [
+    ("kiosk", "Kiosk sảnh chính", "memory://kiosk-1"),
+    ("board", "Màn hình sảnh", None),
+    ("tablet", "Máy đánh giá quầy 1", None),
+]
+
+
 def load_demo() -> dict[str, Any]:
     """Create the demo office once; return its users (with new passwords) and devices (with tokens)."""
     if db.session.scalar(select(Office).limit(1)) is not None:
         raise RuntimeError(
             "the database already has an office; the demo loads only into an empty one"
         )
-    from lobby.services import ctx
-
-    now = ctx().clock.now()
     o = Office(**OFFICE, settings={"sample_data": True})
     db.session.add(o)
     db.session.flush()
@@ -210,6 +217,20 @@ def load_demo() -> dict[str, Any]:
                 office_id=o.id, weekday=w.weekday, start=w.start, end=w.end, purpose=w.purpose
             )
         )
+    fields = _add_fields(o)
+    _add_procedures(o, fields)
+    counters = _add_counters(o, fields)
+    users = _add_staff(o, counters)
+    devices = _add_devices(o)
+    db.session.commit()
+    return {
+        "office": {"name": o.name, "code": o.code, "timezone": o.timezone},
+        "users": users,
+        "devices": devices,
+    }
+
+
+def _add_fields(o: Office) -> dict[str, Field]:
     fields: dict[str, Field] = {}
     for i, (code, prefix, name, name_en, color, sensitive) in enumerate(FIELDS):
         f = Field(
@@ -225,6 +246,10 @@ def load_demo() -> dict[str, Any]:
         db.session.add(f)
         fields[code] = f
     db.session.flush()
+    return fields
+
+
+def _add_procedures(o: Office, fields: dict[str, Field]) -> None:
     for code, fcode, name, value, unit, fee in PROCEDURES:
         db.session.add(
             Procedure(
@@ -235,10 +260,13 @@ def load_demo() -> dict[str, Any]:
                 deadline_value=value,
                 deadline_unit=unit,
                 fee_text=fee,
-                same_day_cutoff=time(15, 0) if unit == "same_day" else None,
+                same_day_cutoff=SAME_DAY_CUTOFF if unit == DeadlineUnit.SAME_DAY else None,
                 components=[{"name": n, "ban_chinh": 1} for n in COMPONENTS.get(code, [])],
             )
         )
+
+
+def _add_counters(o: Office, fields: dict[str, Field]) -> dict[int, Counter]:
     counters: dict[int, Counter] = {}
     for number, name, codes, priority in COUNTERS:
         c = Counter(
@@ -251,6 +279,11 @@ def load_demo() -> dict[str, Any]:
         db.session.add(c)
         counters[number] = c
     db.session.flush()
+    return counters
+
+
+def _add_staff(o: Office, counters: dict[int, Counter]) -> list[dict[str, Any]]:
+    """The demo accounts, each with a new generated password (returned to show once)."""
     users = []
     for username, full_name, title, role, counter in STAFF:
         password = secrets.token_urlsafe(9)
@@ -266,12 +299,14 @@ def load_demo() -> dict[str, Any]:
             )
         )
         users.append({"username": username, "password": password, "role": role, "counter": counter})
+    return users
+
+
+def _add_devices(o: Office) -> list[dict[str, Any]]:
+    """The demo kiosk, board and tablet, each with its token (returned to show once)."""
+    now = ctx().clock.now()
     devices = []
-    for kind, name, printer in (
-        ("kiosk", "Kiosk sảnh chính", "memory://kiosk-1"),
-        ("board", "Màn hình sảnh", None),
-        ("tablet", "Máy đánh giá quầy 1", None),
-    ):
+    for kind, name, printer in DEVICES:
         token = new_token(DEVICE_TOKEN_PREFIX)
         settings: dict[str, Any] = {"counter": 1} if kind == "tablet" else {}
         db.session.add(
@@ -286,9 +321,4 @@ def load_demo() -> dict[str, Any]:
             )
         )
         devices.append({"kind": kind, "name": name, "token": token})
-    db.session.commit()
-    return {
-        "office": {"name": o.name, "code": o.code, "timezone": o.timezone},
-        "users": users,
-        "devices": devices,
-    }
+    return devices

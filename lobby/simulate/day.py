@@ -1,25 +1,13 @@
-"""A whole office day played against a running server through its public HTTP API.
-
-`flask --app server demo --simulate` plays it for a showroom or a training session (the board,
-kiosk and phones come alive); tests/e2e/test_office_day.py plays the same day on a clock file and
-checks every screen after every step. The day is drawn from a seed, so it is the same each time:
-citizens arrive with a morning peak, some in a priority group; officers call, recall, mark
-no-shows (some citizens come back), transfer to a field or to a counter, accept dossiers and
-finish; a counter pauses for a meeting; citizens rate the service.
+"""The day played as discrete events on the office's clock, against the server's public API.
 
 The simulator keeps its own account of what every ticket and counter should be (`tickets`,
 `holding`) from what it did, never from what the server says; checks compare the two.
-Standard library only (http.client): it runs from the server's own virtual environment.
 """
 
 from __future__ import annotations
 
 import heapq
-import http.client
-import json
 import random
-import urllib.parse
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -27,51 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import queueing
-
-# The demo office's fields with how often each is asked for (DOMAIN: hộ tịch and chứng thực
-# carry most of a commune's traffic) and how long serving takes there, in minutes (low, high).
-FIELD_MIX = {
-    "ho_tich": (30, (4, 12)),
-    "chung_thuc": (25, (2, 6)),
-    "dat_dai": (12, (6, 15)),
-    "chinh_sach": (10, (5, 12)),
-    "kinh_te": (6, (5, 12)),
-    "hoi_dap": (9, (2, 5)),
-    "nhan_ket_qua": (8, (2, 4)),
-}
-# Procedures a dossier is accepted for, by field (codes of the demo office).
-DOSSIER_PROCEDURES = {
-    "ho_tich": ["HT-XNTTHN", "HT-TDCC", "HT-KS"],
-    "dat_dai": ["DD-BD", "XD-GP"],
-    "chinh_sach": ["CS-TCXH", "CS-NCC"],
-    "kinh_te": ["KT-HKD"],
-    "chung_thuc": ["CT-HD", "CT-BS"],
-}
-RATING_SCALES = {
-    3: ["rat_hai_long", "hai_long", "khong_hai_long"],
-    5: ["rat_hai_long", "hai_long", "binh_thuong", "khong_hai_long", "rat_khong_hai_long"],
-}
-OUTCOMES = ["guided_only", "supplement_guidance", "refused", "result_returned"]
-
-
-class ServerError(RuntimeError):
-    """The server answered what the day did not expect (the status and body are in the text)."""
-
-
-@dataclass
-class Citizen:
-    """One person of the day and what they will do, drawn in advance from the seed."""
-
-    index: int
-    arrive: datetime
-    service: str
-    priority: str | None
-    dossier: str | None = None  # procedure code when a dossier is accepted
-    absent: bool = False  # not there when called: recalled, then marked no-show
-    comes_back: bool = False  # an absent citizen who returns and is put back in line
-    transfer: tuple[str, Any] | None = None  # ("service", code) or ("counter", n)
-    rates: bool = False
-    comment: str = ""
+from lobby.simulate.client import Http, ServerError
+from lobby.simulate.plan import FIELD_MIX, OUTCOMES, RATING_SCALES, Citizen, plan_citizens
 
 
 @dataclass
@@ -108,133 +53,6 @@ class Step:
     ticket: TicketState | None = None
     counter: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-class Http:
-    """A small JSON client on one kept-alive connection: each actor (kiosk, officer, leader)
-    sends its bearer token."""
-
-    def __init__(self, base_url: str, timeout: float = 15.0) -> None:
-        parts = urllib.parse.urlsplit(base_url)
-        self.base = base_url.rstrip("/")
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.timeout = timeout
-        self._conn: http.client.HTTPConnection | None = None
-
-    def _send(self, method: str, path: str, data: bytes | None, headers: dict[str, str]) -> Any:
-        if self._conn is None:
-            self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        self._conn.request(method, path, body=data, headers=headers)
-        return self._conn.getresponse()
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: dict[str, Any] | None = None,
-        *,
-        token: str | None = None,
-        expect: tuple[int, ...] = (200, 201),
-    ) -> tuple[int, Any]:
-        headers = {"Accept": "application/json", "Idempotency-Key": uuid.uuid4().hex}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        try:
-            r = self._send(method, path, data, headers)
-        except (ConnectionError, http.client.HTTPException):
-            # The server closed the kept-alive connection (a restart): one new connection.
-            self.close()
-            r = self._send(method, path, data, headers)
-        status, raw = r.status, r.read()
-        try:
-            parsed = json.loads(raw) if raw else None
-        except ValueError:
-            parsed = raw.decode("utf-8", "replace")
-        if status not in expect:
-            raise ServerError(f"{method} {path} -> {status}: {parsed}")
-        return status, parsed
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-
-def _between(rng: random.Random, lo: datetime, hi: datetime) -> datetime:
-    return lo + timedelta(seconds=rng.uniform(0, (hi - lo).total_seconds()))
-
-
-def plan_citizens(
-    day: date,
-    tz: ZoneInfo,
-    *,
-    count: int = 300,
-    seed: int = 20261130,
-    mix: dict[str, tuple[int, tuple[int, int]]] | None = None,
-    procedures: dict[str, list[str]] | None = None,
-) -> list[Citizen]:
-    """The day's citizens in order of arrival: two thirds in the morning, a peak at 8–9 o'clock,
-    about one in eight in a priority group, 40 dossiers for every 300 citizens."""
-    rng = random.Random(seed)
-
-    def at(h: int, m: int) -> datetime:
-        return datetime.combine(day, time(h, m), tzinfo=tz)
-
-    arrivals = []
-    for i in range(count):
-        roll = rng.random()
-        if roll < 0.30:
-            arrivals.append(_between(rng, at(8, 0), at(9, 0)))  # the morning peak
-        elif roll < 0.66:
-            arrivals.append(_between(rng, at(7, 5), at(11, 0)))
-        else:
-            arrivals.append(_between(rng, at(13, 35), at(16, 30)))
-        arrivals[-1] = arrivals[-1].replace(microsecond=0) + timedelta(microseconds=i)
-    arrivals.sort()
-    mix = mix or FIELD_MIX
-    procedures = DOSSIER_PROCEDURES if procedures is None else procedures
-    codes = list(mix)
-    weights = [mix[c][0] for c in codes]
-    dossier_every = max(1, round(count / 40))
-    people = []
-    for i, when in enumerate(arrivals):
-        service = rng.choices(codes, weights)[0]
-        priority = (
-            rng.choice(["elderly", "disabled", "pregnant", "meritorious"])
-            if rng.random() < 0.12
-            else None
-        )
-        c = Citizen(i, when, service, priority)
-        roll = rng.random()
-        if i % dossier_every == 0 and procedures.get(service):
-            c.dossier = rng.choice(procedures[service])
-        elif roll < 0.06:
-            c.absent = True
-            c.comes_back = rng.random() < 0.4
-        elif roll < 0.09:
-            c.transfer = ("service", rng.choice([x for x in codes if x != service]))
-        elif roll < 0.11:
-            c.transfer = ("counter", 0)  # the counter is chosen when it happens
-        c.rates = not c.absent and rng.random() < 0.6
-        if c.rates and rng.random() < 0.2:
-            c.comment = rng.choice(
-                ["Cán bộ nhiệt tình.", "Chờ hơi lâu.", "Hướng dẫn rõ ràng, cảm ơn.", ""]
-            )
-        people.append(c)
-    # Enough dossiers whatever the draw: the first citizens of dossier fields take the rest.
-    want = round(count * 40 / 300)
-    have = sum(1 for c in people if c.dossier)
-    for c in people:
-        if have >= want:
-            break
-        if not c.dossier and procedures.get(c.service) and not c.absent and not c.transfer:
-            c.dossier = rng.choice(procedures[c.service])
-            have += 1
-    return people
 
 
 class OfficeDay:
