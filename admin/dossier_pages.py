@@ -14,8 +14,13 @@ from admin.blueprint import bp, first_time, qr, user
 from core.deadlines import DeadlineUnit
 from core.dossiers import ID_TYPE_LABELS
 from core.errors import DomainError
-from lobby import dossiers, inputs, stats
+from lobby import forms, stats
 from lobby.context import local_now, office
+from lobby.dossiers import lookup as dossier_lookup
+from lobby.dossiers import operations as dossier_operations
+from lobby.dossiers import pins as dossier_pins
+from lobby.dossiers import ratings as dossier_ratings
+from lobby.dossiers import views as dossier_views
 from lobby.extensions import db
 from lobby.models import DossierEvent
 from lobby.queue import reference
@@ -49,8 +54,8 @@ def dashboard() -> str:
     return render_template(
         "admin/dashboard.html",
         s=figures,
-        rating_levels=dossiers.rating_choices(),
-        due=dossiers.due_lists(user()),
+        rating_levels=dossier_ratings.rating_choices(),
+        due=dossier_views.due_lists(user()),
         user=user(),
         office=office(),
         takeovers=stats.counter_takeovers(start, end),
@@ -62,7 +67,7 @@ def dossier_list() -> Any:
     code = (request.args.get("code") or "").strip()
     if code:
         return redirect(url_for("admin.dossier_detail", code=code))
-    return render_template("admin/dossiers.html", due=dossiers.due_lists(user()), user=user())
+    return render_template("admin/dossiers.html", due=dossier_views.due_lists(user()), user=user())
 
 
 # --- the intake form -------------------------------------------------------------------------
@@ -130,7 +135,7 @@ def _accept(form: Any, ticket_id: int | None, once: str, done: dict[str, str]) -
     if any(r[k] is None for r in _document_rows(form, None) for k in _COUNTS):
         return None, _("Số bản của mỗi giấy tờ phải là số nguyên 0–99.")
     try:
-        result = dossiers.accept_dossier(_intake_body(form, ticket_id), user())
+        result = dossier_operations.accept_dossier(_intake_body(form, ticket_id), user())
     except DomainError as exc:
         return None, _(exc.message)
     if once:  # the code only, never the PIN
@@ -145,7 +150,7 @@ def _accept(form: Any, ticket_id: int | None, once: str, done: dict[str, str]) -
 
 @bp.route("/admin/dossiers/new", methods=["GET", "POST"])
 def dossier_new() -> Any:
-    ticket_id = request.values.get("ticket", type=inputs.int64)
+    ticket_id = request.values.get("ticket", type=forms.int64)
     ticket = reference.ticket_by_id(ticket_id) if ticket_id else None
     form = request.form
     error = None
@@ -182,8 +187,8 @@ def dossier_new() -> Any:
 def _receipt_page(code: str, pin: str | None = None, *, reprint: bool = False) -> Any:
     """Mẫu 01 on A5. With a PIN (just accepted, or a new PIN issued) it is shown on this page
     only: never stored, and the browser is told not to keep the page."""
-    d = dossiers.dossier_by_code(code)
-    view = dossiers.staff_dossier_view(d)
+    d = dossier_lookup.dossier_by_code(code)
+    view = dossier_views.staff_dossier_view(d)
     proc = d.procedure
     deadline = (
         "Trong ngày"
@@ -213,12 +218,12 @@ def _receipt_page(code: str, pin: str | None = None, *, reprint: bool = False) -
 @bp.get("/admin/dossiers/<code>")
 def dossier_detail(code: str) -> Any:
     try:
-        d = dossiers.dossier_by_code(code)
+        d = dossier_lookup.dossier_by_code(code)
     except DomainError as exc:
         return render_template(
             "error.html", status=exc.status, code=exc.code, message=_(exc.message)
         ), exc.status
-    view = dossiers.staff_dossier_view(d)
+    view = dossier_views.staff_dossier_view(d)
     return render_template(
         "admin/detail.html",
         d=view,
@@ -242,7 +247,7 @@ def reissue_pin(code: str) -> Any:
         "print": form.get("print") == "1",
     }
     try:
-        result = dossiers.reissue_pin(code, body, user())
+        result = dossier_pins.reissue_pin(code, body, user())
     except DomainError as exc:
         flash(_(exc.message), "error")
         return back
@@ -262,7 +267,7 @@ def dossier_event(code: str) -> Any:
     if items:
         body["items"] = [{"name": name} for name in items]
     try:
-        dossiers.apply_event(code, body, user())
+        dossier_operations.apply_event(code, body, user())
         action = ACTION_LABELS.get(body["action"] or "", body["action"])
         flash(_("Đã ghi nhận: %(action)s.", action=action), "ok")
     except DomainError as exc:
@@ -293,13 +298,13 @@ def notice(code: str, kind: str) -> str:
     action = {"supplement": "request_supplement", "apology": "apologise"}.get(kind)
     if action is None:
         abort(404)
-    d = dossiers.dossier_by_code(code)
+    d = dossier_lookup.dossier_by_code(code)
     ev = _last_event(d.id, action)
     if ev is None:
         abort(404)
     return render_template(
         f"admin/notice_{kind}.html",
-        d=dossiers.staff_dossier_view(d),
+        d=dossier_views.staff_dossier_view(d),
         ev=ev,
         office=office(),
         officer=accounts.staff_user(ev.actor_staff_id),

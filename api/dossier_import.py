@@ -15,7 +15,7 @@ from marshmallow import fields
 from api import schemas as s
 from api.http import bp, staff
 from core.errors import DomainError, InvalidRequest, UnsupportedMediaType
-from lobby import inputs
+from lobby import forms
 from lobby.auth import require_staff
 from lobby.dossiers import operations as dossier_operations
 
@@ -89,7 +89,7 @@ def _import_rows() -> list[dict[str, Any]]:
         )
     for n, row in enumerate(rows, start=1):
         try:
-            inputs.check_json(row)  # NUL, broken Unicode, huge numbers: that row fails alone
+            forms.check_json(row)  # NUL, broken Unicode, huge numbers: that row fails alone
         except InvalidRequest as exc:
             rows[n - 1] = {"__error__": _("dòng %(n)s: %(message)s", n=n, message=_(exc.message))}
     if len(rows) > MAX_IMPORT_ROWS:

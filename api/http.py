@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from core.errors import InvalidRequest
-from lobby import inputs
+from lobby import forms
 from lobby.auth import current_principal
 from lobby.extensions import csrf
 
@@ -24,7 +24,7 @@ class BadRequest(InvalidRequest):
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object; an empty body counts as {}. Hostile JSON (too deep, NUL,
-    broken Unicode, integers beyond 64 bits) is refused here for every route (lobby.inputs)."""
+    broken Unicode, integers beyond 64 bits) is refused here for every route (lobby.forms)."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
@@ -34,7 +34,7 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("Nội dung gửi lên không phải JSON hợp lệ.") from None
     except RecursionError:
         raise BadRequest("Nội dung JSON lồng nhau quá sâu.") from None
-    inputs.check_json(data)
+    forms.check_json(data)
     if not isinstance(data, dict):
         raise InvalidRequest("Nội dung phải là một đối tượng JSON.")
     return data

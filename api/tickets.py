@@ -11,7 +11,7 @@ from api import schemas as s
 from api.http import bp, json_body, staff
 from api.idempotency import idempotent
 from core.errors import NotFound
-from lobby import inputs
+from lobby import forms
 from lobby.auth import current_device, require_device, require_staff
 from lobby.context import ctx
 from lobby.dossiers.views import public_ticket_view
@@ -65,7 +65,7 @@ def board() -> Response:
     board_id = request.args.get("board")
     if board_id is not None:
         try:
-            device = db.session.get(Device, inputs.int64(board_id))
+            device = db.session.get(Device, forms.int64(board_id))
         except ValueError:
             device = None
         if device is None or device.kind != "board":

@@ -16,7 +16,7 @@ import kiosk.views
 import phone.views
 import tablet.views
 from core.clock import Clock, FileClock, SystemClock
-from lobby import cli, config, errors, inputs, ratelimit, security, sockets, web, webhooks
+from lobby import cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
 from lobby.config import REPO
 from lobby.context import LobbyContext
 from lobby.events import SocketPublisher, queue_options
@@ -42,7 +42,7 @@ def create_app(
     app.extensions["lobby"] = _context(app, clock, publisher)
     webhooks.init_app(app)
     errors.register(app)
-    inputs.register(app)  # before the blueprints: their <int:…> routes use its converter
+    forms.register(app)  # before the blueprints: their <int:…> routes use its converter
     security.init_app(app)
     for surface in SURFACES:
         app.register_blueprint(surface.bp)

@@ -21,10 +21,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core.errors import DomainError
-from lobby import backup, simulate
+from lobby import backup
 from lobby.auth import USER_TOKEN_PREFIX, new_token, token_hash
 from lobby.context import ctx, office, office_tz
-from lobby.dossiers import setting
+from lobby.dossiers.rules import setting
 from lobby.extensions import db
 from lobby.housekeeping import expire_stale_tickets
 from lobby.models import (
@@ -41,6 +41,9 @@ from lobby.retention import give_back_space, prune
 from lobby.retention import status as read_status
 from lobby.setup.accounts import create_device, create_user, new_device_token, pairing_url
 from lobby.setup.demo import load_demo
+from lobby.simulate.client import Http, ServerError
+from lobby.simulate.day import OfficeDay, Step
+from lobby.simulate.plan import FIELD_MIX
 from lobby.workcal import add_day, remove_day, year_days
 from printers import backends
 
@@ -155,7 +158,7 @@ def _simulation_kiosk_token(o: Office) -> str:
 def _field_mix(o: Office) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Each active field's share of citizens and service times, and its active procedures."""
     fields = db.session.scalars(select(Field).where(Field.office_id == o.id, Field.active)).all()
-    mix = {f.code: simulate.FIELD_MIX.get(f.code, (10, (3, 10))) for f in fields}
+    mix = {f.code: FIELD_MIX.get(f.code, (10, (3, 10))) for f in fields}
     procedures: dict[str, list[str]] = {f.code: [] for f in fields}
     for p in db.session.scalars(
         select(Procedure).where(Procedure.office_id == o.id, Procedure.active)
@@ -190,13 +193,13 @@ def _simulate_day(url: str, speed: float, citizens: int, seed: int) -> None:
     levels = int(setting(o, "rating_levels"))
     tz = office_tz(o)
 
-    def show(step: simulate.Step) -> None:
+    def show(step: Step) -> None:
         number = step.ticket.number if step.ticket else ""
         where = f" quầy {step.counter}" if step.counter else ""
         click.echo(f"{step.at.astimezone(tz):%H:%M:%S}  {step.what:<9} {number}{where}")
 
-    day = simulate.OfficeDay(
-        simulate.Http(url),
+    day = OfficeDay(
+        Http(url),
         kiosk_token=kiosk_token,
         officer_tokens=officers,
         day=ctx().clock.today(),
@@ -212,7 +215,7 @@ def _simulate_day(url: str, speed: float, citizens: int, seed: int) -> None:
     click.echo(f"Simulating {citizens} citizens at {url}, {speed:g}x (Ctrl-C stops)")
     try:
         day.run()
-    except simulate.ServerError as exc:
+    except ServerError as exc:
         raise click.ClickException(
             f"{exc}. Is the server running at {url}, with LOBBY_OPEN_ALWAYS=1 outside office hours?"
         ) from None

@@ -32,7 +32,7 @@ from lobby.events import (
     ticket_room,
 )
 from lobby.extensions import db, socketio
-from lobby.inputs import bad_text
+from lobby.forms import bad_text
 from lobby.models import Device
 from lobby.printing.agents import NotAgentPrinter
 from lobby.queue.reference import board_field_codes, counter_for_staff, ticket_by_token

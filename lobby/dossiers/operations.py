@@ -33,7 +33,6 @@ from lobby.dossiers.pins import new_pin
 from lobby.dossiers.rules import (
     CHANNELS,
     KEPT_RULES,
-    body_text,
     due_from,
     parse_components,
     parse_id,
@@ -43,6 +42,7 @@ from lobby.dossiers.rules import (
 )
 from lobby.dossiers.views import staff_dossier_view
 from lobby.extensions import db
+from lobby.forms import body_text
 from lobby.models import Applicant, Dossier, DossierSequence, Office, Procedure, StaffUser, Ticket
 from lobby.queue.counter_actions import CONTRADICT_DOSSIER
 from lobby.queue.reference import may_operate, ticket_by_id

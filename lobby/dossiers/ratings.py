@@ -13,8 +13,9 @@ from core.dossiers import OFFICIAL_LEVELS, RATING_ORDER, RatingLevel
 from core.errors import IllegalTransition, InvalidRequest, NotFound
 from lobby.context import ctx, office, today
 from lobby.dossiers.lookup import dossier_of_ticket
-from lobby.dossiers.rules import body_text, setting
+from lobby.dossiers.rules import setting
 from lobby.extensions import db
+from lobby.forms import body_text
 from lobby.models import Office, Rating, StaffUser, Ticket
 from lobby.queue.reference import counter_by_number, counter_ref, ticket_by_token
 from lobby.tx import transaction

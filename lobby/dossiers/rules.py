@@ -11,6 +11,7 @@ from core.deadlines import DeadlineUnit, DueMode, due_at
 from core.dossiers import DossierStatus, normalize_id_number, parse_id_type
 from core.errors import InvalidRequest
 from lobby.context import office_tz
+from lobby.forms import body_text
 from lobby.models import Dossier, Office, Procedure
 from lobby.workcal import working_calendar
 
@@ -34,26 +35,6 @@ def setting(o: Office, name: str) -> Any:
 
 def status_of(d: Dossier) -> DossierStatus:
     return DossierStatus(d.status_code)
-
-
-def body_text(
-    body: dict[str, Any], key: str, *, required: bool = False, limit: int = 255
-) -> str | None:
-    """body[key] as trimmed text (None when absent or empty); 422 when not text, too long, or
-    required and missing."""
-    value = body.get(key)
-    if value is None or value == "":
-        if required:
-            raise InvalidRequest(f"Thiếu thông tin bắt buộc: {key}.", field=key)
-        return None
-    if not isinstance(value, str):
-        raise InvalidRequest(f"Trường {key} phải là chuỗi.", field=key)
-    value = value.strip()
-    if required and not value:
-        raise InvalidRequest(f"Thiếu thông tin bắt buộc: {key}.", field=key)
-    if len(value) > limit:
-        raise InvalidRequest(f"Trường {key} dài quá {limit} ký tự.", field=key)
-    return value
 
 
 def parse_id(applicant: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -15,7 +15,7 @@ from core.numbering import WorkingWindow as WindowRule
 from core.numbering import is_open
 from lobby.context import ctx, local_now, office_ref
 from lobby.extensions import db
-from lobby.inputs import int64
+from lobby.forms import int64
 from lobby.models import (
     Counter,
     Device,

@@ -19,8 +19,8 @@ from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
 from lobby.context import ctx, of_this_office, office
 from lobby.extensions import db
+from lobby.forms import form_text
 from lobby.models import ApiToken, Counter, Device, StaffUser
-from lobby.setup.forms import form_text
 from lobby.tx import transaction
 from printers.backends import PrinterNotAllowed, validate_printer_url, validate_web_printer_url
 

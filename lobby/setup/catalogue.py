@@ -18,10 +18,10 @@ from core.deadlines import DeadlineUnit
 from core.errors import DomainError, IllegalTransition, InvalidRequest, NotFound
 from core.spreadsheet import SafeWriter, read_cell
 from lobby.context import of_this_office, office
-from lobby.dossiers import parse_components
+from lobby.dossiers.rules import parse_components
 from lobby.extensions import db
+from lobby.forms import form_text, form_whole
 from lobby.models import Field, Office, Procedure
-from lobby.setup.forms import form_text, form_whole
 from lobby.tx import transaction
 
 FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{1,39}")

@@ -13,11 +13,11 @@ from core.errors import IllegalTransition, InvalidRequest
 from lobby import events
 from lobby.context import of_this_office, office, publish_after_commit, today
 from lobby.extensions import db
+from lobby.forms import form_text, form_whole
 from lobby.models import Counter, Field, Office
 from lobby.queue import counter_actions
 from lobby.queue import views as queue_views
 from lobby.setup.catalogue import fields_in_order
-from lobby.setup.forms import form_text, form_whole
 from lobby.tx import transaction
 
 MAX_COUNTER = 999

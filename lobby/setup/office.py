@@ -12,12 +12,12 @@ from sqlalchemy import select
 from core.deadlines import DueMode
 from core.errors import InvalidRequest
 from lobby.context import office
-from lobby.dossiers import DEFAULT_SETTINGS, setting
+from lobby.dossiers.rules import DEFAULT_SETTINGS, setting
 from lobby.extensions import db
+from lobby.forms import form_text, form_whole
 from lobby.models import Office, WorkingWindow
 from lobby.setup.catalogue import fields_in_order
 from lobby.setup.counters import counters_in_order
-from lobby.setup.forms import form_text, form_whole
 from lobby.tx import transaction
 
 MAX_INTERLEAVE = 10

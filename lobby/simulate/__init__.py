@@ -11,19 +11,3 @@ The simulator keeps its own account of what every ticket and counter should be (
 `holding`) from what it did, never from what the server says; checks compare the two.
 Standard library only (http.client): it runs from the server's own virtual environment.
 """
-
-from lobby.simulate.client import Http, ServerError
-from lobby.simulate.day import OfficeDay, Step, TicketState
-from lobby.simulate.plan import DOSSIER_PROCEDURES, FIELD_MIX, Citizen, plan_citizens
-
-__all__ = [
-    "DOSSIER_PROCEDURES",
-    "FIELD_MIX",
-    "Citizen",
-    "Http",
-    "OfficeDay",
-    "ServerError",
-    "Step",
-    "TicketState",
-    "plan_citizens",
-]

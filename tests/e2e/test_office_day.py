@@ -29,7 +29,8 @@ import socketio
 
 from core import queueing
 from core.clock import write_clock_file
-from lobby.simulate import Http, OfficeDay, Step, TicketState
+from lobby.simulate.client import Http
+from lobby.simulate.day import OfficeDay, Step, TicketState
 from tests.e2e.conftest import LiveServer, api_login, make_server
 
 pytestmark = pytest.mark.slow

@@ -1,10 +1,12 @@
-"""Hostile input stops here, in one place, before any view or the database sees it.
+"""Input, in one place: hostile bytes stop here before any view or the database sees them, and
+one reader per kind of value (form text, a whole number in a range, JSON body text) turns what a
+person or a program sent into a value or an InvalidRequest naming the field.
 
 PostgreSQL refuses NUL in text, a lone surrogate cannot be encoded as UTF-8, the JSON decoder
 recurses once per nesting level, and neither database stores integers beyond 64 bits: each of
 these used to surface as a 500 somewhere deep in a route. Paths get a bounded integer converter,
 every request a guard on its path, query, headers, cookies and form, JSON bodies a check of
-depth, text and integers (api.views.json_body), and query integers `int64` as their type.
+depth, text and integers (api.http.json_body), and query integers `int64` as their type.
 """
 
 from __future__ import annotations
@@ -102,3 +104,54 @@ def register(app: Flask) -> None:
     """Before the blueprints: their `<int:…>` routes are built with the bounded converter."""
     app.url_map.converters["int"] = Int64Converter
     app.before_request(_guard)
+
+
+# --- readers: one per kind of input, each refusal an InvalidRequest naming the field ------
+
+
+def form_text(
+    value: Any, label: str, field: str, *, required: bool = True, limit: int = 255
+) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise InvalidRequest(f"Cần nhập {label}.", field=field)
+    if len(text) > limit:
+        raise InvalidRequest(f"{label.capitalize()} dài quá {limit} ký tự.", field=field)
+    return text
+
+
+def form_whole(
+    value: Any, label: str, field: str, low: int, high: int, *, blank: bool = False
+) -> Any:
+    """A whole number in [low, high] from a form; None for an empty box when `blank`."""
+    if blank and (value is None or str(value).strip() == ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InvalidRequest(f"{label.capitalize()} phải là một số nguyên.", field=field) from None
+    if not low <= number <= high:
+        raise InvalidRequest(
+            f"{label.capitalize()} phải từ {low} đến {high}.", field=field, low=low, high=high
+        )
+    return number
+
+
+def body_text(
+    body: dict[str, Any], key: str, *, required: bool = False, limit: int = 255
+) -> str | None:
+    """body[key] as trimmed text (None when absent or empty); 422 when not text, too long, or
+    required and missing."""
+    value = body.get(key)
+    if value is None or value == "":
+        if required:
+            raise InvalidRequest(f"Thiếu thông tin bắt buộc: {key}.", field=key)
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequest(f"Trường {key} phải là chuỗi.", field=key)
+    value = value.strip()
+    if required and not value:
+        raise InvalidRequest(f"Thiếu thông tin bắt buộc: {key}.", field=key)
+    if len(value) > limit:
+        raise InvalidRequest(f"Trường {key} dài quá {limit} ký tự.", field=key)
+    return value
