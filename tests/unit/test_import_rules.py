@@ -183,3 +183,114 @@ def test_the_checker_finds_a_cycle_made_by_an_import_inside_a_function(tmp_path)
     assert graph["lobby.a"] == {"lobby.b"}
     assert graph["lobby.b"] == {"lobby.c"}
     assert _show(cycles(graph)) == [["lobby.a", "lobby.b", "lobby.c"]]
+
+
+# The floors, bottom up. A module imports only modules of its own floor or below; a module no
+# floor names fails the test (place it). The longest matching prefix decides.
+FLOORS: dict[str, int] = {
+    "core": 0,
+    "printers": 1,
+    # the kernel: configuration, extensions, models, transactions, context and its ports, events
+    **dict.fromkeys(
+        (
+            "lobby.config",
+            "lobby.extensions",
+            "lobby.models",
+            "lobby.tx",
+            "lobby.refcache",
+            "lobby.crypto",
+            "lobby.events",
+            "lobby.context",
+            "lobby.forms",
+            "lobby.errors",
+            "lobby.auth",
+            "lobby.ratelimit",
+            "lobby.security",
+            "lobby.workcal",
+            "lobby.offloop",
+            "lobby.qr",
+            "lobby.announce",
+        ),
+        2,
+    ),
+    # features: use cases and read models
+    **dict.fromkeys(
+        (
+            "lobby.queue",
+            "lobby.dossiers",
+            "lobby.printing",
+            "lobby.setup",
+            "lobby.stats",
+            "lobby.webhooks",
+            "lobby.backup",
+            "lobby.retention",
+            "lobby.housekeeping",
+            "lobby.simulate",
+        ),
+        3,
+    ),
+    # entry points of the lobby and the surfaces
+    **dict.fromkeys(("lobby.sockets", "lobby.web", "lobby.cli", "lobby.startup"), 4),
+    **dict.fromkeys(SURFACES, 4),
+    # the composition root: create_app() and the server
+    **dict.fromkeys(("lobby", "lobby.app", "server"), 5),
+}
+FEATURE_PACKAGES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup")
+
+
+def floor_of(module: str) -> int | None:
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:n])
+        if prefix == "lobby" and module != "lobby":
+            return None  # the package itself sits at the top; its modules are placed one by one
+        floor = FLOORS.get(prefix)
+        if floor is not None:
+            return floor
+    return None
+
+
+def floor_breaches(graph: dict[str, set[str]]) -> list[str]:
+    found = [f"{m}: on no floor" for m in graph if floor_of(m) is None]
+    for m, targets in graph.items():
+        for t in targets:
+            low, high = floor_of(m), floor_of(t)
+            if low is not None and high is not None and high > low:
+                found.append(f"{m} (floor {low}) imports {t} (floor {high})")
+    return sorted(found)
+
+
+def test_every_module_imports_only_its_own_floor_or_below(graph):
+    assert floor_breaches(graph) == []
+
+
+def test_the_floor_check_would_catch_a_kernel_module_importing_a_feature():
+    graph = {"lobby.context": {"lobby.queue.views"}, "lobby.queue.views": {"lobby.context"}}
+    assert floor_breaches(graph) == ["lobby.context (floor 2) imports lobby.queue.views (floor 3)"]
+    assert floor_breaches({"lobby.newthing": set()}) == ["lobby.newthing: on no floor"]
+
+
+def test_feature_packages_import_nothing_on_their_own():
+    """Importing lobby.queue.x runs lobby/queue/__init__.py first: a package that re-exports its
+    modules would import half the lobby (and make cycles at run time the graph cannot see)."""
+    busy = []
+    for package in (*FEATURE_PACKAGES, "api", "admin"):
+        path = ROOT / package.replace(".", "/") / "__init__.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in tree.body):
+            busy.append(package)
+    assert busy == []
+
+
+def test_features_reach_the_printer_only_through_the_print_queue_port(graph):
+    """Only the composition root makes the Printing service; the print agent's own entries (its
+    HTTP routes and its socket room) speak the agent protocol. Everyone else calls
+    ctx().printing (lobby.context.PrintQueue)."""
+    allowed = {"lobby.app", "api.print_agent", "lobby.sockets"}
+    reaching = sorted(
+        m
+        for m, targets in graph.items()
+        if not m.startswith("lobby.printing")
+        and any(t.startswith("lobby.printing") for t in targets)
+    )
+    assert [m for m in reaching if m not in allowed] == []
