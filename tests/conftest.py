@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import settings
 
 import printers  # noqa: F401  (first: python-escpos's cache goes to an instance folder, not /tmp)
 from core.clock import FixedClock
@@ -20,6 +21,11 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY_8AM = datetime(2026, 11, 30, 8, 0, tzinfo=VN)
 POSTGRES_URL = os.environ.get("LOBBY_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("LOBBY_TEST_REDIS_URL", "")
+
+# Property tests check behaviour, never speed: Hypothesis's default 200 ms deadline per example
+# failed a deadlines test now and then on a loaded 2-core machine. Speed lives in bench/.
+settings.register_profile("lobby", deadline=None)
+settings.load_profile("lobby")
 
 
 def _overrides(url: str, instance: Path) -> dict[str, Any]:
