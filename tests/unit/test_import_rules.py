@@ -294,3 +294,15 @@ def test_features_reach_the_printer_only_through_the_print_queue_port(graph):
         and any(t.startswith("lobby.printing") for t in targets)
     )
     assert [m for m in reaching if m not in allowed] == []
+
+
+def test_the_picture_of_the_imports_in_the_docs_is_drawn_from_the_code():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "import_picture", ROOT / "tools/import_picture.py"
+    )
+    assert spec is not None and spec.loader is not None
+    picture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(picture)
+    assert picture.main(check=True) == 0, "run: .venv/bin/python tools/import_picture.py"
