@@ -26,7 +26,7 @@ ROOMS = {
     2: "kernel",
 }
 FEATURES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup")
-LABELS = {
+BOXES = {
     "core": "core/ (rules, stdlib only)",
     "printers": "printers/ (ESC/POS, no Flask)",
     "kernel": "lobby kernel: config, extensions, models, tx, context, events, forms, auth",
@@ -60,10 +60,10 @@ def picture() -> str:
     edges = sorted(
         {(room(m), room(t)) for m, targets in graph.items() for t in targets if room(m) != room(t)}
     )
-    ident = {name: name.replace("lobby.", "").replace(".", "_") for name in LABELS}
-    edges = [(a, b) for a, b in edges if a in LABELS and b in LABELS]
+    ident = {name: name.replace("lobby.", "").replace(".", "_") for name in BOXES}
+    edges = [(a, b) for a, b in edges if a in BOXES and b in BOXES]
     lines = ["```mermaid", "flowchart BT"]
-    lines += [f'    {ident[name]}["{label}"]' for name, label in LABELS.items()]
+    lines += [f'    {ident[name]}["{label}"]' for name, label in BOXES.items()]
     lines += [f"    {ident[a]} --> {ident[b]}" for a, b in edges]
     lines.append("```")
     return "\n".join(lines)
