@@ -11,13 +11,16 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, g, request, session
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, delete, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import DomainError, Forbidden
+from lobby.context import ctx
 from lobby.extensions import db
 from lobby.models import ApiToken, Device, LoginThrottle, StaffUser
+from lobby.security import csrf_valid
+from lobby.tx import insert_for, transaction
 
 DEVICE_COOKIE = "lobby_device"
 DEVICE_TOKEN_PREFIX = "dv_"
@@ -43,8 +46,6 @@ def token_hash(token: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    from flask import current_app
-
     # scrypt by default; tests choose a cheaper method through LOBBY_PASSWORD_METHOD.
     return generate_password_hash(
         password, method=current_app.config.get("LOBBY_PASSWORD_METHOD", "scrypt")
@@ -93,8 +94,6 @@ def _password_or_dummy(user: StaffUser | None, password: str) -> bool:
 
 def _count_failure(username: str) -> None:
     """One more wrong password for `username` (known or not): the tenth locks it."""
-    from lobby.tx import insert_for, transaction
-
     table = LoginThrottle.__table__
     with transaction():
         insert = insert_for(db.engine.dialect.name)(table).values(username=username, failures=1)
@@ -125,8 +124,6 @@ def authenticate(username: str, password: str) -> StaffUser | None:
     )
     if _password_or_dummy(user, password):
         if throttle is not None:  # earlier wrong passwords are forgiven
-            from lobby.tx import transaction
-
             with transaction():
                 db.session.execute(
                     delete(LoginThrottle.__table__).where(
@@ -155,8 +152,6 @@ def start_session(user: StaffUser) -> None:
 def end_session() -> None:
     """Sign out: the account's session epoch moves on, so this cookie (and any copy of it, and
     the account's sessions on other browsers) no longer signs anyone in."""
-    from lobby.tx import transaction
-
     principal = principal_from_session()
     if principal is not None:
         with transaction():
@@ -179,10 +174,6 @@ class Principal:
     via: str | None = None  # session | bearer | cookie
 
     @property
-    def is_staff(self) -> bool:
-        return self.user is not None
-
-    @property
     def scope(self) -> str:
         if self.user is not None:
             return f"user:{self.user.id}"
@@ -201,8 +192,6 @@ _USER_BY_ID = select(_USERS).where(_USERS.c.id == bindparam("id"))
 
 
 def _ctx() -> Any:
-    from lobby.context import ctx
-
     return ctx()
 
 
@@ -300,10 +289,8 @@ def _check_csrf(principal: Principal) -> None:
     if request.method not in MUTATING or principal.via not in {"session", "cookie"}:
         return
     token = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
-    try:
-        validate_csrf(token)
-    except Exception as exc:  # ValidationError from wtforms
-        raise CSRFError("Phiên làm việc đã hết hạn, vui lòng tải lại trang.") from exc
+    if not csrf_valid(token):
+        raise CSRFError("Phiên làm việc đã hết hạn, vui lòng tải lại trang.")
 
 
 def require_staff(*roles: str) -> Callable[[F], F]:

@@ -124,6 +124,11 @@ def iso(dt: datetime | None, o: Office | None = None, timespec: str = "seconds")
 T = TypeVar("T")
 
 
+def office_setting(o: Any, name: str, default: Any) -> Any:
+    """One of the office's settings (the JSON column `settings`), else `default`."""
+    return (o.settings or {}).get(name, default)
+
+
 def of_this_office(model: type[T], row_id: Any, missing: str) -> T:
     """The office's row of `model` with that id (from a form: any text), or NotFound(missing)."""
     try:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, Operationa
 from werkzeug.exceptions import HTTPException
 
 from core.errors import DomainError
+from lobby.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ def _reset_session() -> None:
     """End whatever transaction the failed request left: on PostgreSQL an aborted one refuses
     every later statement. Never raises: the database may be the thing that is down."""
     try:
-        from lobby.extensions import db
-
         db.session.rollback()
     except Exception:  # the error page must be answered whatever the database does
         log.debug("rollback after an error failed", exc_info=True)

@@ -96,6 +96,7 @@ def redis_client_options(*, blocking_reads: bool = False) -> dict[str, Any]:
     away costs a request at most a refused connect and one retry, or 2 s if its host is silent.
     redis-py's default retries ten times with backoff (seconds per request). A subscriber
     (`blocking_reads`) waits for messages without a read timeout."""
+    # Only with a Redis URL: server.py leaves redis-py out of a one-process lobby.
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.tickets import OPEN_STATUSES, Action, TicketStatus, next_status
 from lobby.context import ctx, office, today
 from lobby.extensions import db
-from lobby.models import Ticket
+from lobby.models import IdempotencyRecord, Ticket
 from lobby.queue.tickets import record_event
 from lobby.tx import transaction
 
@@ -35,10 +35,6 @@ def expire_stale_tickets() -> int:
 
 
 def prune_idempotency(max_age: timedelta = timedelta(hours=24)) -> int:
-    from sqlalchemy import delete
-
-    from lobby.models import IdempotencyRecord
-
     with transaction():
         cutoff = ctx().clock.now() - max_age
         result = db.session.execute(

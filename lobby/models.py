@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.clock import OFFICE_TZ
 from lobby.extensions import db
 
 
@@ -59,7 +60,7 @@ class Office(db.Model):
     agency_code: Mapped[str] = mapped_column(String(60), default="")
     address: Mapped[str] = mapped_column(String(255), default="")
     hotline: Mapped[str] = mapped_column(String(40), default="")
-    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Ho_Chi_Minh")
+    timezone: Mapped[str] = mapped_column(String(60), default=OFFICE_TZ)
     number_format: Mapped[str] = mapped_column(String(40), default="{prefix}{seq:03d}")
     interleave_n: Mapped[int] = mapped_column(Integer, default=2)
     priority_counter_serves_normal: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -312,14 +313,14 @@ class EncryptedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
         if value is None:
             return None
-        from lobby.crypto import encrypt
+        from lobby.crypto import encrypt  # cryptography (~7 MB): loaded with the first applicant
 
         return encrypt(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         if value is None:
             return None
-        from lobby.crypto import decrypt
+        from lobby.crypto import decrypt  # cryptography: see process_bind_param
 
         return decrypt(value)
 

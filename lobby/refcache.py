@@ -23,6 +23,16 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
+from lobby.models import (
+    CalendarDay,
+    Counter,
+    Device,
+    Field,
+    Office,
+    StaffUser,
+    WorkingWindow,
+)
+
 T = TypeVar("T")
 
 
@@ -58,8 +68,6 @@ class RefCache:
 
 
 def _reference_models() -> tuple[type, ...]:
-    from lobby.models import CalendarDay, Device, Field, Office, StaffUser, WorkingWindow
-
     return (Office, Field, WorkingWindow, CalendarDay, Device, StaffUser)
 
 
@@ -74,8 +82,6 @@ def _clear_reference() -> None:
 def _counter_fields_changed(session: Session, obj: Any) -> bool:
     """A counter added or removed, or the fields it serves changed (its other columns, such as
     the interleave count written on every call, are not reference data)."""
-    from lobby.models import Counter
-
     if not isinstance(obj, Counter):
         return False
     if obj in session.new or obj in session.deleted:

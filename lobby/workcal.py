@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, or_, select
 from core.calendar import CalendarDay as CalendarRule
 from core.calendar import DayKind, WorkingCalendar, default_calendar
 from core.errors import InvalidRequest
-from lobby.context import ctx, of_this_office, office
+from lobby.context import ctx, of_this_office, office, office_setting
 from lobby.extensions import db
 from lobby.models import CalendarDay, Office, WorkingWindow
 from lobby.tx import transaction
@@ -24,10 +24,6 @@ DAY_KIND_LABELS = {
     "swap_workday": "Làm bù",
     "local_closure": "Đóng cửa (địa phương)",
 }
-
-
-def _setting(o: Office, name: str, default: Any) -> Any:
-    return (o.settings or {}).get(name, default)
 
 
 def working_calendar(o: Office) -> WorkingCalendar:
@@ -45,7 +41,7 @@ def working_calendar(o: Office) -> WorkingCalendar:
     return _calendar(
         tuple(sorted((r.day, r.kind, r.name) for r in rows)),
         tuple(sorted((w.weekday, w.start, w.end) for w in windows)),
-        bool(_setting(o, "saturday_counts", False)),
+        bool(office_setting(o, "saturday_counts", False)),
         ctx().clock.today().year,
     )
 

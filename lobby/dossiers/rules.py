@@ -10,7 +10,7 @@ from typing import Any
 from core.deadlines import DeadlineUnit, DueMode, due_at
 from core.dossiers import DossierStatus, normalize_id_number, parse_id_type
 from core.errors import InvalidRequest
-from lobby.context import office_tz
+from lobby.context import office_setting, office_tz
 from lobby.forms import body_text
 from lobby.models import Dossier, Office, Procedure
 from lobby.workcal import working_calendar
@@ -30,7 +30,7 @@ KEPT_RULES = ("due_mode", "timeliness_boundary", "supplement_clock")
 
 
 def setting(o: Office, name: str) -> Any:
-    return (o.settings or {}).get(name, DEFAULT_SETTINGS[name])
+    return office_setting(o, name, DEFAULT_SETTINGS[name])
 
 
 def status_of(d: Dossier) -> DossierStatus:

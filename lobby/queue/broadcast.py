@@ -13,6 +13,7 @@ from sqlalchemy import select
 from core.estimate import estimate_wait_minutes
 from core.tickets import TicketStatus
 from lobby import events
+from lobby.announce import announcement_payload
 from lobby.context import ctx, iso, office_ref, publish_after_commit
 from lobby.extensions import db, socketio
 from lobby.models import Counter, Office, Ticket
@@ -23,8 +24,6 @@ from lobby.tx import current_tx
 
 
 def publish_called(t: Ticket, c: Counter, o: Office, *, recall: bool) -> None:
-    from lobby.announce import announcement_payload
-
     payload = {
         "number": t.number,
         "service": t.field.code,

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select
 from core.access import SUPERVISORS
 from core.errors import Forbidden, InvalidRequest, NotFound
 from core.numbering import WorkingWindow as WindowRule
-from core.numbering import is_open
+from core.numbering import hours_text, is_open
 from lobby.context import ctx, local_now, office_ref
 from lobby.extensions import db
 from lobby.forms import int64
@@ -27,6 +27,7 @@ from lobby.models import (
     WorkingWindow,
     counter_fields,
 )
+from lobby.workcal import day_entry
 
 # Statements on the hot paths are built once: SQLAlchemy then only binds the values, instead of
 # building and hashing a new statement on every request (most of a request's CPU).
@@ -54,7 +55,6 @@ def windows(o: Office, purpose: str = "ticketing") -> list[WindowRule]:
 def is_day_off(o: Office, day: date) -> bool:
     """A public holiday, compensatory or swapped day off, or a local closure (not a weekend:
     the working windows decide those). The calendar is the national table plus the office's rows."""
-    from lobby.workcal import day_entry
 
     def load() -> bool:
         entry = day_entry(o, day)
@@ -237,8 +237,6 @@ WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu
 
 def office_info() -> dict[str, str]:
     """What any public page may say about the office: name, address, hotline, reception hours."""
-    from core.numbering import hours_text
-
     o = office_ref()
     rules = windows(o, "reception") or windows(o)
     days = sorted({w.weekday for w in rules})

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
-from lobby.context import ctx, of_this_office, office
+from lobby.context import ctx, of_this_office, office, public_url
 from lobby.extensions import db
 from lobby.forms import form_text
 from lobby.models import ApiToken, Counter, Device, StaffUser
@@ -54,7 +54,7 @@ def staff_user(user_id: int | None) -> StaffUser | None:
 
 def pairing_url(token: str) -> str:
     """The link a device opens once to keep its token (/pair/<token>)."""
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/pair/{token}"
+    return public_url(f"pair/{token}")
 
 
 def _counter_id(number: Any) -> int | None:

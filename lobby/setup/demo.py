@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.clock import OFFICE_TZ
 from core.deadlines import DeadlineUnit
 from core.numbering import DEFAULT_WINDOWS
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
@@ -23,7 +24,7 @@ OFFICE = {
     "agency_code": "000.00.00.H00",  # fictitious: the real one comes from the province
     "address": "Ấp 1, xã Thạnh Lợi, tỉnh Tây Ninh (dữ liệu mẫu)",
     "hotline": "0276 3800 000",
-    "timezone": "Asia/Ho_Chi_Minh",
+    "timezone": OFFICE_TZ,
 }
 
 # code, prefix, Vietnamese name, English name, colour, sensitive
