@@ -5,7 +5,7 @@ admin/setup_pages.py; admin/views.py gathers them."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
@@ -20,9 +20,6 @@ from lobby.auth import current_principal
 from lobby.context import office
 from lobby.qr import qr_svg
 from lobby.setup import accounts
-
-if TYPE_CHECKING:
-    from lobby.models import StaffUser
 
 bp = Blueprint(
     "admin",
@@ -47,14 +44,14 @@ def _staff_only() -> Any:
     return None
 
 
-def user() -> StaffUser:
+def user() -> Any:
     """The signed-in staff member (the blueprint lets nobody else in)."""
     found = current_principal().user
     assert found is not None
     return found
 
 
-def admin() -> StaffUser:
+def admin() -> Any:
     """The signed-in administrator; 403 for anyone else (setting up the office is theirs)."""
     found = user()
     if not accounts.sets_up_the_office(found):

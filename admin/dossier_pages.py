@@ -8,7 +8,6 @@ from typing import Any
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from admin.blueprint import bp, first_time, qr, user
 from core.deadlines import DeadlineUnit
@@ -21,8 +20,7 @@ from lobby.dossiers import operations as dossier_operations
 from lobby.dossiers import pins as dossier_pins
 from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import views as dossier_views
-from lobby.extensions import db
-from lobby.models import DossierEvent
+from lobby.dossiers.views import last_event
 from lobby.queue import reference
 from lobby.setup import accounts, catalogue
 
@@ -282,16 +280,6 @@ def receipt(code: str) -> Any:
     return _receipt_page(code)
 
 
-def _last_event(dossier_id: int, action: str) -> DossierEvent | None:
-    # TODO(lead, issue 12 step 6): a read-model function of lobby/dossiers (views never query).
-    return db.session.scalar(
-        select(DossierEvent)
-        .where(DossierEvent.dossier_id == dossier_id, DossierEvent.action == action)
-        .order_by(DossierEvent.id.desc())
-        .limit(1)
-    )
-
-
 @bp.get("/admin/dossiers/<code>/notice/<kind>")
 def notice(code: str, kind: str) -> str:
     """Mẫu 02 (supplement request) or Mẫu 04 (apology and new date), from the dossier's events."""
@@ -299,7 +287,7 @@ def notice(code: str, kind: str) -> str:
     if action is None:
         abort(404)
     d = dossier_lookup.dossier_by_code(code)
-    ev = _last_event(d.id, action)
+    ev = last_event(d.id, action)
     if ev is None:
         abort(404)
     return render_template(

@@ -17,13 +17,12 @@ from api.http import bp, json_body
 from core.errors import InvalidRequest
 from lobby.auth import current_device, require_device
 from lobby.context import ctx
-from lobby.models import Device
 from lobby.printing.agents import AGENT_JOB_LIMIT
 
 DEFAULT_LIMIT = 10
 
 
-def _device() -> Device:
+def _device() -> Any:
     principal = current_device()
     assert principal is not None and principal.device is not None
     return principal.device

@@ -11,12 +11,9 @@ from api import schemas as s
 from api.http import bp, json_body, staff
 from api.idempotency import idempotent
 from core.errors import NotFound
-from lobby import forms
 from lobby.auth import current_device, require_device, require_staff
 from lobby.context import ctx
 from lobby.dossiers.views import public_ticket_view
-from lobby.extensions import db
-from lobby.models import Device
 from lobby.queue import counter_actions, issuing, reference
 from lobby.queue import views as queue_views
 from lobby.ratelimit import issue_limit, limiter, public_limit
@@ -64,12 +61,7 @@ def board() -> Response:
     device = None
     board_id = request.args.get("board")
     if board_id is not None:
-        try:
-            device = db.session.get(Device, forms.int64(board_id))
-        except ValueError:
-            device = None
-        if device is None or device.kind != "board":
-            raise NotFound("Không có màn hình này.")
+        device = reference.board_device(board_id)
     return jsonify(queue_views.board_snapshot(device))
 
 

@@ -8,15 +8,10 @@ from urllib.parse import quote
 from flask import Blueprint, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from core.errors import DomainError
 from core.tickets import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Outcome
 from lobby.auth import current_principal
-from lobby.context import office
-from lobby.extensions import db
-from lobby.models import Counter, Field, StaffUser
-from lobby.queue import reference
 from lobby.queue import views as queue_views
 
 bp = Blueprint(
@@ -37,34 +32,12 @@ def login_redirect() -> Any:
     return redirect("/login?next=" + quote(target, safe="/"))
 
 
-def _chosen_counter(user: StaffUser) -> tuple[Counter | None, str | None]:
+def _chosen_counter(user: Any) -> tuple[Any, str | None]:
     """The counter asked for in ?counter=, else the user's assigned one, else one they hold."""
-    o = office()
-    wanted = request.args.get("counter")
-    if wanted:
-        try:
-            return reference.counter_by_number(o, wanted), None
-        except DomainError as exc:
-            return None, _(exc.message)
-    if user.counter_id is not None:
-        assigned = db.session.get(Counter, user.counter_id)
-        if assigned is not None and assigned.active:
-            return assigned, None
-    held = db.session.scalar(
-        select(Counter)
-        .where(Counter.office_id == o.id, Counter.staff_id == user.id, Counter.state != "closed")
-        .order_by(Counter.number)
-        .limit(1)
-    )
-    return held, None
-
-
-def _fields() -> list[dict[str, str]]:
-    """The active fields, in kiosk order: where a ticket can be transferred."""
-    rows = db.session.scalars(
-        select(Field).where(Field.office_id == office().id, Field.active).order_by(Field.sort_order)
-    )
-    return [{"code": f.code, "name": f.name_vi, "prefix": f.ticket_prefix} for f in rows]
+    try:
+        return queue_views.console_counter(user, request.args.get("counter")), None
+    except DomainError as exc:
+        return None, _(exc.message)
 
 
 @bp.get("/counter")
@@ -78,16 +51,14 @@ def console() -> Any:
     if user is None:
         return login_redirect()
     counter, problem = _chosen_counter(user)
-    holder = None
-    if counter is not None and counter.staff_id is not None and counter.state != "closed":
-        holder = db.session.get(StaffUser, counter.staff_id)
+    holder = queue_views.counter_holder(counter)
     page = {
         "user": {"username": user.username, "full_name": user.full_name, "role": user.role},
         "counter": counter.number if counter is not None else None,
         "held_by_me": holder is not None and holder.id == user.id,
         "held_by": holder.full_name if holder is not None and holder.id != user.id else None,
         "counters": queue_views.counters_list()["counters"],
-        "services": _fields(),
+        "services": queue_views.console_fields(),
         "outcomes": [{"code": o.value, "label": _(OUTCOME_LABELS_VI[o])} for o in Outcome],
         "statuses": {s.value: _(label) for s, label in STATUS_LABELS_VI.items()},
         "pause_reasons": [str(r) for r in PAUSE_REASONS],

@@ -204,3 +204,13 @@ def _public_dossier_of(t: Ticket, o: Office) -> dict[str, Any] | None:
     """Once a dossier is accepted from this ticket, the same QR shows the dossier."""
     d = dossier_of_ticket(t)
     return None if d is None else public_dossier_view(d, o)
+
+
+def last_event(dossier_id: int, action: str) -> DossierEvent | None:
+    """A dossier's latest event of one kind (the notices print from it), or None."""
+    return db.session.scalar(
+        select(DossierEvent)
+        .where(DossierEvent.dossier_id == dossier_id, DossierEvent.action == action)
+        .order_by(DossierEvent.id.desc())
+        .limit(1)
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from core.access import SUPERVISORS
+from core.access import SUPERVISORS, DeviceKind
 from core.errors import Forbidden, InvalidRequest, NotFound
 from core.numbering import WorkingWindow as WindowRule
 from core.numbering import hours_text, is_open
@@ -252,3 +252,15 @@ def office_info() -> dict[str, str]:
         "hours": hours_text(rules),
         "days": day_text,
     }
+
+
+def board_device(board_id: Any) -> Device:
+    """The lobby board asked for by its id (`?board=` of the board's snapshot); NotFound for an
+    id that is no number or no board."""
+    try:
+        device = db.session.get(Device, int64(board_id))
+    except ValueError:
+        device = None
+    if device is None or device.kind != DeviceKind.BOARD:
+        raise NotFound("Không có màn hình này.")
+    return device

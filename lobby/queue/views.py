@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.access import CounterState
 from core.numbering import hours_text
 from core.tickets import AT_COUNTER_STATUSES, TicketStatus
-from lobby.context import ctx, iso, office_ref, today
+from lobby.context import ctx, iso, office, office_ref, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
 from lobby.models import (
@@ -341,3 +341,43 @@ def _recent_calls(o: Any, day: date, wanted_ids: set[int]) -> list[dict[str, Any
         }
         for t in recent
     ]
+
+
+# --- the counter console's page (counter/views.py) -------------------------------------------
+
+
+def console_counter(user: StaffUser, wanted: str | None) -> Counter | None:
+    """The counter the console opens: the one asked for (?counter=; DomainError when there is
+    no such active counter), else the user's assigned active one, else one they hold."""
+    o = office()
+    if wanted:
+        return counter_by_number(o, wanted)
+    if user.counter_id is not None:
+        assigned = db.session.get(Counter, user.counter_id)
+        if assigned is not None and assigned.active:
+            return assigned
+    return db.session.scalar(
+        select(Counter)
+        .where(
+            Counter.office_id == o.id,
+            Counter.staff_id == user.id,
+            Counter.state != CounterState.CLOSED,
+        )
+        .order_by(Counter.number)
+        .limit(1)
+    )
+
+
+def counter_holder(c: Counter | None) -> StaffUser | None:
+    """The staff member holding a counter that is not closed, if anyone does."""
+    if c is None or c.staff_id is None or c.state == CounterState.CLOSED:
+        return None
+    return db.session.get(StaffUser, c.staff_id)
+
+
+def console_fields() -> list[dict[str, str]]:
+    """The active fields, in kiosk order: where a ticket can be transferred."""
+    rows = db.session.scalars(
+        select(Field).where(Field.office_id == office().id, Field.active).order_by(Field.sort_order)
+    )
+    return [{"code": f.code, "name": f.name_vi, "prefix": f.ticket_prefix} for f in rows]

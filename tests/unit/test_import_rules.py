@@ -306,3 +306,71 @@ def test_the_picture_of_the_imports_in_the_docs_is_drawn_from_the_code():
     picture = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(picture)
     assert picture.main(check=True) == 0, "run: .venv/bin/python tools/import_picture.py"
+
+
+# Surfaces (views, admin pages, API routes) call use cases and read-model functions of lobby/,
+# never the database: no `lobby.models` (not even under TYPE_CHECKING: type with Any) and no
+# `lobby.extensions.db` (`csrf` and the other extensions are fine). The one exception is the
+# API's idempotency storage (api/idempotency.py): its own table, read and written inside the
+# request's transaction around the route.
+DATABASE_EXCEPTIONS = {"api.idempotency"}
+
+
+def database_imports(modules: dict[str, Path]) -> dict[str, list[str]]:
+    """surface module -> what it imports that reaches the database, anywhere in the file."""
+    graph = import_graph(modules)
+    found: dict[str, list[str]] = {}
+    for name, path in modules.items():
+        if name.split(".")[0] not in SURFACES:
+            continue
+        hits = {"lobby.models"} & graph[name]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                hits |= {a.name for a in node.names if a.name == "lobby.extensions"}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = {a.name for a in node.names}
+                if node.module == "lobby.extensions" and names & {"db", "*"}:
+                    hits.add("lobby.extensions.db")
+                elif node.module == "lobby" and "extensions" in names:
+                    hits.add("lobby.extensions")
+        if hits:
+            found[name] = sorted(hits)
+    return found
+
+
+def test_views_never_touch_the_database():
+    found = database_imports(module_files())
+    assert {m: what for m, what in found.items() if m not in DATABASE_EXCEPTIONS} == {}
+    assert set(found) >= DATABASE_EXCEPTIONS, "an exception no longer needed: remove it"
+
+
+def test_the_checker_finds_a_view_that_touches_the_database(tmp_path):
+    files = {
+        "lobby/__init__.py": "",
+        "lobby/models.py": "",
+        "lobby/extensions.py": "",
+        "lobby/reads.py": "from lobby.extensions import db\nfrom lobby.models import Ticket\n",
+        "counter/__init__.py": "",
+        "counter/views.py": "from lobby.extensions import csrf\nfrom lobby import reads\n",
+        "counter/typed.py": (
+            "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n"
+            "    from lobby.models import Ticket\n"
+        ),
+        "counter/late.py": "def page():\n    from lobby.extensions import babel, db\n",
+        "counter/whole.py": "from lobby import extensions, models\n",
+        "counter/dotted.py": "import lobby.extensions\n",
+        "api/__init__.py": "",
+        "api/idempotency.py": "from lobby.models import IdempotencyRecord\n",
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    found = database_imports(module_files(tmp_path, ("lobby", "counter", "api")))
+    assert found == {
+        "counter.typed": ["lobby.models"],
+        "counter.late": ["lobby.extensions.db"],
+        "counter.whole": ["lobby.extensions", "lobby.models"],
+        "counter.dotted": ["lobby.extensions"],
+        "api.idempotency": ["lobby.models"],
+    }
