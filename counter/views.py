@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from core.access import SUPERVISORS, CounterState
 from core.errors import DomainError
 from core.tickets import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Outcome
 from lobby.auth import current_principal
@@ -52,7 +53,11 @@ def _chosen_counter(user: StaffUser) -> tuple[Counter | None, str | None]:
             return assigned, None
     held = db.session.scalar(
         select(Counter)
-        .where(Counter.office_id == o.id, Counter.staff_id == user.id, Counter.state != "closed")
+        .where(
+            Counter.office_id == o.id,
+            Counter.staff_id == user.id,
+            Counter.state != CounterState.CLOSED,
+        )
         .order_by(Counter.number)
         .limit(1)
     )
@@ -79,7 +84,11 @@ def console() -> Any:
         return login_redirect()
     counter, problem = _chosen_counter(user)
     holder = None
-    if counter is not None and counter.staff_id is not None and counter.state != "closed":
+    if (
+        counter is not None
+        and counter.staff_id is not None
+        and counter.state != CounterState.CLOSED
+    ):
         holder = db.session.get(StaffUser, counter.staff_id)
     page = {
         "user": {"username": user.username, "full_name": user.full_name, "role": user.role},
@@ -97,5 +106,6 @@ def console() -> Any:
         page=page,
         counter=counter,
         problem=problem,
+        supervises=user.role in SUPERVISORS,
         title=(_("Quầy %(n)s", n=counter.number) if counter is not None else _("Chọn quầy")),
     )
