@@ -14,6 +14,7 @@ from marshmallow import fields
 
 from api import schemas as s
 from api.http import bp, staff
+from core.access import Role
 from core.errors import DomainError, InvalidRequest, UnsupportedMediaType
 from lobby import forms
 from lobby.auth import require_staff
@@ -98,7 +99,7 @@ def _import_rows() -> list[dict[str, Any]]:
 
 
 @bp.post("/dossiers/import")
-@require_staff("admin", "leader", "officer")
+@require_staff(*Role)
 def import_dossier_changes() -> Response:
     """Apply each valid row in its own transaction; answer which rows failed and why."""
     rows = _import_rows()

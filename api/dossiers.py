@@ -14,6 +14,7 @@ from api import schemas as s
 from api.http import bp, json_body, staff
 from api.idempotency import idempotent
 from api.schemas import Predicate, gettext_noop
+from core.access import SUPERVISORS, DeviceKind
 from core.deadlines import Timeliness
 from core.dossiers import DossierAction, IdType, RatingLevel, normalize_dossier_code
 from core.errors import InvalidRequest, NotFound
@@ -104,28 +105,28 @@ def _tablet_counter() -> int:
 
 
 @bp.get("/tablet/state")
-@require_device("tablet")
+@require_device(DeviceKind.TABLET)
 def tablet_state() -> Response:
     """What the counter's rating tablet shows: the counter, its officer, the ticket to rate."""
     return jsonify(dossier_ratings.tablet_state(_tablet_counter()))
 
 
 @bp.post("/tablet/rating")
-@require_device("tablet")
+@require_device(DeviceKind.TABLET)
 def tablet_rating() -> tuple[Response, int]:
     body = json_body()
     return jsonify(dossier_ratings.rate_at_counter(_tablet_counter(), body)), 201
 
 
 @bp.get("/stats")
-@require_staff("admin", "leader")
+@require_staff(*SUPERVISORS)
 def office_stats() -> Response:
     start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
     return jsonify(stats.office_stats(start, end))
 
 
 @bp.get("/stats/export")
-@require_staff("admin", "leader")
+@require_staff(*SUPERVISORS)
 def export_stats() -> Response:
     start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
     data = stats.office_stats(start, end)

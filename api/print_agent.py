@@ -14,6 +14,7 @@ from marshmallow.validate import OneOf, Range
 
 from api import schemas as s
 from api.http import bp, json_body
+from core.access import DeviceKind
 from core.errors import InvalidRequest
 from lobby.auth import current_device, require_device
 from lobby.context import ctx
@@ -47,21 +48,21 @@ def _limit() -> int:
 
 
 @bp.get("/print-jobs")
-@require_device("kiosk")
+@require_device(DeviceKind.KIOSK)
 def agent_print_jobs() -> Response:
     """This kiosk's pending print jobs, oldest first, as base64 ESC/POS bytes."""
     return jsonify(_printing().agent_jobs(_device(), _limit()))
 
 
 @bp.post("/print-jobs/<int:job_id>/done")
-@require_device("kiosk")
+@require_device(DeviceKind.KIOSK)
 def agent_job_done(job_id: int) -> Response:
     body = json_body()
     return jsonify(_printing().agent_job_done(_device(), job_id, body.get("state")))
 
 
 @bp.post("/print-jobs/<int:job_id>/failed")
-@require_device("kiosk")
+@require_device(DeviceKind.KIOSK)
 def agent_job_failed(job_id: int) -> Response:
     body = json_body()
     return jsonify(
@@ -70,7 +71,7 @@ def agent_job_failed(job_id: int) -> Response:
 
 
 @bp.post("/printer-status")
-@require_device("kiosk")
+@require_device(DeviceKind.KIOSK)
 def agent_printer_status() -> Response:
     body = json_body()
     return jsonify(

@@ -10,6 +10,7 @@ from flask import Response, jsonify, request
 from api import schemas as s
 from api.http import bp, json_body, staff
 from api.idempotency import idempotent
+from core.access import CounterState, DeviceKind
 from core.errors import NotFound
 from lobby.auth import current_device, require_device, require_staff
 from lobby.context import ctx
@@ -36,7 +37,7 @@ def list_procedures() -> Response:
 
 @bp.post("/tickets")
 @limiter.limit(issue_limit)
-@require_device("kiosk")
+@require_device(DeviceKind.KIOSK)
 @idempotent
 def issue_ticket() -> tuple[dict[str, Any], int]:
     body = s.check(s.IssueRequest, json_body())
@@ -95,7 +96,7 @@ def call_number(n: int) -> tuple[dict[str, Any], int]:
 @idempotent
 def open_counter(n: int) -> tuple[dict[str, Any], int]:
     force = bool(s.check(s.OpenRequest, json_body()).get("force", False))
-    return counter_actions.set_counter_state(n, staff(), "open", force=force), 200
+    return counter_actions.set_counter_state(n, staff(), CounterState.OPEN, force=force), 200
 
 
 @bp.post("/counters/<int:n>/close")
@@ -103,7 +104,7 @@ def open_counter(n: int) -> tuple[dict[str, Any], int]:
 @idempotent
 def close_counter(n: int) -> tuple[dict[str, Any], int]:
     json_body()
-    return counter_actions.set_counter_state(n, staff(), "closed"), 200
+    return counter_actions.set_counter_state(n, staff(), CounterState.CLOSED), 200
 
 
 @bp.post("/counters/<int:n>/pause")
@@ -111,7 +112,7 @@ def close_counter(n: int) -> tuple[dict[str, Any], int]:
 @idempotent
 def pause_counter(n: int) -> tuple[dict[str, Any], int]:
     reason = s.check(s.PauseRequest, json_body()).get("reason", "")
-    return counter_actions.set_counter_state(n, staff(), "paused", reason=reason), 200
+    return counter_actions.set_counter_state(n, staff(), CounterState.PAUSED, reason=reason), 200
 
 
 @bp.post("/counters/<int:n>/resume")
@@ -119,7 +120,7 @@ def pause_counter(n: int) -> tuple[dict[str, Any], int]:
 @idempotent
 def resume_counter(n: int) -> tuple[dict[str, Any], int]:
     json_body()
-    return counter_actions.set_counter_state(n, staff(), "open"), 200
+    return counter_actions.set_counter_state(n, staff(), CounterState.OPEN), 200
 
 
 # --- a ticket at a counter ------------------------------------------------------------------

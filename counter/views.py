@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.access import SUPERVISORS
 from core.errors import DomainError
 from core.tickets import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Outcome
 from lobby.auth import current_principal
@@ -68,5 +69,6 @@ def console() -> Any:
         page=page,
         counter=counter,
         problem=problem,
+        supervises=user.role in SUPERVISORS,
         title=(_("Quầy %(n)s", n=counter.number) if counter is not None else _("Chọn quầy")),
     )

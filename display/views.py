@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
+from core.access import DeviceKind
 from core.errors import DomainError
 from lobby import context
 from lobby.auth import current_device
@@ -32,7 +33,7 @@ def board() -> Any:
     except DomainError:  # a revoked bearer token: the same advice as an unpaired screen
         return unpaired_page("board")
     device = principal.device if principal is not None else None
-    if device is None or device.kind != "board":
+    if device is None or device.kind != DeviceKind.BOARD:
         return unpaired_page("board")
     office = context.office()
     snapshot = queue_views.board_snapshot(device)

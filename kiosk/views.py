@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from core.access import DeviceKind
 from core.numbering import hours_text
 from core.tickets import PRIORITY_GROUPS
 from lobby import context
@@ -37,7 +38,7 @@ def _kiosk_principal() -> Principal | None:
         principal = current_device()
     except Unauthorized:  # a revoked or mistyped bearer token: same as not paired
         return None
-    if principal is None or principal.device is None or principal.device.kind != "kiosk":
+    if principal is None or principal.device is None or principal.device.kind != DeviceKind.KIOSK:
         return None
     return principal
 

@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from core.access import DeviceKind, Role
 from core.errors import DomainError
 from lobby import backup
 from lobby.auth import USER_TOKEN_PREFIX, new_token, token_hash
@@ -149,7 +150,7 @@ def _simulation_kiosk_token(o: Office) -> str:
     )
     with _domain_errors():
         if kiosk is None:
-            _device, token = create_device("kiosk", SIMULATION_KIOSK)
+            _device, token = create_device(DeviceKind.KIOSK, SIMULATION_KIOSK)
         else:
             _device, token = new_device_token(kiosk.id)
     return token
@@ -234,7 +235,7 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "leader", "officer"]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--counter", type=int, default=None)
 @click.option("--password", default=None)
 @click.option("--name", "full_name", default="")
@@ -278,7 +279,7 @@ def devices() -> None:
 
 
 @devices.command("create")
-@click.argument("kind", type=click.Choice(["kiosk", "board", "tablet"]))
+@click.argument("kind", type=click.Choice([k.value for k in DeviceKind]))
 @click.argument("name")
 @click.option("--printer", default=None, help="Printer URL, e.g. network://192.168.1.50:9100")
 @click.option(

@@ -23,7 +23,7 @@ def expire_stale_tickets() -> int:
             select(Ticket).where(
                 Ticket.office_id == o.id,
                 Ticket.service_day < day,
-                Ticket.status.in_([s.value for s in OPEN_STATUSES] + ["no_show"]),
+                Ticket.status.in_([s.value for s in OPEN_STATUSES] + [TicketStatus.NO_SHOW.value]),
             )
         ).all()
         for t in stale:

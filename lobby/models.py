@@ -24,7 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.access import CounterState
 from core.clock import OFFICE_TZ
+from core.tickets import TicketStatus
 from lobby.extensions import db
 
 
@@ -148,7 +150,7 @@ class Counter(db.Model):
     name: Mapped[str] = mapped_column(String(255), default="")
     is_priority: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    state: Mapped[str] = mapped_column(String(10), default="closed")  # open | paused | closed
+    state: Mapped[str] = mapped_column(String(10), default=CounterState.CLOSED.value)
     pause_reason: Mapped[str] = mapped_column(String(255), default="")
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL", use_alter=True), nullable=True
@@ -272,7 +274,7 @@ class Ticket(db.Model):
     session: Mapped[str] = mapped_column(String(10))  # sang | chieu
     is_priority: Mapped[bool] = mapped_column(Boolean, default=False)
     priority_group: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    status: Mapped[str] = mapped_column(String(12), default="waiting")
+    status: Mapped[str] = mapped_column(String(12), default=TicketStatus.WAITING.value)
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())

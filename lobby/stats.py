@@ -15,6 +15,7 @@ from core.deadlines import Timeliness, on_time_rate
 from core.dossiers import RATING_LABELS_VI, RatingLevel, level_counts, satisfaction_rate
 from core.errors import InvalidRequest
 from core.spreadsheet import SafeWriter, safe_cell
+from core.tickets import TicketStatus
 from lobby.context import ctx, office, office_tz
 from lobby.dossiers.ratings import rating_scale
 from lobby.extensions import db
@@ -162,12 +163,12 @@ def _ticket_figures(tickets: list[Ticket]) -> dict[str, Any]:
     all_service = [
         (t.finished_at - t.serving_started_at).total_seconds()
         for t in tickets
-        if t.serving_started_at and t.finished_at and t.status == "done"
+        if t.serving_started_at and t.finished_at and t.status == TicketStatus.DONE
     ]
     return {
         "issued": len(tickets),
-        "served": sum(1 for t in tickets if t.status == "done"),
-        "no_show": sum(1 for t in tickets if t.status == "no_show"),
+        "served": sum(1 for t in tickets if t.status == TicketStatus.DONE),
+        "no_show": sum(1 for t in tickets if t.status == TicketStatus.NO_SHOW),
         "called": len(all_waits),  # the tickets avg_wait_seconds is taken over
         "avg_wait_seconds": _mean(all_waits),
         "avg_service_seconds": _mean(all_service),
@@ -185,13 +186,13 @@ def _group(tickets: Sequence[Ticket], key: Any) -> dict[Any, dict[str, Any]]:
             continue
         row = acc[k]
         row["issued"] += 1  # type: ignore[operator]
-        if t.status == "done":
+        if t.status == TicketStatus.DONE:
             row["served"] += 1  # type: ignore[operator]
-        if t.status == "no_show":
+        if t.status == TicketStatus.NO_SHOW:
             row["no_show"] += 1  # type: ignore[operator]
         if t.called_at:
             row["wait"].append((t.called_at - t.issued_at).total_seconds())  # type: ignore[union-attr]
-        if t.serving_started_at and t.finished_at and t.status == "done":
+        if t.serving_started_at and t.finished_at and t.status == TicketStatus.DONE:
             row["service"].append((t.finished_at - t.serving_started_at).total_seconds())  # type: ignore[union-attr]
     return acc  # type: ignore[return-value]
 

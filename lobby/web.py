@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 
+from core.access import DeviceKind, Role
 from core.errors import DomainError
 from lobby.auth import (
     DEVICE_COOKIE,
@@ -49,7 +50,7 @@ bp = Blueprint("web", __name__)
 
 VOICE_PACK = REPO / "display" / "static" / "voice"
 FONT_DIR = REPO / "printers" / "fonts" / "web"
-DEVICE_HOME = {"kiosk": "/kiosk", "board": "/display", "tablet": "/rate"}
+DEVICE_HOME = {DeviceKind.KIOSK: "/kiosk", DeviceKind.BOARD: "/display", DeviceKind.TABLET: "/rate"}
 TEN_YEARS = 10 * 365 * 24 * 3600
 
 
@@ -108,7 +109,7 @@ def _safe_next(target: str | None, home: str = "/counter") -> str:
 def _home_of(user: StaffUser) -> str:
     """Where a sign-in without ?next= lands: administrators set up the office, the others work
     at a counter."""
-    return "/admin" if user.role == "admin" else "/counter"
+    return "/admin" if user.role == Role.ADMIN else "/counter"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -150,9 +151,9 @@ def logout() -> Any:
 
 # What each device page is, for the page an unpaired browser sees (one page, one status for all).
 DEVICE_LABELS = {
-    "kiosk": (_l("máy lấy số"), _l("Máy lấy số sảnh")),
-    "board": (_l("màn hình gọi số"), _l("Màn hình sảnh")),
-    "tablet": (_l("máy đánh giá"), _l("Máy đánh giá quầy 1")),
+    DeviceKind.KIOSK: (_l("máy lấy số"), _l("Máy lấy số sảnh")),
+    DeviceKind.BOARD: (_l("màn hình gọi số"), _l("Màn hình sảnh")),
+    DeviceKind.TABLET: (_l("máy đánh giá"), _l("Máy đánh giá quầy 1")),
 }
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 
 from core.errors import DomainError
+from core.tickets import TERMINAL_STATUSES, TicketStatus
 from lobby.context import office
 from lobby.dossiers import lookup as dossier_lookup
 from lobby.dossiers import pins as dossier_pins
@@ -65,7 +66,7 @@ def state_text(view: dict[str, Any], strings: dict[str, str]) -> dict[str, str]:
     status = view.get("status")
     counter = (view.get("counter") or {}).get("number", "")
     counter_name = (view.get("counter") or {}).get("name") or ""
-    if status == "waiting":
+    if status == TicketStatus.WAITING:
         ahead = int(view.get("ahead") or 0)
         eta = int(view.get("eta_minutes") or 0)
         head = strings["ahead"].replace("{n}", str(ahead)) if ahead > 0 else strings["next_up"]
@@ -75,11 +76,11 @@ def state_text(view: dict[str, Any], strings: dict[str, str]) -> dict[str, str]:
             moved = strings["moved"].replace("{n}", str(moved_to))
             detail = f"{moved} {detail}".strip()
         return {"head": head, "detail": detail}
-    if status == "called":
+    if status == TicketStatus.CALLED:
         return {"head": strings["called"].replace("{n}", str(counter)), "detail": counter_name}
-    if status == "serving":
+    if status == TicketStatus.SERVING:
         return {"head": strings["serving"].replace("{n}", str(counter)), "detail": counter_name}
-    if status in ("no_show", "done", "cancelled", "expired"):
+    if status in (TicketStatus.NO_SHOW, *TERMINAL_STATUSES):
         return {"head": strings[status], "detail": ""}
     return {"head": "", "detail": ""}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from core.access import DeviceKind
 from core.errors import DomainError
 from lobby.auth import current_device
 from lobby.context import office
@@ -26,7 +27,7 @@ def rate() -> tuple[str, int] | str:
     except DomainError:  # a revoked or mistyped token: the same advice as no pairing
         principal = None
     device = principal.device if principal is not None else None
-    if device is None or device.kind != "tablet":
+    if device is None or device.kind != DeviceKind.TABLET:
         return unpaired_page("tablet")
     o = office()
     return render_template(

@@ -25,7 +25,7 @@ from core.dossiers import (
     parse_action,
 )
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
-from core.tickets import OUTCOME_LABELS_VI, Outcome
+from core.tickets import AT_COUNTER_STATUSES, OUTCOME_LABELS_VI, Outcome, TicketStatus
 from lobby.context import ctx, iso, office, office_tz
 from lobby.dossiers.changes import after_change, record_event
 from lobby.dossiers.lookup import dossier_by_code, dossier_url
@@ -134,9 +134,9 @@ def _served_ticket(ticket_id: Any, user: StaffUser) -> Ticket | None:
     if not isinstance(ticket_id, int):
         raise InvalidRequest("ticket_id phải là số.", field="ticket_id")
     ticket = ticket_by_id(ticket_id, lock=True)
-    if ticket.status not in ("serving", "called", "done"):
+    if ticket.status not in (*AT_COUNTER_STATUSES, TicketStatus.DONE):
         raise IllegalTransition("Chỉ tiếp nhận hồ sơ từ phiếu đang được phục vụ.")
-    if ticket.status == "done" and ticket.outcome in CONTRADICT_DOSSIER:
+    if ticket.status == TicketStatus.DONE and ticket.outcome in CONTRADICT_DOSSIER:
         # The figures would say "only guided" for a citizen whose dossier was taken.
         raise IllegalTransition(
             _(

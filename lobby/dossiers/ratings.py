@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core.dossiers import OFFICIAL_LEVELS, RATING_ORDER, RatingLevel
 from core.errors import IllegalTransition, InvalidRequest, NotFound
+from core.tickets import TicketStatus
 from lobby.context import ctx, office, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.dossiers.rules import setting
@@ -19,6 +20,9 @@ from lobby.forms import body_text
 from lobby.models import Office, Rating, StaffUser, Ticket
 from lobby.queue.reference import counter_by_number, counter_ref, ticket_by_token
 from lobby.tx import transaction
+
+# A ticket can be rated once it has been served (or while it is).
+RATEABLE = (TicketStatus.SERVING, TicketStatus.DONE)
 
 
 def rating_scale(o: Office) -> list[str]:
@@ -60,7 +64,7 @@ def rate_ticket(token: str, body: dict[str, Any], channel: str = "qr_phone") -> 
         t = ticket_by_token(token)
         if t is None:
             raise NotFound("Không tìm thấy phiếu.")
-        if t.status not in ("serving", "done"):
+        if t.status not in RATEABLE:
             raise IllegalTransition("Quý khách có thể đánh giá sau khi được phục vụ.")
         if is_rated(t):
             raise IllegalTransition("Phiếu này đã được đánh giá. Cảm ơn quý khách!")
@@ -92,7 +96,7 @@ def last_finished_ticket_at_counter(counter_number: int) -> Ticket | None:
         .where(
             Ticket.counter_id == c.id,
             Ticket.service_day == today(o),
-            Ticket.status.in_(["serving", "done"]),
+            Ticket.status.in_(RATEABLE),
         )
         .order_by(func.coalesce(Ticket.finished_at, Ticket.serving_started_at).desc())
         .limit(1)

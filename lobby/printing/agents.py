@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.access import DeviceKind
 from core.clock import Clock
 from core.errors import DomainError, InvalidRequest, NotFound
 from lobby import events
@@ -64,7 +65,7 @@ class PrintAgents:
     def _agent_device(device: Device) -> tuple[int, str, str]:
         """The kiosk's id, name and URL; NotAgentPrinter unless an agent prints for it."""
         url = device.printer_url
-        if device.kind != "kiosk" or not url or not backends.is_agent_url(url):
+        if device.kind != DeviceKind.KIOSK or not url or not backends.is_agent_url(url):
             raise NotAgentPrinter()
         return device.id, device.name, url
 

@@ -37,7 +37,7 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
     before = t.status
     next_status(TicketStatus(t.status), Action.CALL)
     values = {
-        "status": "called",
+        "status": TicketStatus.CALLED,
         "counter_id": c.id,
         "staff_id": user.id if user else None,
         "called_at": ctx().clock.now(),

@@ -75,7 +75,9 @@ def update_payload(t: Ticket) -> dict[str, Any]:
         "status": t.status,
         "ahead": ahead,
         "eta_minutes": eta_minutes(t.field_id, ahead) if waiting else 0,
-        "counter": counter_ref(t.counter) if t.status in ("called", "serving", "no_show") else None,
+        "counter": counter_ref(t.counter)
+        if t.status in (*AT_COUNTER_STATUSES, TicketStatus.NO_SHOW)
+        else None,
         "service": t.field.code,
         "service_name": t.field.name_vi,
         "next_counter": counter_ref(db.session.get(Counter, t.target_counter_id))
@@ -111,7 +113,7 @@ def board_callout(counters: list[dict[str, Any]]) -> dict[str, Any] | None:
     held = [
         c
         for c in counters
-        if c["state"] == "open" and c["current"] is not None and c["current_called_at"]
+        if c["state"] == CounterState.OPEN and c["current"] is not None and c["current_called_at"]
     ]
     if not held:
         return None

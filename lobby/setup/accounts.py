@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from core.access import SUPERVISORS, CounterState, DeviceKind, Role
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
 from lobby.context import ctx, of_this_office, office, public_url
@@ -24,11 +25,16 @@ from lobby.models import ApiToken, Counter, Device, StaffUser
 from lobby.tx import transaction
 from printers.backends import PrinterNotAllowed, validate_printer_url, validate_web_printer_url
 
-ADMIN, LEADER, OFFICER = ROLES = ("admin", "leader", "officer")
-DEVICE_KINDS = ("kiosk", "board", "tablet")
+ADMIN, LEADER, OFFICER = Role.ADMIN, Role.LEADER, Role.OFFICER
+ROLES: tuple[Role, ...] = tuple(Role)
+DEVICE_KINDS: tuple[DeviceKind, ...] = tuple(DeviceKind)
 # Shown on /admin/staff, translated there.
 ROLE_LABELS = {ADMIN: "Quản trị", LEADER: "Lãnh đạo", OFFICER: "Cán bộ"}
-DEVICE_KIND_LABELS = {"kiosk": "Máy lấy số", "board": "Màn hình gọi số", "tablet": "Máy đánh giá"}
+DEVICE_KIND_LABELS = {
+    DeviceKind.KIOSK: "Máy lấy số",
+    DeviceKind.BOARD: "Màn hình gọi số",
+    DeviceKind.TABLET: "Máy đánh giá",
+}
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
 
 
@@ -39,12 +45,12 @@ def sets_up_the_office(user: StaffUser) -> bool:
 
 def sees_the_report(user: StaffUser) -> bool:
     """Administrators and leaders have the report in their menu."""
-    return user.role in (ADMIN, LEADER)
+    return user.role in SUPERVISORS
 
 
 def keeps_the_calendar(user: StaffUser) -> bool:
     """Administrators and leaders add and remove the office's own days."""
-    return user.role in (ADMIN, LEADER)
+    return user.role in SUPERVISORS
 
 
 def staff_user(user_id: int | None) -> StaffUser | None:
@@ -170,7 +176,7 @@ def _close_counters_held_by(user: StaffUser) -> None:
     """An officer out of use leaves their counters closed: the board and the wait estimates
     stop counting them. A ticket still at such a counter stays there, to be finished."""
     for c in db.session.scalars(select(Counter).where(Counter.staff_id == user.id)):
-        c.state, c.staff_id = "closed", None
+        c.state, c.staff_id = CounterState.CLOSED, None
 
 
 def reset_password(user_id: Any) -> tuple[StaffUser, str]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.access import CounterState
 from core.errors import IllegalTransition, InvalidRequest
 from lobby import events
 from lobby.context import of_this_office, office, publish_after_commit, today
@@ -84,7 +85,7 @@ def _take_out_of_use(c: Counter, o: Office) -> None:
     day = today(o)
     counter_actions.ensure_counter_free(c, day)
     counter_actions.hand_back_transfers(c, o, day)
-    c.state, c.staff_id = "closed", None
+    c.state, c.staff_id = CounterState.CLOSED, None
 
 
 def _publish_counter(c: Counter, o: Office) -> None:

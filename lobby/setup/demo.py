@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.access import DeviceKind, Role
 from core.clock import OFFICE_TZ
 from core.deadlines import DeadlineUnit
 from core.numbering import DEFAULT_WINDOWS
@@ -49,13 +50,13 @@ COUNTERS = [
 
 # username, full name (fictitious), title, role, counter
 STAFF = [
-    ("admin", "Quản trị hệ thống", "Quản trị", "admin", None),
-    ("lanhdao", "Trần Thị Mẫu", "Giám đốc Trung tâm", "leader", None),
-    ("canbo1", "Nguyễn Văn Một", "Công chức Tư pháp – Hộ tịch", "officer", 1),
-    ("canbo2", "Lê Thị Hai", "Công chức Địa chính – Xây dựng", "officer", 2),
-    ("canbo3", "Phạm Văn Ba", "Công chức Văn hóa – Xã hội", "officer", 3),
-    ("canbo4", "Võ Thị Bốn", "Viên chức Trung tâm", "officer", 4),
-    ("canbo5", "Đặng Văn Năm", "Viên chức Trung tâm", "officer", 5),
+    ("admin", "Quản trị hệ thống", "Quản trị", Role.ADMIN, None),
+    ("lanhdao", "Trần Thị Mẫu", "Giám đốc Trung tâm", Role.LEADER, None),
+    ("canbo1", "Nguyễn Văn Một", "Công chức Tư pháp – Hộ tịch", Role.OFFICER, 1),
+    ("canbo2", "Lê Thị Hai", "Công chức Địa chính – Xây dựng", Role.OFFICER, 2),
+    ("canbo3", "Phạm Văn Ba", "Công chức Văn hóa – Xã hội", Role.OFFICER, 3),
+    ("canbo4", "Võ Thị Bốn", "Viên chức Trung tâm", Role.OFFICER, 4),
+    ("canbo5", "Đặng Văn Năm", "Viên chức Trung tâm", Role.OFFICER, 5),
 ]
 
 # code, field, name, value, unit, fee
@@ -197,9 +198,9 @@ COMPONENTS: dict[str, list[str]] = {
 
 # kind, name, printer
 DEVICES = [
-    ("kiosk", "Kiosk sảnh chính", "memory://kiosk-1"),
-    ("board", "Màn hình sảnh", None),
-    ("tablet", "Máy đánh giá quầy 1", None),
+    (DeviceKind.KIOSK, "Kiosk sảnh chính", "memory://kiosk-1"),
+    (DeviceKind.BOARD, "Màn hình sảnh", None),
+    (DeviceKind.TABLET, "Máy đánh giá quầy 1", None),
 ]
 
 
@@ -309,7 +310,7 @@ def _add_devices(o: Office) -> list[dict[str, Any]]:
     devices = []
     for kind, name, printer in DEVICES:
         token = new_token(DEVICE_TOKEN_PREFIX)
-        settings: dict[str, Any] = {"counter": 1} if kind == "tablet" else {}
+        settings: dict[str, Any] = {"counter": 1} if kind == DeviceKind.TABLET else {}
         db.session.add(
             Device(
                 office_id=o.id,

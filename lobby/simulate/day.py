@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import queueing
+from core.tickets import TicketStatus
 from lobby.simulate.client import Http, ServerError
 from lobby.simulate.plan import FIELD_MIX, OUTCOMES, RATING_SCALES, Citizen, plan_citizens
 
@@ -30,7 +31,7 @@ class TicketState:
     service: str
     priority: bool
     issued_at: datetime
-    status: str = "waiting"
+    status: str = TicketStatus.WAITING
     counter: int | None = None
     target_counter: int | None = None
     called_at: datetime | None = None
@@ -202,7 +203,7 @@ class OfficeDay:
     def _waiting_for(self, n: int) -> bool:
         fields = self.counter_fields[n]
         return any(
-            t.status == "waiting"
+            t.status == TicketStatus.WAITING
             and (t.target_counter == n or (t.target_counter is None and t.service in fields))
             for t in self.tickets.values()
         )
@@ -222,7 +223,7 @@ class OfficeDay:
                 self._wake(n, timedelta(seconds=45))
             return
         t = self.tickets[body["ticket"]["id"]]
-        t.status, t.counter, t.called_at, t.target_counter = "called", n, self.now, None
+        t.status, t.counter, t.called_at, t.target_counter = TicketStatus.CALLED, n, self.now, None
         self.normals[n] = (
             0
             if t.priority
@@ -238,7 +239,8 @@ class OfficeDay:
 
     def _more_to_come(self) -> bool:
         return any(p.arrive > self.now for p in self.people) or any(
-            t.status == "waiting" or (t.status == "no_show" and t.citizen.comes_back)
+            t.status == TicketStatus.WAITING
+            or (t.status == TicketStatus.NO_SHOW and t.citizen.comes_back)
             for t in self.tickets.values()
         )
 
@@ -290,7 +292,7 @@ class OfficeDay:
             return
         if t.citizen.absent:
             self._act(t, "no-show")
-            t.status, t.finished_at = "no_show", self.now
+            t.status, t.finished_at = TicketStatus.NO_SHOW, self.now
             self.holding[n] = None
             self._step("no_show", t, n)
             if t.citizen.comes_back:
@@ -299,7 +301,7 @@ class OfficeDay:
             self._wake(n, timedelta(seconds=5))
             return
         self._act(t, "start")
-        t.status, t.started_at = "serving", self.now
+        t.status, t.started_at = TicketStatus.SERVING, self.now
         self._step("start", t, n)
         low, high = self.mix[t.service][1]
         self._at(self.now + timedelta(minutes=self.rng.uniform(low, high)), "done", t.id)
@@ -307,7 +309,12 @@ class OfficeDay:
     def _on_back(self, ticket_id: int) -> None:
         t = self.tickets[ticket_id]
         self._act(t, "requeue")
-        t.status, t.target_counter, t.called_at, t.finished_at = "waiting", t.counter, None, None
+        t.status, t.target_counter, t.called_at, t.finished_at = (
+            TicketStatus.WAITING,
+            t.counter,
+            None,
+            None,
+        )
         t.counter = None
         self._step("requeue", t, t.target_counter)
         self._wake(t.target_counter, timedelta(seconds=1))
@@ -336,7 +343,12 @@ class OfficeDay:
                     body["note"] = "Hồ sơ đất đai, cần quầy chuyên môn"
                 self._act(t, "transfer", body)
                 t.transferred, t.transferred_from = True, n
-                t.status, t.counter, t.called_at, t.started_at = "waiting", None, None, None
+                t.status, t.counter, t.called_at, t.started_at = (
+                    TicketStatus.WAITING,
+                    None,
+                    None,
+                    None,
+                )
                 if kind == "service":
                     t.service = where
                 else:
@@ -367,7 +379,7 @@ class OfficeDay:
             self._step("dossier", t, n, code=d["code"])
             outcome = "dossier_accepted"
         self._act(t, "finish", {"outcome": outcome})
-        t.status, t.finished_at, t.outcome = "done", self.now, outcome
+        t.status, t.finished_at, t.outcome = TicketStatus.DONE, self.now, outcome
         self.holding[n] = None
         self._step("finish", t, n, outcome=outcome)
         if t.citizen.rates:
