@@ -351,3 +351,32 @@ def test_a_new_database_is_not_backed_up_before_its_first_migration(
     )
     assert done.returncode == 0, done.stderr
     assert not (instance / "backups").exists()
+
+
+def test_the_server_start_skips_the_migration_process_only_when_the_database_is_current(
+    tmp_path: Path,
+) -> None:
+    """A restart with nothing to migrate starts without the child process (`flask upgrade`):
+    the newest revisions are read from migrations/versions without Alembic, and must be the
+    ones Alembic itself finds; a new or older database still migrates."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    from lobby.extensions import db
+    from lobby.startup import database_is_current, newest_migrations
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    app = build_app(f"sqlite:///{instance / 'lobby.sqlite3'}", instance)
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        assert newest_migrations() == set(ScriptDirectory.from_config(config).get_heads())
+        assert not database_is_current()  # new: no alembic_version table
+        upgrade(revision=FIRST)
+        assert not database_is_current()  # older
+        upgrade()
+        assert database_is_current()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = 'not-ours'"))
+        assert not database_is_current()  # a revision this code does not know: Alembic says
+        db.engine.dispose()
