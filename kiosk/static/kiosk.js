@@ -186,6 +186,10 @@ function layoutTiles(n) {
   app.style.setProperty("--rows-p", Math.max(1, Math.ceil(n / portraitCols)));
   app.style.setProperty("--cols-l", landscapeCols);
   app.style.setProperty("--rows-l", Math.max(1, Math.ceil(n / landscapeCols)));
+  // Squarer landscape screens (5:4, 4:3; kiosk.css): a grid closer to square.
+  const squareCols = n <= 4 ? 2 : n <= 9 ? 3 : 4;
+  app.style.setProperty("--cols-s", squareCols);
+  app.style.setProperty("--rows-s", Math.max(1, Math.ceil(n / squareCols)));
 }
 
 function renderServices(list) {

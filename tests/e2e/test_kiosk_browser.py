@@ -54,6 +54,36 @@ def assert_fits_without_scrolling(page: Any) -> None:
     assert size["sw"] <= size["w"] and size["sh"] <= size["h"], size
 
 
+# Screens kiosks are built with: 16:9 and 16:10 both ways, and the squarer 5:4 and 4:3 monitors.
+SCREEN_SHAPES = [
+    (1920, 1080),
+    (1366, 768),
+    (1280, 800),
+    (1280, 1024),
+    (1024, 768),
+    (1080, 1920),
+    (768, 1024),
+]
+
+# The tiles whose letter, name, wait or reason reach outside the tile (cut off by its edge).
+WORDS_OUTSIDE_TILES = """() => [...document.querySelectorAll('.tile')].filter(t => {
+  const r = t.getBoundingClientRect();
+  return [...t.querySelectorAll('.tile-prefix, .tile-name, .tile-wait, .tile-closed')]
+    .filter(e => e.offsetParent !== null && e.textContent.trim())
+    .some(e => { const c = e.getBoundingClientRect();
+      return c.top < r.top - 0.5 || c.bottom > r.bottom + 0.5
+        || c.left < r.left - 0.5 || c.right > r.right + 0.5; });
+}).map(t => t.dataset.code)"""
+
+
+def assert_every_tile_reads_whole_on_every_screen_shape(page: Any) -> None:
+    for width, height in SCREEN_SHAPES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_function("() => document.fonts.status === 'loaded'")
+        assert page.evaluate(WORDS_OUTSIDE_TILES) == [], (width, height)
+        assert_fits_without_scrolling(page)
+
+
 def assert_touch_targets_at_least_80px(page: Any, selector: str) -> None:
     boxes = page.eval_on_selector_all(
         selector,
@@ -161,6 +191,8 @@ def test_the_kiosk_fits_a_landscape_screen_with_big_targets(
         assert_fits_without_scrolling(page)
         assert_touch_targets_at_least_80px(page, ".btn")
         page.screenshot(path=str(screenshots_dir / "kiosk-landscape.png"))
+        assert_every_tile_reads_whole_on_every_screen_shape(page)
+        page.set_viewport_size(LANDSCAPE)
         take_ticket(page)
         wait_for_qr(page)
         assert_fits_without_scrolling(page)
@@ -320,6 +352,7 @@ def test_outside_hours_every_field_is_disabled_and_the_hours_are_shown(
             expect(page.locator(".tile[data-code='ho_tich']")).to_contain_text("Ngoài giờ lấy số")
             assert_fits_without_scrolling(page)
             page.screenshot(path=str(screenshots_dir / "kiosk-closed.png"))
+            assert_every_tile_reads_whole_on_every_screen_shape(page)
         finally:
             page.context.close()
     finally:
