@@ -211,6 +211,21 @@ def server_answers(app: Flask) -> bool:
         return False
 
 
+def _extract_plainly(tar: tarfile.TarFile, into: Path) -> None:
+    """Unpack only plain files and folders inside `into` (no links, devices, absolute paths or
+    `..`). Python's own "data" filter does this too where it exists (3.11.4 and newer), but
+    Debian 12's Python is 3.11.2, whose extractall() takes no filter: the check is ours."""
+    members = tar.getmembers()
+    for m in members:
+        parts = Path(m.name).parts
+        if not (m.isfile() or m.isdir()) or m.name.startswith("/") or ".." in parts:
+            raise BackupError(f"Bản sao lưu có mục không hợp lệ: {m.name!r}")
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(into, members=members, filter="data")
+    else:  # Pythons before 3.11.4 (a test simulates one)
+        tar.extractall(into, members=members)
+
+
 def read_backup(path: Path, into: Path) -> dict[str, Any]:
     """Unpack a backup into a folder, check it, and return its manifest and secrets."""
     try:
@@ -218,7 +233,7 @@ def read_backup(path: Path, into: Path) -> dict[str, Any]:
             names = set(tar.getnames())
             if not {"lobby.sqlite3", "data_key", "secret_key"} <= names:
                 raise BackupError(f"{path} không phải một bản sao lưu của lobby.")
-            tar.extractall(into, members=[tar.getmember(n) for n in names], filter="data")
+            _extract_plainly(tar, into)
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise BackupError(f"Không đọc được bản sao lưu {path}: {exc}") from exc
     conn = sqlite3.connect(str(into / "lobby.sqlite3"))

@@ -4,6 +4,7 @@ applicants; the daily schedule keeps the last N; restore is careful; PostgreSQL 
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -187,6 +188,49 @@ def test_restore_asks_for_yes_refuses_while_a_server_listens_and_keeps_what_it_r
     assert done.exit_code == 0, done.output
     kept = list(Path(office.instance_path, "backups").glob("lobby-*-truoc-khoi-phuc.tar.gz"))
     assert len(kept) == 1
+
+
+@pytest.mark.parametrize("python", ["3.11.4 and newer", "Debian 12's 3.11.2"])
+def test_restore_works_on_the_pythons_offices_run_and_refuses_a_backup_with_links_or_dot_dot(
+    office: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, python: str
+) -> None:
+    """Debian 12 ships Python 3.11.2, whose TarFile.extractall() takes no `filter` (it came
+    in 3.11.4): following the operator guide there, restore died with a TypeError."""
+    if python.startswith("Debian"):
+        if hasattr(tarfile, "data_filter"):
+            monkeypatch.delattr(tarfile, "data_filter")
+        plain = tarfile.TarFile.extractall
+
+        def extractall_of_3_11_2(
+            self: Any, path: Any = ".", members: Any = None, *, numeric_owner: bool = False
+        ) -> None:
+            plain(self, path, members, numeric_owner=numeric_owner)
+
+        monkeypatch.setattr(tarfile.TarFile, "extractall", extractall_of_3_11_2)
+    made = _backup(office, "--to", str(tmp_path / "kept"))
+    office.config["PORT"] = _free_port()
+    runner = office.test_cli_runner()
+    done = runner.invoke(args=["restore", str(made), "--yes"])
+    assert done.exit_code == 0, done.output
+
+    for name, hostile in [
+        ("link", tarfile.TarInfo("voice/chime.mp3")),
+        ("dotdot", tarfile.TarInfo("../outside.txt")),
+    ]:
+        bad = tmp_path / f"{name}.tar.gz"
+        with tarfile.open(made) as src, tarfile.open(bad, "w:gz") as out:
+            for m in src.getmembers():
+                out.addfile(m, src.extractfile(m) if m.isfile() else None)
+            if name == "link":
+                hostile.type, hostile.linkname = tarfile.SYMTYPE, "/etc/passwd"
+                out.addfile(hostile)
+            else:
+                hostile.size = 1
+                out.addfile(hostile, io.BytesIO(b"x"))
+        refused = runner.invoke(args=["restore", str(bad), "--yes"])
+        assert refused.exit_code != 0 and "không hợp lệ" in refused.output, refused.output
+        assert "Traceback" not in refused.output
+    assert not (tmp_path / "outside.txt").exists()
 
 
 def _free_port() -> int:
