@@ -8,10 +8,18 @@ from the checks. pydantic would do as well but brings a compiled core and models
 we would not use (the routes keep returning the dicts lobby/ builds).
 
 What a field checks and what it only documents:
-- A field with `error_messages=says(...)` is checked here, with the very message (and `field`,
-  and the details metadata["details"][message]) the domain answers today: clients see no change.
+- A field with `error_messages=says(...)`, `text(...)`, a `Predicate` or a `Rule` (a core/ or
+  lobby/ parser reused as the validator) is checked, with the very message (and `field`, and the
+  details metadata["details"][message] or the parser's own) the domain answered before: clients
+  see no change. `check()` and these tools live in lobby.forms (re-exported here), so that the
+  two bodies staff pages also send, accepting a dossier and a dossier event, are declared once
+  in lobby/dossiers/rules.py and checked by their use cases (pages may not import api/).
 - A constraint in `metadata` (`{"type": "integer"}` on a Raw field, `{"minLength": 1}`) is only
-  documented: the rule is a domain rule (core/, lobby/) with its own message, checked there.
+  documented: the rule needs the database (is there such a thing, the office's rating scale,
+  is the move legal) and is checked in lobby/ with its own message.
+- Where a lookup (404) or a database rule (409) answered before a body's mistake, the route asks
+  it first (the print agent's 409, the tablet's ticket, the office's rating scale) or the use
+  case checks its body in parts (`check(Schema, body, only=...)`), so the same error wins.
 - Bodies accept unknown keys (unknown=INCLUDE, as the API always did); answers marked `_Closed`
   document `additionalProperties: false`.
 """
