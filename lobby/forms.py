@@ -213,9 +213,7 @@ def refuse(parse: Callable[..., Any], *args: Any, field: str | None = None) -> N
         raise refusal from None
 
 
-def text(
-    key: str, *, required: bool = False, limit: int = 255, **kw: Any
-) -> fields.String:
+def text(key: str, *, required: bool = False, limit: int = 255, **kw: Any) -> fields.String:
     """A text field as the domain always read one: trimmed, `limit` characters at most, blank
     counting as missing when it is required; the messages name the key."""
     missing = f"Thiếu thông tin bắt buộc: {key}."

@@ -226,7 +226,7 @@ def apply_event(
     order it always was: the action, note and reason; is there such a dossier (404) and may it
     move so (409); then what the action itself needs (a unit, a reason, a new date)."""
     check(EventRequest, body, only=EventRequest.HEAD)
-    action = DossierAction(body["action"])
+    action = DossierAction(str(body["action"]))
     note = trimmed(body.get("note")) or ""
     reason = trimmed(body.get("reason")) or ""
     with transaction():
