@@ -18,8 +18,7 @@ from core.access import DeviceKind
 from core.errors import InvalidRequest
 from lobby.auth import current_device, require_device
 from lobby.context import ctx
-from lobby.printing.agents import AGENT_JOB_LIMIT, agent_device
-from printers.backends import PRINTER_STATES
+from lobby.printing.agents import AGENT_JOB_LIMIT, PRINTER_STATES, agent_device
 
 DEFAULT_LIMIT = 10
 

@@ -22,6 +22,7 @@ from lobby.printing.status import PrinterStatus
 from lobby.printing.store import DbJobStore
 from lobby.tx import transaction
 from printers import backends
+from printers.backends import PRINTER_STATES as PRINTER_STATES  # what an agent may report
 from printers.backends import PrinterState
 
 AGENT_KEY_PREFIX = "agent://"
