@@ -213,10 +213,15 @@ def refuse(parse: Callable[..., Any], *args: Any, field: str | None = None) -> N
         raise refusal from None
 
 
+def missing_text(key: str) -> str:
+    """What a required text field answers when it is missing or blank."""
+    return f"Thiếu thông tin bắt buộc: {key}."
+
+
 def text(key: str, *, required: bool = False, limit: int = 255, **kw: Any) -> fields.String:
     """A text field as the domain always read one: trimmed, `limit` characters at most, blank
     counting as missing when it is required; the messages name the key."""
-    missing = f"Thiếu thông tin bắt buộc: {key}."
+    missing = missing_text(key)
     too_long = f"Trường {key} dài quá {limit} ký tự."
     rules: list[Validator] = [Predicate(lambda v: len(v.strip()) <= limit, too_long)]
     if required:

@@ -24,7 +24,17 @@ from core.dossiers import (
 )
 from core.errors import InvalidRequest
 from lobby.context import office_setting, office_tz
-from lobby.forms import Open, Predicate, Rule, gettext_noop, refuse, says, text, trimmed
+from lobby.forms import (
+    Open,
+    Predicate,
+    Rule,
+    gettext_noop,
+    missing_text,
+    refuse,
+    says,
+    text,
+    trimmed,
+)
 from lobby.models import Dossier, Office, Procedure
 from lobby.workcal import working_calendar
 
@@ -252,7 +262,7 @@ class EventRequest(Open):
 
 
 class _Handover(EventRequest):
-    NEEDS: ClassVar[dict[str, str]] = {"to_unit": "Thiếu thông tin bắt buộc: to_unit."}
+    NEEDS: ClassVar[dict[str, str]] = {"to_unit": missing_text("to_unit")}
 
 
 class _Supplement(EventRequest):
