@@ -16,7 +16,7 @@ from api.idempotency import idempotent
 from api.schemas import Predicate, gettext_noop
 from core.access import SUPERVISORS, DeviceKind
 from core.deadlines import Timeliness
-from core.dossiers import DossierAction, IdType, RatingLevel, normalize_dossier_code
+from core.dossiers import RatingLevel, normalize_dossier_code
 from core.errors import InvalidRequest, NotFound
 from lobby import stats
 from lobby.auth import current_device, require_device, require_staff
@@ -24,8 +24,8 @@ from lobby.dossiers import lookup as dossier_lookup
 from lobby.dossiers import operations as dossier_operations
 from lobby.dossiers import pins as dossier_pins
 from lobby.dossiers import ratings as dossier_ratings
-from lobby.dossiers import rules as dossier_rules
 from lobby.dossiers import views as dossier_views
+from lobby.dossiers.rules import AcceptRequest, EventRequest
 from lobby.errors import error_response
 from lobby.ratelimit import limiter, lookup_limit, public_limit
 
@@ -90,7 +90,10 @@ def lookup_dossier() -> Response:
 @bp.post("/tickets/<token>/rating")
 @limiter.limit(public_limit)
 def rate(token: str) -> tuple[Response, int]:
-    return jsonify(dossier_ratings.rate_ticket(token, json_body())), 201
+    body = json_body()
+    level = dossier_ratings.rating_level(body.get("level"))  # the office's scale first
+    body = s.check(RatingRequest, body)
+    return jsonify(dossier_ratings.rate_ticket(token, level, body.get("comment"))), 201
 
 
 def _tablet_counter() -> int:
@@ -114,8 +117,12 @@ def tablet_state() -> Response:
 @bp.post("/tablet/rating")
 @require_device(DeviceKind.TABLET)
 def tablet_rating() -> tuple[Response, int]:
+    """Which ticket first (409 when the counter moved on), then its level and comment."""
     body = json_body()
-    return jsonify(dossier_ratings.rate_at_counter(_tablet_counter(), body)), 201
+    ticket = dossier_ratings.ticket_to_rate_at(_tablet_counter(), body.get("number"))
+    level = dossier_ratings.rating_level(body.get("level"))
+    body = s.check(TabletRatingRequest, body)
+    return jsonify(dossier_ratings.rate_at_counter(ticket, level, body.get("comment"))), 201
 
 
 @bp.get("/stats")
@@ -147,33 +154,10 @@ def export_stats() -> Response:
 
 
 # --- what these routes take and answer, for openapi.json (api/openapi.py) -------------------
-# Checked by lobby.dossiers (its messages name the field): here they are declared for the document.
+# Accepting a dossier and a dossier event are declared in lobby.dossiers.rules (the staff pages
+# send them through the same use cases, which check them in their order); the rest here.
 
 _NAMED = {"minLength": 1}
-
-
-class Applicant(s.Open):
-    full_name = fields.String(required=True, metadata=_NAMED)
-    id_number = fields.String()
-    phone = fields.String()
-    email = fields.String()
-    address = fields.String()
-    id_type = fields.String(
-        validate=OneOf([t.value for t in IdType]),
-        metadata={
-            "description": "what id_number is: cccd (12 digits, the default), passport or other"
-        },
-    )
-
-
-class AcceptRequest(s.Open):
-    ticket_id = fields.Integer()
-    procedure = fields.String(required=True, metadata=_NAMED)
-    applicant = fields.Nested(Applicant, required=True)
-    components = fields.List(fields.Raw())
-    channel = fields.String(validate=OneOf(dossier_rules.CHANNELS))
-    sets_count = fields.Integer()
-    print = fields.Boolean()
 
 
 class Accepted(s.Open):
@@ -196,18 +180,6 @@ class DueLists(s.Open):
 
 class DossierEnvelope(s.Open):
     dossier = fields.Raw(required=True)
-
-
-class EventRequest(s.Open):
-    action = fields.String(
-        required=True,
-        validate=OneOf([a.value for a in DossierAction if a is not DossierAction.ACCEPT]),
-    )
-    note = fields.String()
-    reason = fields.String()
-    to_unit = fields.String()
-    items = fields.List(fields.Raw())
-    new_due_at = fields.DateTime()
 
 
 class PinRequest(s.Open):
@@ -279,14 +251,18 @@ class LookupRequest(s.Open):
 
 
 class RatingRequest(s.Open):
-    """A rating: one of the levels of DOMAIN §6 and an optional comment."""
+    """A rating: one of the levels of DOMAIN §6 and an optional comment. The level is checked
+    against the office's own scale (lobby.dossiers.ratings.rating_level) before check() runs."""
 
-    level = fields.Raw(required=True, validate=OneOf([x.value for x in RatingLevel]))
-    comment = fields.String()
+    level = fields.Raw(
+        required=True, metadata={"type": "string", "enum": [x.value for x in RatingLevel]}
+    )
+    comment = s.text("comment", limit=1000)
 
 
 class TabletRatingRequest(RatingRequest):
-    number = fields.String()
+    # The ticket the tablet showed: another one is a 409 (lobby.dossiers.ratings).
+    number = fields.Raw(metadata={"type": "string"})
 
 
 class Rated(s.Open):

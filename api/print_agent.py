@@ -18,7 +18,7 @@ from core.access import DeviceKind
 from core.errors import InvalidRequest
 from lobby.auth import current_device, require_device
 from lobby.context import ctx
-from lobby.printing.agents import AGENT_JOB_LIMIT
+from lobby.printing.agents import AGENT_JOB_LIMIT, PRINTER_STATES, agent_device
 
 DEFAULT_LIMIT = 10
 
@@ -54,17 +54,25 @@ def agent_print_jobs() -> Response:
     return jsonify(_printing().agent_jobs(_device(), _limit()))
 
 
+def _report(schema: type[s.Open]) -> dict[str, Any]:
+    """The agent's report, checked once the kiosk is known to print through an agent (409
+    not_agent_printer answers before any mistake in the body)."""
+    body = json_body()
+    agent_device(_device())
+    return s.check(schema, body)
+
+
 @bp.post("/print-jobs/<int:job_id>/done")
 @require_device(DeviceKind.KIOSK)
 def agent_job_done(job_id: int) -> Response:
-    body = json_body()
+    body = _report(DoneRequest)
     return jsonify(_printing().agent_job_done(_device(), job_id, body.get("state")))
 
 
 @bp.post("/print-jobs/<int:job_id>/failed")
 @require_device(DeviceKind.KIOSK)
 def agent_job_failed(job_id: int) -> Response:
-    body = json_body()
+    body = _report(FailedRequest)
     return jsonify(
         _printing().agent_job_failed(_device(), job_id, body.get("error"), body.get("state"))
     )
@@ -73,20 +81,27 @@ def agent_job_failed(job_id: int) -> Response:
 @bp.post("/printer-status")
 @require_device(DeviceKind.KIOSK)
 def agent_printer_status() -> Response:
-    body = json_body()
+    body = _report(StatusRequest)
     return jsonify(
-        _printing().agent_report_status(_device(), body.get("state"), body.get("pending_jobs"))
+        _printing().agent_report_status(_device(), body["state"], body.get("pending_jobs"))
     )
 
 
 # --- what these routes take and answer, for openapi.json (api/openapi.py) -------------------
 
 _AGENT = [{"bearer": []}]
-PAPER_STATES = ("ok", "paper_low", "paper_out", "offline", "unknown")  # checked by lobby.printing
+NO_STATE = s.gettext_noop("Thiếu trạng thái máy in (state).")
+BAD_STATE = s.gettext_noop(
+    "Trạng thái máy in (state) phải là một trong: ok, paper_low, paper_out, offline, unknown."
+)
+BAD_ERROR = s.gettext_noop("Mô tả lỗi (error) phải là chuỗi.")
+BAD_PENDING = s.gettext_noop("Số lệnh in chờ (pending_jobs) phải là số nguyên không âm.")
 
 
 def _paper_state(**kw: Any) -> fields.Field:
-    return fields.String(validate=OneOf(PAPER_STATES), **kw)
+    """One of the printer states printers.backends knows (none given: as the route says)."""
+    kw.setdefault("error_messages", {"invalid": BAD_STATE})
+    return fields.String(validate=OneOf(PRINTER_STATES, error=BAD_STATE), **kw)
 
 
 class AgentJob(s.Open):
@@ -116,22 +131,32 @@ class JobAnswer(s.Open):
 
 
 class DoneRequest(s.Open):
-    state = _paper_state(metadata={"description": "paper state seen (default ok)"})
+    state = _paper_state(allow_none=True, metadata={"description": "paper state seen (default ok)"})
 
 
 class FailedRequest(s.Open):
-    error = fields.String()
-    state = _paper_state()
+    error = fields.String(allow_none=True, error_messages={"invalid": BAD_ERROR})
+    state = _paper_state(allow_none=True)
+
+
+def _whole_not_negative(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 class StatusRequest(s.Open):
-    state = _paper_state(required=True)
-    pending_jobs = fields.Integer(validate=Range(min=0))
+    state = _paper_state(
+        required=True, error_messages={"required": NO_STATE, "null": NO_STATE, "invalid": BAD_STATE}
+    )
+    pending_jobs = fields.Raw(
+        allow_none=True,
+        validate=s.Predicate(_whole_not_negative, BAD_PENDING),
+        metadata={"type": "integer", "minimum": 0},
+    )
 
 
 class StatusAnswer(s.Open):
     printer = fields.String(required=True)
-    state = _paper_state(required=True)
+    state = fields.String(required=True, validate=OneOf(PRINTER_STATES))
     pending_jobs = fields.Integer(required=True, validate=Range(min=0))
 
 

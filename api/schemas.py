@@ -8,36 +8,40 @@ from the checks. pydantic would do as well but brings a compiled core and models
 we would not use (the routes keep returning the dicts lobby/ builds).
 
 What a field checks and what it only documents:
-- A field with `error_messages=says(...)` is checked here, with the very message (and `field`,
-  and the details metadata["details"][message]) the domain answers today: clients see no change.
+- A field with `error_messages=says(...)`, `text(...)`, a `Predicate` or a `Rule` (a core/ or
+  lobby/ parser reused as the validator) is checked, with the very message (and `field`, and the
+  details metadata["details"][message] or the parser's own) the domain answered before: clients
+  see no change. `check()` and these tools live in lobby.forms (re-exported here), so that the
+  two bodies staff pages also send, accepting a dossier and a dossier event, are declared once
+  in lobby/dossiers/rules.py and checked by their use cases (pages may not import api/).
 - A constraint in `metadata` (`{"type": "integer"}` on a Raw field, `{"minLength": 1}`) is only
-  documented: the rule is a domain rule (core/, lobby/) with its own message, checked there.
+  documented: the rule needs the database (is there such a thing, the office's rating scale,
+  is the move legal) and is checked in lobby/ with its own message.
+- Where a lookup (404) or a database rule (409) answered before a body's mistake, the route asks
+  it first (the print agent's 409, the tablet's ticket, the office's rating scale) or the use
+  case checks its body in parts (`check(Schema, body, only=...)`), so the same error wins.
 - Bodies accept unknown keys (unknown=INCLUDE, as the API always did); answers marked `_Closed`
   document `additionalProperties: false`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
 from typing import Any, ClassVar
 
-from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validates_schema
-from marshmallow.validate import Length, OneOf, Range, Validator
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow.validate import Length, OneOf, Range
 
 from core.access import CounterState
 from core.clock import OUTSIDE_HOURS, SESSION_LABELS
-from core.errors import InvalidRequest
 from core.tickets import PRIORITY_GROUPS, Outcome, TicketStatus
+from lobby.forms import Open, Predicate, Rule, check, gettext_noop, says, text
 from lobby.queue.counter_actions import TRANSFER_NOTE_MAX
+
+# check() and its tools live in lobby.forms (a staff page checks its body with them too).
+__all__ = ["Open", "Predicate", "Rule", "check", "gettext_noop", "says", "text"]
 
 STATUSES = [t.value for t in TicketStatus]
 COUNTER_STATES = [s.value for s in CounterState]
-
-
-def gettext_noop(text: str) -> str:
-    """Marks a message for extraction (tools/i18n.sh runs Babel with -k gettext_noop)."""
-    return text
 
 
 # The domain's own words (lobby/ answered them before these checks did); gettext_noop marks
@@ -54,13 +58,6 @@ ONE_DESTINATION = gettext_noop(
 _NOTE_TOO_LONG = f"Ghi chú chuyển số tối đa {TRANSFER_NOTE_MAX} ký tự."  # an f-string there too
 
 
-class Open(Schema):
-    """A JSON object that may carry more keys than those declared."""
-
-    class Meta:
-        unknown = INCLUDE
-
-
 class _Closed(Schema):
     """A JSON object with exactly the keys declared (additionalProperties: false)."""
 
@@ -68,51 +65,8 @@ class _Closed(Schema):
         unknown = RAISE
 
 
-def says(message: str) -> dict[str, str]:
-    """One message for a missing, null or mistyped value (the domain never told them apart)."""
-    return {"required": message, "null": message, "invalid": message}
-
-
-def _described(text: str, **more: Any) -> dict[str, Any]:
-    return {"description": text, **more}
-
-
-@cache
-def _instance(schema: type[Schema]) -> Schema:
-    """One instance per class: building one costs more than checking a body with it, and
-    validate() keeps nothing between calls."""
-    return schema()
-
-
-def check(schema: type[Schema], body: dict[str, Any]) -> dict[str, Any]:
-    """`body` if it passes the schema's checks; else InvalidRequest (422) for the first failing
-    field in the order the schema declares them (schema-wide rules first when the schema says
-    so with FIRST = ("_schema",)), with that field's message, `field` and details."""
-    instance = _instance(schema)
-    errors = instance.validate(body)
-    if not errors:
-        return body
-    order = [*getattr(schema, "FIRST", ()), *instance.declared_fields, "_schema"]
-    name = next(n for n in order if n in errors)
-    found = errors[name]
-    message = found[0] if isinstance(found, list) else str(found)
-    field = instance.declared_fields.get(name)
-    if field is None:
-        raise InvalidRequest(message)
-    raise InvalidRequest(message, field=name, **field.metadata.get("details", {}).get(message, {}))
-
-
-class Predicate(Validator):
-    """A rule as a function (true: the value is right) with the domain's message."""
-
-    def __init__(self, rule: Callable[[Any], bool], error: str) -> None:
-        self.rule = rule
-        self.error = error
-
-    def __call__(self, value: Any) -> Any:
-        if not self.rule(value):
-            raise ValidationError(self.error)
-        return value
+def _described(words: str, **more: Any) -> dict[str, Any]:
+    return {"description": words, **more}
 
 
 # --- the shapes of answers ------------------------------------------------------------------

@@ -3,7 +3,8 @@ citizen, rated.
 
   lookup.py      finding a dossier (by token, code, ticket) and its public link — a leaf the
                  queue may import
-  rules.py       the office's dossier settings, channels, input parsing, the due moment
+  rules.py       the office's dossier settings, channels, the due moment, and the bodies of
+                 accepting a dossier and of a dossier event (schemas, declared once)
   views.py       read models: public and staff dossier views, due lists, the public ticket view
   changes.py     what a change leaves and tells: control-sheet row, dossier_updated, webhook
   pins.py        the lookup PIN: made and hashed, the public lookup with its lock, the reissue

@@ -22,7 +22,8 @@ from core.dossiers import (
     DossierStatus,
     dossier_code,
     next_dossier_status,
-    parse_action,
+    normalize_id_number,
+    parse_id_type,
 )
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
 from core.tickets import AT_COUNTER_STATUSES, OUTCOME_LABELS_VI, Outcome, TicketStatus
@@ -31,18 +32,18 @@ from lobby.dossiers.changes import after_change, record_event
 from lobby.dossiers.lookup import dossier_by_code, dossier_url
 from lobby.dossiers.pins import new_pin
 from lobby.dossiers.rules import (
-    CHANNELS,
     KEPT_RULES,
+    AcceptRequest,
+    EventRequest,
     due_from,
+    local_moment,
     parse_components,
-    parse_id,
-    parse_when,
     setting,
     status_of,
 )
 from lobby.dossiers.views import staff_dossier_view
 from lobby.extensions import db
-from lobby.forms import body_text
+from lobby.forms import check, trimmed
 from lobby.models import Applicant, Dossier, DossierSequence, Office, Procedure, StaffUser, Ticket
 from lobby.queue.counter_actions import CONTRADICT_DOSSIER
 from lobby.queue.reference import may_operate, ticket_by_id
@@ -56,7 +57,7 @@ RECEPTION_UNIT = "Bộ phận tiếp nhận và trả kết quả"
 
 @dataclass(frozen=True)
 class _Intake:
-    """What the officer typed for a new dossier, checked before the transaction starts."""
+    """What the officer typed for a new dossier (AcceptRequest.INTAKE, checked), as stored."""
 
     procedure: str
     applicant: dict[str, Any]
@@ -67,38 +68,30 @@ class _Intake:
     components: list[dict[str, Any]]
     sets: int
 
-
-def _parse_intake(body: dict[str, Any]) -> _Intake:
-    proc_code = body_text(body, "procedure", required=True, limit=60)
-    applicant = body.get("applicant")
-    if not isinstance(applicant, dict):
-        raise InvalidRequest("Thiếu thông tin người nộp (applicant).", field="applicant")
-    full_name = body_text(applicant, "full_name", required=True)
-    id_number, id_type = parse_id(applicant)
-    channel = body.get("channel", "truc_tiep")
-    if channel not in CHANNELS:
-        raise InvalidRequest(
-            "Kênh nộp (channel) không hợp lệ.", field="channel", allowed=list(CHANNELS)
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> _Intake:
+        applicant = body["applicant"]
+        raw_id = trimmed(applicant.get("id_number"))
+        kind = parse_id_type(applicant.get("id_type"))
+        return cls(
+            procedure=body["procedure"].strip(),
+            applicant=applicant,
+            full_name=applicant["full_name"].strip(),
+            id_number=normalize_id_number(kind, raw_id) if raw_id is not None else None,
+            id_type=kind.value if raw_id is not None else None,
+            channel=body.get("channel", "truc_tiep"),
+            components=parse_components(body.get("components")),
+            sets=body.get("sets_count", 1),
         )
-    components = parse_components(body.get("components"))
-    sets = body.get("sets_count", 1)
-    if not isinstance(sets, int) or isinstance(sets, bool) or not 1 <= sets <= 50:
-        raise InvalidRequest("Số lượng bộ hồ sơ phải từ 1 đến 50.", field="sets_count")
-    return _Intake(
-        procedure=proc_code or "",
-        applicant=applicant,
-        full_name=full_name or "",
-        id_number=id_number,
-        id_type=id_type,
-        channel=channel,
-        components=components,
-        sets=sets,
-    )
 
 
 def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
-    """Accept a complete dossier: code, due moment, lookup secret, link to the served ticket."""
-    intake = _parse_intake(body)
+    """Accept a complete dossier: code, due moment, lookup secret, link to the served ticket.
+
+    The body is checked with AcceptRequest (one declaration, also the API's document) in the
+    order an officer's mistakes were always answered: what was typed, then is there such a
+    procedure (404), then the ticket's id, then is it being served here, then the contacts."""
+    intake = _Intake.of(check(AcceptRequest, body, only=AcceptRequest.INTAKE))
     with transaction():
         o = office()
         proc = db.session.scalar(
@@ -106,7 +99,9 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
         )
         if proc is None or not proc.active:
             raise NotFound("Không có thủ tục này.", field="procedure")
+        check(AcceptRequest, body, only=AcceptRequest.FROM_TICKET)
         ticket = _served_ticket(body.get("ticket_id"), user)
+        check(AcceptRequest, body, only=AcceptRequest.CONTACTS)
         d, pin = _add_dossier(o, proc, intake, body, ticket, user)
         record_event(d, DossierAction.ACCEPT.value, None, user, to_unit=d.current_unit)
         after_change(d, o, "dossier.accepted")
@@ -126,13 +121,11 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
     return result
 
 
-def _served_ticket(ticket_id: Any, user: StaffUser) -> Ticket | None:
+def _served_ticket(ticket_id: int | None, user: StaffUser) -> Ticket | None:
     """The ticket the dossier is accepted from (locked), when one is given: served (or being
     called) at a counter this officer may operate, and not closed with a contradicting outcome."""
     if ticket_id is None:
         return None
-    if not isinstance(ticket_id, int):
-        raise InvalidRequest("ticket_id phải là số.", field="ticket_id")
     ticket = ticket_by_id(ticket_id, lock=True)
     if ticket.status not in (*AT_COUNTER_STATUSES, TicketStatus.DONE):
         raise IllegalTransition("Chỉ tiếp nhận hồ sơ từ phiếu đang được phục vụ.")
@@ -186,9 +179,9 @@ def _add_dossier(
         full_name=intake.full_name,
         id_number=intake.id_number,
         id_type=intake.id_type,
-        phone=body_text(intake.applicant, "phone", limit=40),
-        email=body_text(intake.applicant, "email", limit=255),
-        address=body_text(intake.applicant, "address", limit=500),
+        phone=trimmed(intake.applicant.get("phone")),
+        email=trimmed(intake.applicant.get("email")),
+        address=trimmed(intake.applicant.get("address")),
     )
     db.session.add(person)
     db.session.flush()
@@ -210,9 +203,9 @@ def _add_dossier(
         due_at=due,
         original_due_at=due,
         status_code=int(DossierStatus.ACCEPTED),
-        return_place=body_text(body, "return_place") or f"{RECEPTION_UNIT} – {o.name}",
-        fee_method=body_text(body, "fee_method") or "",
-        resolving_office=body_text(body, "resolving_office") or o.name,
+        return_place=trimmed(body.get("return_place")) or f"{RECEPTION_UNIT} – {o.name}",
+        fee_method=trimmed(body.get("fee_method")) or "",
+        resolving_office=trimmed(body.get("resolving_office")) or o.name,
         current_unit=RECEPTION_UNIT,
         rules={k: setting(o, k) for k in KEPT_RULES},
     )
@@ -227,17 +220,23 @@ def _add_dossier(
 def apply_event(
     code: Any, body: dict[str, Any], user: StaffUser | None, *, source: str = "counter"
 ) -> dict[str, Any]:
-    """A hand-over or a status change, logged as a control-sheet row; illegal moves are 409."""
-    action = parse_action(body.get("action"))
-    if action is DossierAction.ACCEPT:
-        raise InvalidRequest("Dùng POST /api/v1/dossiers để tiếp nhận hồ sơ.", field="action")
-    note = body_text(body, "note", limit=2000) or ""
-    reason = body_text(body, "reason", limit=2000) or ""
+    """A hand-over or a status change, logged as a control-sheet row; illegal moves are 409.
+
+    The body is checked with EventRequest (one declaration, also the API's document) in the
+    order it always was: the action, note and reason; is there such a dossier (404) and may it
+    move so (409); then what the action itself needs (a unit, a reason, a new date)."""
+    check(EventRequest, body, only=EventRequest.HEAD)
+    action = DossierAction(str(body["action"]))
+    note = trimmed(body.get("note")) or ""
+    reason = trimmed(body.get("reason")) or ""
     with transaction():
         o = office()
         d = dossier_by_code(code, lock=True)
         before = status_of(d)
         after = next_dossier_status(before, action)
+        schema, own = EventRequest.of(action)
+        if own:
+            check(schema, body, only=own)
         fields: dict[str, Any] = {"reason": reason, "note_internal": note}
         change = _CHANGES.get(action)
         if change is not None:
@@ -256,17 +255,15 @@ def apply_event(
 def _handover(
     d: Dossier, body: dict[str, Any], o: Office, now: datetime, reason: str
 ) -> dict[str, Any]:
-    to_unit = body_text(body, "to_unit", required=True)
+    to_unit = body["to_unit"].strip()
     fields = {"from_unit": d.current_unit, "to_unit": to_unit}
-    d.current_unit = to_unit or ""
+    d.current_unit = to_unit
     return fields
 
 
 def _request_supplement(
     d: Dossier, body: dict[str, Any], o: Office, now: datetime, reason: str
 ) -> dict[str, Any]:
-    if not reason:
-        raise InvalidRequest("Phiếu yêu cầu bổ sung cần nêu lý do (reason).", field="reason")
     items = parse_components(body.get("items")) if body.get("items") is not None else []
     d.supplement_requested_at = now
     return {"items": items}
@@ -289,9 +286,7 @@ def _supplement_received(
 def _apologise(
     d: Dossier, body: dict[str, Any], o: Office, now: datetime, reason: str
 ) -> dict[str, Any]:
-    if not reason:
-        raise InvalidRequest("Phiếu xin lỗi cần nêu lý do chậm trễ (reason).", field="reason")
-    new_due = parse_when(body.get("new_due_at"), o, "new_due_at")
+    new_due = local_moment(body["new_due_at"], o)
     if new_due <= now:
         raise InvalidRequest("Ngày hẹn trả mới phải sau thời điểm hiện tại.", field="new_due_at")
     d.new_due_at = new_due

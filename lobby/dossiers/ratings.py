@@ -16,7 +16,7 @@ from lobby.context import ctx, office, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.dossiers.rules import setting
 from lobby.extensions import db
-from lobby.forms import body_text
+from lobby.forms import trimmed
 from lobby.models import Office, Rating, StaffUser, Ticket
 from lobby.queue.reference import counter_by_number, counter_ref, ticket_by_token
 from lobby.tx import transaction
@@ -50,15 +50,21 @@ def is_rated(t: Ticket) -> bool:
     return db.session.scalar(select(Rating.id).where(Rating.ticket_id == t.id)) is not None
 
 
-def rate_ticket(token: str, body: dict[str, Any], channel: str = "qr_phone") -> dict[str, Any]:
-    """One rating per ticket, after service; linked to counter, officer and field, never to PII."""
+def rating_level(raw: Any) -> RatingLevel:
+    """A level of the office's own scale (a 3-level office never stores "Bình thường"): the
+    rule reads the office's setting, so it is checked here, before the body's other fields."""
     allowed = rating_scale(office())
-    raw = body.get("level")
     if raw not in allowed:
-        # Only the office's own scale: a 3-level office never stores "Bình thường".
         raise InvalidRequest("Mức độ hài lòng không hợp lệ.", field="level", allowed=allowed)
-    level = RatingLevel(raw)
-    comment = body_text(body, "comment", limit=1000) or ""
+    return RatingLevel(raw)
+
+
+def rate_ticket(
+    token: str, level: RatingLevel, comment: str | None, channel: str = "qr_phone"
+) -> dict[str, Any]:
+    """One rating per ticket, after service; linked to counter, officer and field, never to PII.
+    `level` comes from rating_level(), `comment` checked (api.dossiers.RatingRequest)."""
+    comment = trimmed(comment) or ""
     with transaction():
         o = office()
         t = ticket_by_token(token)
@@ -119,12 +125,17 @@ def tablet_state(counter_number: int) -> dict[str, Any]:
     }
 
 
-def rate_at_counter(counter_number: int, body: dict[str, Any]) -> dict[str, Any]:
-    """The tablet rates the ticket last served at its counter (the number it showed, if given)."""
+def ticket_to_rate_at(counter_number: int, number: Any) -> Ticket:
+    """The ticket a counter's tablet rates: the last served there, still the one it showed
+    (`number`, when given); 409 otherwise, before the rating itself is looked at."""
     t = last_finished_ticket_at_counter(counter_number)
     if t is None:
         raise IllegalTransition("Chưa có lượt phục vụ nào để đánh giá tại quầy này.")
-    number = body.get("number")
     if number is not None and number != t.number:
         raise IllegalTransition("Lượt phục vụ đã thay đổi, vui lòng đánh giá lại.")
-    return rate_ticket(t.public_token, body, channel="counter_tablet")
+    return t
+
+
+def rate_at_counter(t: Ticket, level: RatingLevel, comment: str | None) -> dict[str, Any]:
+    """The tablet's rating of the ticket ticket_to_rate_at() found."""
+    return rate_ticket(t.public_token, level, comment, channel="counter_tablet")

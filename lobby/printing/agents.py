@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.access import DeviceKind
 from core.clock import Clock
-from core.errors import DomainError, InvalidRequest, NotFound
+from core.errors import DomainError, NotFound
 from lobby import events
 from lobby.extensions import db
 from lobby.models import Device, PrintJob
@@ -22,7 +22,8 @@ from lobby.printing.status import PrinterStatus
 from lobby.printing.store import DbJobStore
 from lobby.tx import transaction
 from printers import backends
-from printers.backends import PRINTER_STATES, PrinterState
+from printers.backends import PRINTER_STATES as PRINTER_STATES  # what an agent may report
+from printers.backends import PrinterState
 
 AGENT_KEY_PREFIX = "agent://"
 AGENT_JOB_LIMIT = 50  # most jobs one pull may ask for
@@ -53,6 +54,15 @@ def job_printer_key(url: str, device_id: int) -> str:
     return agent_key(device_id) if backends.is_agent_url(url) else backends.printer_key(url)
 
 
+def agent_device(device: Device) -> tuple[int, str, str]:
+    """The kiosk's id, name and URL; NotAgentPrinter unless an agent prints for it (the agent's
+    routes ask first: this 409 answers before any mistake in the body)."""
+    url = device.printer_url
+    if device.kind != DeviceKind.KIOSK or not url or not backends.is_agent_url(url):
+        raise NotAgentPrinter()
+    return device.id, device.name, url
+
+
 class PrintAgents:
     """What the print agents of agent:// kiosks may ask: their jobs, and reports on them."""
 
@@ -63,11 +73,7 @@ class PrintAgents:
 
     @staticmethod
     def _agent_device(device: Device) -> tuple[int, str, str]:
-        """The kiosk's id, name and URL; NotAgentPrinter unless an agent prints for it."""
-        url = device.printer_url
-        if device.kind != DeviceKind.KIOSK or not url or not backends.is_agent_url(url):
-            raise NotAgentPrinter()
-        return device.id, device.name, url
+        return agent_device(device)
 
     def pending_count(self, device_id: int) -> int:
         """How many jobs wait for the kiosk's agent (on its own connection: no session touched)."""
@@ -116,10 +122,13 @@ class PrintAgents:
             raise NotFound("Không có lệnh in này.", field="id")
         return job
 
-    def job_done(self, device: Device, job_id: int, state: Any = None) -> dict[str, Any]:
-        """The agent printed the job: mark it printed (again is harmless) and publish the status."""
+    def job_done(
+        self, device: Device, job_id: int, state: PrinterState | None = None
+    ) -> dict[str, Any]:
+        """The agent printed the job: mark it printed (again is harmless) and publish the status.
+        `state` is checked (api.print_agent.DoneRequest); none means ok."""
         device_id, name, _ = self._agent_device(device)
-        paper = _printer_state(state, "ok")
+        paper: PrinterState = state or "ok"
         with transaction():
             job = self._agent_job(device_id, job_id)
             if job.status != "printed":
@@ -134,60 +143,41 @@ class PrintAgents:
         return {"job": view}
 
     def job_failed(
-        self, device: Device, job_id: int, error: Any, state: Any = None
+        self,
+        device: Device,
+        job_id: int,
+        error: str | None,
+        state: PrinterState | None = None,
     ) -> dict[str, Any]:
-        """The agent could not print the job: count the try; the job stays pending for a retry."""
+        """The agent could not print the job: count the try; the job stays pending for a retry.
+        `error` and `state` are checked (api.print_agent.FailedRequest)."""
         device_id, name, _ = self._agent_device(device)
-        if error is None:
-            error = ""
-        if not isinstance(error, str):
-            raise InvalidRequest("Mô tả lỗi (error) phải là chuỗi.", field="error")
-        paper = _printer_state(state, None)
+        paper = state
         with transaction():
             job = self._agent_job(device_id, job_id)
             if job.status == "pending":
                 job.attempts = (job.attempts or 0) + 1
-                job.last_error = ("agent: " + (error.strip() or "print failed"))[:1000]
+                job.last_error = ("agent: " + ((error or "").strip() or "print failed"))[:1000]
             view = _job_view(job)
         if paper is not None:
             self.publish_status(device_id, name, paper)
         return {"job": view}
 
-    def report_status(self, device: Device, state: Any, pending_jobs: Any = None) -> dict[str, Any]:
-        """The agent read its printer: publish printer_status with the server's count of jobs.
-
-        pending_jobs, the agent's own count, is only checked: what waits on the server is what
-        staff need (it includes what the agent holds).
-        """
+    def report_status(
+        self, device: Device, state: PrinterState, pending_jobs: int | None = None
+    ) -> dict[str, Any]:
+        """The agent read its printer (`state` checked: api.print_agent.StatusRequest): publish
+        printer_status with the server's count of jobs. The agent's own count (pending_jobs)
+        is only checked: what waits on the server is what staff need (it includes what the
+        agent holds)."""
         device_id, name, _ = self._agent_device(device)
-        paper = _printer_state(state, None)
-        if paper is None:
-            raise InvalidRequest("Thiếu trạng thái máy in (state).", field="state")
-        if pending_jobs is not None and (
-            isinstance(pending_jobs, bool) or not isinstance(pending_jobs, int) or pending_jobs < 0
-        ):
-            raise InvalidRequest(
-                "Số lệnh in chờ (pending_jobs) phải là số nguyên không âm.", field="pending_jobs"
-            )
-        return self.publish_status(device_id, name, paper)
+        return self.publish_status(device_id, name, state)
 
     def publish_status(self, device_id: int, name: str, state: str) -> dict[str, Any]:
         """printer_status of an agent printer, to staff and to its kiosk."""
         count = self.pending_count(device_id)
         self.status.publish(agent_key(device_id), [(device_id, name)], state, count)
         return {"printer": name, "state": state, "pending_jobs": count}
-
-
-def _printer_state(value: Any, default: PrinterState | None) -> PrinterState | None:
-    if value is None:
-        return default
-    if value not in PRINTER_STATES:
-        raise InvalidRequest(
-            "Trạng thái máy in (state) phải là một trong: ok, paper_low, paper_out, offline,"
-            " unknown.",
-            field="state",
-        )
-    return value  # type: ignore[no-any-return]
 
 
 def _job_view(job: PrintJob) -> dict[str, Any]:
