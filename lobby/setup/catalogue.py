@@ -110,7 +110,9 @@ def public_catalogue(query: str = "") -> list[dict[str, Any]]:
             and matches(query, p.name_vi, p.code, p.national_code, f.name_vi, f.name_en)
         ]
         if listed:
-            out.append({"code": f.code, "name": f.name_vi, "name_en": f.name_en, "procedures": listed})
+            out.append(
+                {"code": f.code, "name": f.name_vi, "name_en": f.name_en, "procedures": listed}
+            )
     return out
 
 

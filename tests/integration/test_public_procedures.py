@@ -128,12 +128,12 @@ def test_a_procedure_shows_its_time_fee_documents_copies_legal_basis_and_nationa
         p.components = [first, *p.components[1:]]
         db.session.commit()
         first_name = first["name"]
-    html, _page_ = _page(app.test_client())
+    html, _ = _page(app.test_client())
     block = html.split('id="HT-XNTTHN"', 1)[1].split("</article>", 1)[0]
     assert "Cấp Giấy xác nhận tình trạng hôn nhân" in block
     assert "3 ngày làm việc" in block and "Theo quy định của tỉnh" in block
     assert "1.004873" in block
-    assert f"{first_name} <span class=\"copies\">(1 bản chính, 2 bản sao chứng thực)</span>" in block
+    assert f'{first_name} <span class="copies">(1 bản chính, 2 bản sao chứng thực)</span>' in block
     assert "<li>Luật Hộ tịch số 60/2014/QH13</li>" in block
     assert "<li>Thông tư số 04/2020/TT-BTP</li>" in block
     same_day = html.split('id="HT-KS"', 1)[1].split("</article>", 1)[0]
