@@ -222,3 +222,53 @@ def test_the_qr_leads_to_the_list_at_the_public_address(app: Any) -> None:
     r = app.test_client().get("/thu-tuc/qr.svg")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
     assert b"<svg" in r.data
+
+
+def _legal_basis(app: Any, code: str) -> str:
+    from lobby.extensions import db
+    from lobby.models import Procedure
+
+    with app.app_context():
+        return str(
+            db.session.scalar(db.select(Procedure.legal_basis).where(Procedure.code == code))
+        )
+
+
+def test_the_procedures_file_sets_the_legal_basis_and_a_file_without_it_keeps_it(
+    app: Any,
+) -> None:
+    import io
+
+    admin = Staff(app, "admin")
+
+    def upload(content: str) -> str:
+        r = admin.client.post(
+            "/admin/procedures",
+            data={
+                "csrf_token": admin.csrf,
+                "action": "procedure_import",
+                "file": (io.BytesIO(content.encode()), "thu-tuc.csv"),
+            },
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        return str(r.get_data(as_text=True))
+
+    with_law = (
+        "ma,linh_vuc,ten,thoi_han,don_vi,phi,ma_quoc_gia,thanh_phan,dang_dung,can_cu\n"
+        "KT-HKD,kinh_te,Đăng ký thành lập hộ kinh doanh,3,working_day,100.000 đồng,2.000575,"
+        "Giấy đề nghị,1,Nghị định số 01/2021/NĐ-CP | Thông tư số 02/2023/TT-BKHĐT\n"
+    )
+    assert "Đã nhập: 0 thủ tục mới, 1 thủ tục cập nhật." in upload(with_law)
+    law = "Nghị định số 01/2021/NĐ-CP\nThông tư số 02/2023/TT-BKHĐT"
+    assert _legal_basis(app, "KT-HKD") == law
+    without = (
+        "ma,linh_vuc,ten,thoi_han,don_vi,phi\n"
+        "KT-HKD,kinh_te,Đăng ký thành lập hộ kinh doanh,5,working_day,100.000 đồng\n"
+    )
+    assert "Đã nhập: 0 thủ tục mới, 1 thủ tục cập nhật." in upload(without)
+    assert _legal_basis(app, "KT-HKD") == law
+    html, _ = _page(app.test_client(), "?q=ho+kinh+doanh")
+    block = html.split('id="KT-HKD"', 1)[1].split("</article>", 1)[0]
+    assert "5 ngày làm việc" in block
+    assert "<li>Thông tư số 02/2023/TT-BKHĐT</li>" in block
