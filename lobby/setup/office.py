@@ -24,7 +24,7 @@ from lobby.setup.counters import counters_in_order
 from lobby.tx import transaction
 
 MAX_INTERLEAVE = 10
-MAX_ANNOUNCEMENT = 300  # one line on a TV read from across the room
+MAX_ANNOUNCEMENT = 120  # one line across the bottom of the board
 AGENCY_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,59}")
 # The rules the law leaves open (DOMAIN §2, §5, §6): each with the values it may take. A
 # dossier keeps the rules it was accepted under; a change applies to the next one.

@@ -104,7 +104,7 @@ def test_the_announcement_set_on_the_admin_page_reaches_the_api_and_live_boards(
     assert [c["number"] for c in live[-1]["counters"]] == [1, 2, 3, 4, 5]  # a whole snapshot
 
     # Too long: refused with the reason, nothing changed, no board told.
-    assert "dài quá 300 ký tự" in _announce(admin, "x" * 301)
+    assert "dài quá 120 ký tự" in _announce(admin, "x" * 121)
     assert _board(app)["announcement"] == text and _events(board, "snapshot") == []
     # Only an administrator sets it.
     officer = Staff(app, "canbo1")
