@@ -218,10 +218,15 @@ def test_english_shows_english_field_names_and_words(app: Any) -> None:
     assert '<html lang="en">' in html
 
 
-def test_the_qr_leads_to_the_list_at_the_public_address(app: Any) -> None:
-    r = app.test_client().get("/thu-tuc/qr.svg")
+def test_the_qr_leads_to_the_list_and_the_home_page_links_to_it(app: Any) -> None:
+    client = app.test_client()
+    r = client.get("/thu-tuc/qr.svg")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
     assert b"<svg" in r.data
+    assert 'href="/thu-tuc"' in client.get("/").get_data(as_text=True)
+    # The page names the address the QR holds: the office's public one.
+    html, _ = _page(client)
+    assert '<span class="nowrap">http://lobby.test/thu-tuc</span>' in html
 
 
 def _legal_basis(app: Any, code: str) -> str:
