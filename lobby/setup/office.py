@@ -118,10 +118,8 @@ def update_announcement(form: Any) -> str:
     )
     with transaction():
         o = office()
-        o.settings = {
-            **(o.settings or {}),
-            ANNOUNCEMENT: text,
-        }  # a new dict: the JSON column sees it
+        # A new dict: the JSON column sees it.
+        o.settings = {**(o.settings or {}), ANNOUNCEMENT: text}
         db.session.flush()
         boards = db.session.scalars(
             select(Device).where(
