@@ -36,6 +36,14 @@ _SETUP_ACTIONS: dict[str, tuple[str, Callable[[Any], str]]] = {
         "rules",
         lambda form: office.update_dossier_rules(form) or _("Đã lưu quy tắc hồ sơ."),
     ),
+    "announcement": (
+        "announcement",
+        lambda form: (
+            _("Đã lưu thông báo trên màn hình.")
+            if office.update_announcement(form)
+            else _("Đã gỡ thông báo trên màn hình.")
+        ),
+    ),
     "field_add": (
         "fields",
         lambda form: _("Đã thêm lĩnh vực %(name)s.", name=catalogue.add_field(form).name_vi),

@@ -252,6 +252,21 @@ class Board(Open):
             "null when no open counter holds a number."
         ),
     )
+    next = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata=_described(
+            "The next numbers (up to 3) each open counter of the board will call, by counter "
+            "number, in call-next's own order (priority turns, tickets transferred to it); "
+            "queue_changed carries the same map, for every open counter, after a change."
+        ),
+    )
+    announcement = fields.String(
+        metadata=_described(
+            "The administrator's line for the boards (a holiday notice); empty: none. A change "
+            "sends every board a fresh snapshot."
+        )
+    )
 
 
 class Health(Open):

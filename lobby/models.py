@@ -135,6 +135,8 @@ class Procedure(db.Model):
     same_day_cutoff: Mapped[time | None] = mapped_column(Time, nullable=True)
     fee_text: Mapped[str] = mapped_column(String(255), default="")
     components: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The laws and decrees it rests on (căn cứ pháp lý), posted with it on /thu-tuc.
+    legal_basis: Mapped[str] = mapped_column(Text, default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     field: Mapped[Field] = relationship()
 

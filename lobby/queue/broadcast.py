@@ -19,7 +19,7 @@ from lobby.extensions import db, socketio
 from lobby.models import Counter, Office, Ticket
 from lobby.queue.line import estimate_inputs, eta_minutes, places_at, waiting_counts
 from lobby.queue.reference import counter_ref, field_code
-from lobby.queue.views import update_payload
+from lobby.queue.views import next_numbers, update_payload
 from lobby.tx import current_tx
 
 
@@ -90,14 +90,38 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
         pub.publish_each(events.TICKET_UPDATED, _places(waiting, rates, listening) + sent)
 
 
+def publish_counts(field_ids: set[int], day: date) -> None:
+    """After the commit, in the background: queue_changed for these fields, with the next
+    numbers of every open counter (a new ticket, or a counter opening, may change them)."""
+    if not field_ids:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ids = set(field_ids)
+    tx = current_tx()
+    assert tx is not None, "publish only inside a use case"
+    tx.after_commit(lambda: socketio.start_background_task(_push_counts, app, ids, day))
+
+
+def _push_counts(app: Any, field_ids: set[int], day: date) -> None:
+    with app.app_context():
+        try:
+            _publish_counts(ctx().publisher, field_ids, day)
+        finally:
+            db.session.remove()
+
+
 def _publish_counts(pub: Any, field_ids: set[int], day: date) -> None:
-    counts = waiting_counts(office_ref(), day)
+    """queue_changed per field: how many wait, and the next numbers each open counter will call
+    (the boards show them under the counters' current numbers)."""
+    o = office_ref()
+    counts = waiting_counts(o, day)
+    upcoming = next_numbers(o, day)
     for fid in field_ids:
         code = field_code(fid)
         if code is not None:
             pub.publish(
                 events.QUEUE_CHANGED,
-                {"service": code, "waiting": counts.get(fid, 0)},
+                {"service": code, "waiting": counts.get(fid, 0), "next": upcoming},
                 [events.service_room(code)],
             )
 

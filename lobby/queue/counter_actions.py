@@ -19,7 +19,12 @@ from lobby.context import ctx, office_ref, publish_after_commit, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
 from lobby.models import Counter, CounterTakeover, Field, Office, StaffUser, Ticket
-from lobby.queue.broadcast import publish_called, publish_positions, publish_updated
+from lobby.queue.broadcast import (
+    publish_called,
+    publish_counts,
+    publish_positions,
+    publish_updated,
+)
 from lobby.queue.line import CURRENT_TICKET, call_heads, counter_policy, normals_served
 from lobby.queue.reference import (
     counter_by_number,
@@ -193,7 +198,7 @@ def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str
         if action is Action.RECALL and c is not None:
             publish_called(t, c, o, recall=True)
         publish_updated(t, c)
-        if action in (Action.REQUEUE,):
+        if action is Action.REQUEUE or (action is Action.CANCEL and before == TicketStatus.WAITING):
             publish_positions({t.field_id}, o, day)
         if c is not None and action in (Action.FINISH, Action.NO_SHOW, Action.CANCEL):
             publish_after_commit(
@@ -378,4 +383,5 @@ def set_counter_state(
         publish_after_commit(
             events.COUNTER_CHANGED, view, [events.LOBBY_ROOM, events.counter_room(c.number)]
         )
+        publish_counts({f.id for f in c.fields}, day)  # the boards' next numbers of this counter
         return {"counter": view}

@@ -14,6 +14,7 @@ from lobby import events
 from lobby.context import ctx, iso, local_now, office, office_ref, token_url
 from lobby.extensions import db
 from lobby.models import Device, Ticket
+from lobby.queue.broadcast import publish_counts
 from lobby.queue.line import ahead_and_waiting, eta_minutes
 from lobby.queue.reference import field_ref, is_day_off, windows
 from lobby.queue.tickets import INSERT_TICKET, record_event_row, take_seq
@@ -56,6 +57,7 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
             o.id, day, f.id, row["is_priority"], row["issued_at"], ticket_id
         )
         result = _issued_view(ticket_id, row, f, o, ahead)
+        publish_counts({f.id}, day)  # in the background: the boards' next numbers
         _announce_issued(tx, f.code, row["number"], waiting)
         printing = ctx().printing
         if printing is not None and device is not None and device.printer_url:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core.access import CounterState
 from core.numbering import hours_text
 from core.tickets import AT_COUNTER_STATUSES, TicketStatus
-from lobby.context import ctx, iso, office, office_ref, today
+from lobby.context import ctx, iso, office, office_ref, office_setting, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
 from lobby.models import (
@@ -45,6 +45,8 @@ from lobby.queue.reference import (
 )
 
 RECENT_CALLS = 10
+NEXT_SHOWN = 3  # the numbers a board shows under each open counter's current one
+ANNOUNCEMENT = "board_announcement"  # the office setting the board shows as a line
 
 
 def staff_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
@@ -281,6 +283,28 @@ def board_snapshot(device: Device | None = None) -> dict[str, Any]:
         ],
         "counters": views,
         "callout": board_callout(views),
+        "next": next_numbers(o, day, counters),
+        "announcement": office_setting(o, ANNOUNCEMENT, ""),
+    }
+
+
+def next_numbers(o: Any, day: date, counters: list[Counter] | None = None) -> dict[str, list[str]]:
+    """The next numbers each open counter will call, by counter number (as text: a JSON key),
+    in call-next's own order (line.counter_order): of `counters`, else of every active one."""
+    if counters is None:
+        counters = list(
+            db.session.scalars(
+                select(Counter).where(
+                    Counter.office_id == o.id,
+                    Counter.active,
+                    Counter.state == CounterState.OPEN,
+                )
+            )
+        )
+    return {
+        str(c.number): [t.number for t in counter_order(c, o, day, NEXT_SHOWN)]
+        for c in counters
+        if c.state == CounterState.OPEN
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from core.deadlines import DeadlineUnit
 from core.errors import DomainError, IllegalTransition, InvalidRequest, NotFound
 from core.spreadsheet import SafeWriter, read_cell
+from core.text import matches
 from lobby.context import of_this_office, office
 from lobby.dossiers.rules import parse_components
 from lobby.extensions import db
@@ -31,6 +32,7 @@ PROCEDURE_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,59}")
 DEADLINE_UNITS = tuple(unit.value for unit in DeadlineUnit)
 SAME_DAY_CUTOFF = time(15, 0)  # received later: the result is due the next working day
 MAX_COMPONENTS = 50
+MAX_LEGAL_BASIS = 2000
 
 
 # --- read models -----------------------------------------------------------------------------
@@ -72,6 +74,46 @@ def intake_procedures(first_field_id: int | None = None) -> list[tuple[Field, li
     ).all()
     fields = sorted(fields_in_order(o.id, active_only=True), key=lambda f: f.id != first_field_id)
     return [(f, [p for p in procs if p.field_id == f.id]) for f in fields]
+
+
+def public_catalogue(query: str = "") -> list[dict[str, Any]]:
+    """What /thu-tuc posts (public data only): each active field in display order with its
+    active procedures by code, kept when every word of `query` is in the procedure's name,
+    code, national code or field name, with or without diacritics. A field with no such
+    procedure (the questions desk, collecting results) is left out."""
+    o = office()
+    fields = fields_in_order(o.id, active_only=True)
+    procs = db.session.scalars(
+        select(Procedure)
+        .where(Procedure.office_id == o.id, Procedure.active)
+        .order_by(Procedure.code)
+    ).all()
+    out = []
+    for f in fields:
+        listed = [
+            {
+                "code": p.code,
+                "national_code": p.national_code,
+                "name": p.name_vi,
+                "deadline": {"value": p.deadline_value, "unit": p.deadline_unit},
+                "fee": p.fee_text,
+                "legal_basis": document_lines(p.legal_basis),
+                "components": [
+                    {k: c.get(k) or 0 for k in ("ban_chinh", "ban_chung_thuc", "ban_photo")}
+                    | {"name": str(c.get("name") or "")}
+                    for c in p.components or []
+                    if isinstance(c, dict)
+                ],
+            }
+            for p in procs
+            if p.field_id == f.id
+            and matches(query, p.name_vi, p.code, p.national_code, f.name_vi, f.name_en)
+        ]
+        if listed:
+            out.append(
+                {"code": f.code, "name": f.name_vi, "name_en": f.name_en, "procedures": listed}
+            )
+    return out
 
 
 def document_lines(text: Any) -> list[str]:
@@ -193,9 +235,16 @@ def _procedure_values(form: Any, previous: list[dict[str, Any]]) -> dict[str, An
             form.get("deadline_value"), "thời hạn giải quyết", "deadline_value", 1, 365
         ),
         "fee_text": form_text(form.get("fee_text"), "phí, lệ phí", "fee_text", required=False),
+        "legal_basis": _legal_basis(form.get("legal_basis")),
         "components": _components_from_lines(form.get("components"), previous),
         "active": bool(form.get("active")),
     }
+
+
+def _legal_basis(value: Any) -> str:
+    """The legal basis lines (one law or decree a line), as /thu-tuc posts them."""
+    text = form_text(value, "căn cứ pháp lý", "legal_basis", required=False, limit=MAX_LEGAL_BASIS)
+    return "\n".join(document_lines(text))
 
 
 def _procedure_code(value: Any) -> str:
@@ -253,6 +302,7 @@ CSV_COLUMNS = (
     "ma_quoc_gia",
     "thanh_phan",
     "dang_dung",  # 1 in use, 0 not; left out: a new procedure is in use, a known one unchanged
+    "can_cu",  # the legal basis, lines separated by "|"; left out: a known one unchanged
 )
 MAX_CSV_ROWS = 2000
 
@@ -276,6 +326,7 @@ def procedures_csv() -> str:
                 p.national_code,
                 " | ".join(c.get("name", "") for c in p.components or []),
                 1 if p.active else 0,
+                " | ".join(p.legal_basis.splitlines()),
             ]
         )
     return out.getvalue()
@@ -323,6 +374,9 @@ def _row_values(row: dict[str, Any], fields: dict[str, int], p: Procedure | None
         "fee_text": row.get("phi") or "",
         "national_code": row.get("ma_quoc_gia") or "",
         "components": "\n".join((row.get("thanh_phan") or "").split("|")),
+        "legal_basis": "\n".join((row.get("can_cu") or "").split("|"))
+        if row.get("can_cu") is not None
+        else (p.legal_basis if p else ""),
     }
     in_use = (row.get("dang_dung") or "").strip()
     if in_use not in ("", "0", "1"):

@@ -251,6 +251,23 @@ def _add_fields(o: Office) -> dict[str, Field]:
     return fields
 
 
+# The legal basis each sample field's procedures are posted with on /thu-tuc (an office edits
+# its own at /admin/procedures).
+LEGAL_BASIS = {
+    "ho_tich": "Luật Hộ tịch số 60/2014/QH13",
+    "chung_thuc": "Nghị định số 23/2015/NĐ-CP về cấp bản sao từ sổ gốc, chứng thực bản sao từ "
+    "bản chính, chứng thực chữ ký và chứng thực hợp đồng, giao dịch",
+    "dat_dai": "Luật Đất đai số 31/2024/QH15",
+    "chinh_sach": "Nghị định số 20/2021/NĐ-CP quy định chính sách trợ giúp xã hội đối với "
+    "đối tượng bảo trợ xã hội",
+}
+PROCEDURE_LAW = {
+    "XD-GP": "Luật Xây dựng số 50/2014/QH13",
+    "CS-NKT": "Luật Người khuyết tật số 51/2010/QH12",
+    "CS-NCC": "Pháp lệnh Ưu đãi người có công với cách mạng số 02/2020/UBTVQH14",
+}
+
+
 def _add_procedures(o: Office, fields: dict[str, Field]) -> None:
     for code, fcode, name, value, unit, fee in PROCEDURES:
         db.session.add(
@@ -264,6 +281,7 @@ def _add_procedures(o: Office, fields: dict[str, Field]) -> None:
                 fee_text=fee,
                 same_day_cutoff=SAME_DAY_CUTOFF if unit == DeadlineUnit.SAME_DAY else None,
                 components=[{"name": n, "ban_chinh": 1} for n in COMPONENTS.get(code, [])],
+                legal_basis=PROCEDURE_LAW.get(code) or LEGAL_BASIS.get(fcode, ""),
             )
         )
 

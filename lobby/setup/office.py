@@ -9,18 +9,22 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.access import DeviceKind
 from core.deadlines import DueMode
 from core.errors import InvalidRequest
-from lobby.context import office
+from lobby.context import office, office_setting, publish_after_commit
 from lobby.dossiers.rules import DEFAULT_SETTINGS, setting
+from lobby.events import SNAPSHOT, display_room
 from lobby.extensions import db
 from lobby.forms import form_text, form_whole
-from lobby.models import Office, WorkingWindow
+from lobby.models import Device, Office, WorkingWindow
+from lobby.queue.views import ANNOUNCEMENT, board_snapshot
 from lobby.setup.catalogue import fields_in_order
 from lobby.setup.counters import counters_in_order
 from lobby.tx import transaction
 
 MAX_INTERLEAVE = 10
+MAX_ANNOUNCEMENT = 120  # one line across the bottom of the board
 AGENCY_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,59}")
 # The rules the law leaves open (DOMAIN §2, §5, §6): each with the values it may take. A
 # dossier keeps the rules it was accepted under; a change applies to the next one.
@@ -97,6 +101,34 @@ def update_dossier_rules(form: Any) -> None:
         o = office()
         o.agency_code = agency
         o.settings = {**(o.settings or {}), **rules}  # a new dict: the JSON column sees it
+
+
+def update_announcement(form: Any) -> str:
+    """The line the boards show (a holiday notice, a closed counter...); empty hides it. Every
+    board gets a fresh snapshot after the commit (the path a reconnect takes), so the line
+    appears or goes at once. Returns the text kept (spaces collapsed, one line)."""
+    text = " ".join(
+        form_text(
+            form.get("announcement"),
+            "thông báo trên màn hình",
+            "announcement",
+            required=False,
+            limit=MAX_ANNOUNCEMENT,
+        ).split()
+    )
+    with transaction():
+        o = office()
+        # A new dict: the JSON column sees it.
+        o.settings = {**(o.settings or {}), ANNOUNCEMENT: text}
+        db.session.flush()
+        boards = db.session.scalars(
+            select(Device).where(
+                Device.office_id == o.id, Device.kind == DeviceKind.BOARD, Device.active
+            )
+        ).all()
+        for board in boards:
+            publish_after_commit(SNAPSHOT, board_snapshot(board), [display_room(board.id)])
+    return text
 
 
 def dossier_rules(o: Office) -> dict[str, Any]:
@@ -209,4 +241,6 @@ def setup_view() -> dict[str, Any]:
         "hours": {purpose: _hours(o.id, purpose) for purpose in HOURS_FORMS},
         "rules": dossier_rules(o),
         "max_interleave": MAX_INTERLEAVE,
+        "announcement": office_setting(o, ANNOUNCEMENT, ""),
+        "max_announcement": MAX_ANNOUNCEMENT,
     }

@@ -306,6 +306,7 @@ def test_every_public_page_loads_without_a_failed_request_and_lets_people_zoom(
     pages = {
         "home": ("/", None),
         "lookup": ("/tra-cuu", None),
+        "procedures": ("/thu-tuc", None),
         "login": ("/login", None),
         "phone": (f"/t/{ticket['token']}", None),
         "phone-done": (f"/t/{served['token']}", None),
@@ -351,6 +352,113 @@ def test_every_public_page_loads_without_a_failed_request_and_lets_people_zoom(
             context.close()
     fav = requests.get(server.url + "/favicon.ico", timeout=5)
     assert fav.status_code == 200
+
+
+# --- issue 14: the procedures posted publicly; the board's announcement, next numbers, QR ----
+
+
+def _announce(server: LiveServer, admin: requests.Session, text: str) -> None:
+    r = admin.post(
+        server.url + "/admin/setup",
+        data={
+            "csrf_token": admin.headers["X-CSRF-Token"],
+            "action": "announcement",
+            "announcement": text,
+        },
+        timeout=10,
+    )
+    assert r.status_code == 200 and "thông báo trên màn hình" in r.text, r.text
+
+
+def test_the_procedures_read_on_a_360_px_phone_search_without_script_and_print_on_a4(
+    browser: Any, server: LiveServer, screenshots_dir: Path
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="vi-VN", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/thu-tuc", wait_until="networkidle")
+        assert page.locator("article.proc").count() >= 15
+        page.screenshot(path=str(screenshots_dir / "procedures-phone.png"))
+        # The search is a plain form: typed without diacritics, found with them.
+        page.fill("#q", "dang ky khai sinh")
+        page.click(".proc-search button")
+        page.wait_for_url("**/thu-tuc?q=dang+ky+khai+sinh")
+        names = page.locator("article.proc h3").all_inner_texts()
+        assert names == ["Đăng ký lại khai sinh", "Đăng ký khai sinh"], names
+        page.screenshot(path=str(screenshots_dir / "procedures-search.png"), full_page=True)
+    finally:
+        context.close()
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/thu-tuc#HT-KS", wait_until="networkidle")
+        # Nothing wider than the phone: no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page.evaluate("location.hash") == "#HT-KS"
+        assert (
+            page.evaluate("getComputedStyle(document.getElementById('HT-KS')).outlineStyle")
+            == "solid"
+        )  # the anchored procedure is marked
+        page.emulate_media(media="print")
+        hidden = page.evaluate(
+            """() => ['.proc-search', '.top', '.foot', '.proc-nav'].map(
+                 (s) => getComputedStyle(document.querySelector(s)).display)"""
+        )
+        assert hidden == ["none"] * 4, hidden
+        pdf = page.pdf(format="A4", print_background=False)
+        assert pdf.startswith(b"%PDF") and b"/MediaBox [0 0 595" in pdf
+    finally:
+        context.close()
+
+
+def test_the_board_shows_the_announcement_live_the_next_numbers_and_the_qr(
+    browser: Any, server: LiveServer, screenshots_dir: Path
+) -> None:
+    admin = api_login(server, "admin")
+    officer = api_login(server, "canbo1")
+    _announce(server, admin, "")
+    officer.post(f"{server.url}/api/v1/counters/1/open", json={})
+    for _ in range(4):
+        issue_ticket(server)
+    called = officer.post(f"{server.url}/api/v1/counters/1/call-next", json={})
+    assert called.status_code == 200, called.text
+    context = browser.new_context(viewport=LANDSCAPE, locale="vi-VN")
+    page = context.new_page()
+    try:
+        pair(page, server, "board")
+        page.wait_for_function("() => !document.body.classList.contains('connecting')")
+        assert page.is_hidden("#announcement")
+        notice = "Bộ phận Một cửa nghỉ Tết Dương lịch ngày 01/01/2027, làm việc lại từ 02/01/2027"
+        _announce(server, admin, notice)  # the open board hears it, no reload
+        page.wait_for_selector("#announcement", state="visible", timeout=10000)
+        assert page.inner_text("#announcement-text") == notice
+        upcoming = requests.get(server.url + "/api/v1/board", timeout=5).json()["next"]["1"]
+        assert upcoming
+        row = '#serving-rows li[data-counter="1"] .next'
+        page.wait_for_function(
+            "([sel, text]) => document.querySelector(sel)?.textContent === text",
+            arg=[row, "Tiếp theo: " + " · ".join(upcoming)],
+            timeout=10000,
+        )
+        # One more ticket: the board hears the new next numbers without a reload.
+        issue_ticket(server)
+        fresh = requests.get(server.url + "/api/v1/board", timeout=5).json()["next"]["1"]
+        page.wait_for_function(
+            "([sel, text]) => document.querySelector(sel)?.textContent === text",
+            arg=[row, "Tiếp theo: " + " · ".join(fresh)],
+            timeout=10000,
+        )
+        assert page.evaluate("document.querySelector('.board-qr img').naturalWidth") > 0
+        page.evaluate("document.fonts.ready")
+        page.screenshot(path=str(screenshots_dir / "board-announcement.png"))
+        _announce(server, admin, "")
+        page.wait_for_selector("#announcement", state="hidden", timeout=10000)
+    finally:
+        context.close()
+        officer.post(f"{server.url}/api/v1/counters/1/close", json={})
 
 
 def test_the_dossier_code_never_breaks_mid_code_on_a_narrow_phone(

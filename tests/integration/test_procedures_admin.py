@@ -171,13 +171,16 @@ def test_the_list_downloads_as_csv_and_loads_back_unchanged(app: Any) -> None:
     raw = r.get_data()
     assert raw.startswith("\ufeff".encode()), "Excel needs the BOM to read UTF-8"
     text = raw.decode("utf-8-sig")
-    header = "ma,linh_vuc,ten,thoi_han,don_vi,phi,ma_quoc_gia,thanh_phan,dang_dung"
+    header = "ma,linh_vuc,ten,thoi_han,don_vi,phi,ma_quoc_gia,thanh_phan,dang_dung,can_cu"
     assert text.splitlines()[0] == header
     assert "HT-KS,ho_tich,Đăng ký khai sinh,0,same_day,Miễn lệ phí" in text
+    assert ",1,Luật Hộ tịch số 60/2014/QH13" in text  # the legal basis (/thu-tuc posts it)
     before = _api_procedures(app)
+    public = app.test_client().get("/thu-tuc").get_data(as_text=True)
     page = _upload(admin, raw)
     assert f"Đã nhập: 0 thủ tục mới, {len(before) + 1} thủ tục cập nhật." in page
     assert _api_procedures(app) == before  # the one out of use stays out of use
+    assert app.test_client().get("/thu-tuc").get_data(as_text=True) == public
 
 
 def _take_out_of_use(app: Any, code: str) -> None:

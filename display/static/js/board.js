@@ -75,6 +75,9 @@ function applySnapshot(snap) {
     counters,
     // Only calls at this board's counters: a board limited to some counters shows just those.
     recent: (snap.recent || []).filter((r) => r.counter && counters.has(r.counter.number)),
+    // The next numbers each open counter will call (the server's call order), by counter number.
+    next: { ...(snap.next || {}) },
+    announcement: snap.announcement || "",
   };
   if (snap.now) noteServerTime(Date.parse(snap.now));
   render();
@@ -123,7 +126,12 @@ function onCounterChanged(ev) {
 }
 
 function onWaiting(ev) {
-  if (!state || !ev || !(ev.service in state.waiting)) return;
+  if (!state || !ev) return;
+  if (ev.next) {
+    state.next = { ...ev.next }; // every open counter's, read after the change
+    renderServing();
+  }
+  if (!(ev.service in state.waiting)) return;
   state.waiting[ev.service] = ev.waiting;
   renderWaiting();
 }
@@ -158,6 +166,9 @@ function render() {
   $("office-name").textContent = state.office.name || "";
   $("office-hours").textContent = state.office.hours || TEXT.noHours;
   $("office-hotline").textContent = state.office.hotline || "";
+  $("announcement-text").textContent = state.announcement;
+  $("announcement").hidden = !state.announcement;
+  frame.classList.toggle("has-notice", Boolean(state.announcement));
   renderServing();
   renderRecent();
   renderWaiting();
@@ -195,7 +206,7 @@ function renderServing() {
       row.append(el("span", "num big"));
       const ctr = el("span", "ctr");
       ctr.append(el("b", "ctr-num big"), el("span", "ctr-caption"));
-      row.append(ctr);
+      row.append(ctr, el("span", "next"));
     }
     const paused = c.state === "paused";
     // A highlight belongs to a number: it goes the moment the counter no longer invites it.
@@ -209,6 +220,11 @@ function renderServing() {
     cap.replaceChildren();
     if (c.priority) cap.append(el("span", "badge-priority", TEXT.priority));
     else cap.textContent = caption(c);
+    // Small, under the current number: who this counter calls next (only while it is open).
+    const upcoming = (c.state === "open" && state.next[String(c.number)]) || [];
+    const next = row.querySelector(".next");
+    next.textContent = upcoming.length ? `${TEXT.next} ${upcoming.join(" · ")}` : "";
+    next.hidden = !upcoming.length;
     // Move a row only when the order changed: moving restarts its highlight animation.
     const wantedAfter = previous ? previous.nextSibling : list.firstChild;
     if (row !== wantedAfter) list.insertBefore(row, wantedAfter);

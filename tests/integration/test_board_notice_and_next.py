@@ -1,0 +1,120 @@
+"""The board's announcement line (set on /admin/setup, live on every board) and the next
+numbers each open counter will call (the call-next order itself, priority and transfers in)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from lobby.extensions import socketio
+from tests.integration.helpers import Staff, device_token, issue
+
+
+def _events(client: Any, name: str) -> list[Any]:
+    return [e["args"][0] for e in client.get_received() if e["name"] == name]
+
+
+def _board(app: Any) -> dict[str, Any]:
+    r = app.test_client().get("/api/v1/board")
+    assert r.status_code == 200
+    return r.get_json()  # type: ignore[no-any-return]
+
+
+def _announce(admin: Staff, text: str) -> str:
+    r = admin.client.post(
+        "/admin/setup",
+        data={"csrf_token": admin.csrf, "action": "announcement", "announcement": text},
+        follow_redirects=True,
+    )
+    assert r.status_code == 200
+    return str(r.get_data(as_text=True))
+
+
+def _serve_next(officer: Staff, counter: int) -> str:
+    """Call the next number at the counter and finish it; the number called."""
+    called = officer.call_next(counter).get_json()["ticket"]
+    assert officer.post(f"/api/v1/tickets/{called['id']}/start").status_code == 200
+    done = officer.post(f"/api/v1/tickets/{called['id']}/finish", {"outcome": "guided_only"})
+    assert done.status_code == 200, done.get_json()
+    return str(called["number"])
+
+
+def test_the_next_numbers_are_the_order_call_next_takes_with_a_priority_and_a_transfer(
+    app: Any,
+) -> None:
+    client = app.test_client()
+    civil = Staff(app, "canbo1")  # counter 1: civil status, certification, questions
+    land = Staff(app, "canbo2")  # counter 2: land
+    civil.open_counter(1)
+    land.open_counter(2)
+    issue(client, app, "dat_dai")  # the earliest: sent on to counter 1 below
+    for service in ("ho_tich", "ho_tich", "ho_tich", "chung_thuc"):
+        issue(client, app, service)
+    elderly = issue(client, app, "ho_tich", priority="elderly")["number"]
+    moved = land.call_next(2).get_json()["ticket"]
+    r = land.post(f"/api/v1/tickets/{moved['id']}/transfer", {"counter": 1})
+    assert r.status_code == 200, r.get_json()
+
+    board = _board(app)
+    upcoming = board["next"]["1"]
+    assert len(upcoming) == 3
+    assert elderly in upcoming and moved["number"] in upcoming  # the case is the one asked
+    assert board["next"]["2"] == []  # open, nothing left for it
+    assert set(board["next"]) == {"1", "2"}  # closed counters call nobody
+    console = civil.get("/api/v1/counters/1/queue").get_json()
+    assert [t["number"] for t in console["waiting"][:3]] == upcoming
+
+    called = []
+    for step in range(3):
+        assert _board(app)["next"]["1"][: 3 - step] == upcoming[step:]
+        called.append(_serve_next(civil, 1))
+    assert called == upcoming
+
+
+def test_a_board_hears_the_new_next_numbers_after_a_ticket_is_issued(app: Any) -> None:
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    board = socketio.test_client(app, auth={"device_token": device_token(app, "board")})
+    assert _events(board, "snapshot")[0]["next"] == {"1": []}
+    first = issue(app.test_client(), app)["number"]
+    # The next numbers go out in the background after the commit: wait for them.
+    heard: list[Any] = []
+    deadline = time.monotonic() + 5
+    while not heard and time.monotonic() < deadline:
+        heard = [e for e in _events(board, "queue_changed") if e.get("next")]
+        time.sleep(0.02)
+    assert heard and heard[-1]["next"] == {"1": [first]}
+    assert heard[-1]["service"] == "ho_tich" and heard[-1]["waiting"] == 1
+
+
+def test_the_announcement_set_on_the_admin_page_reaches_the_api_and_live_boards(
+    app: Any,
+) -> None:
+    board = socketio.test_client(app, auth={"device_token": device_token(app, "board")})
+    assert _events(board, "snapshot")[0]["announcement"] == ""
+    assert _board(app)["announcement"] == ""
+    admin = Staff(app, "admin")
+    page = _announce(admin, "  Bộ phận Một cửa nghỉ Tết Dương lịch\n ngày 01/01/2027  ")
+    assert "Đã lưu thông báo trên màn hình." in page
+    text = "Bộ phận Một cửa nghỉ Tết Dương lịch ngày 01/01/2027"
+    assert f'value="{text}"' in page  # the form shows what the boards show
+    assert _board(app)["announcement"] == text
+    live = _events(board, "snapshot")
+    assert live and live[-1]["announcement"] == text
+    assert [c["number"] for c in live[-1]["counters"]] == [1, 2, 3, 4, 5]  # a whole snapshot
+
+    # Too long: refused with the reason, nothing changed, no board told.
+    assert "dài quá 120 ký tự" in _announce(admin, "x" * 121)
+    assert _board(app)["announcement"] == text and _events(board, "snapshot") == []
+    # Only an administrator sets it.
+    officer = Staff(app, "canbo1")
+    r = officer.client.post(
+        "/admin/setup",
+        data={"csrf_token": officer.csrf, "action": "announcement", "announcement": "Hack"},
+    )
+    assert r.status_code in (302, 403) and _board(app)["announcement"] == text
+
+    # Emptied: gone from the API and from the board at once.
+    assert "Đã gỡ thông báo trên màn hình." in _announce(admin, "   ")
+    assert _board(app)["announcement"] == ""
+    assert _events(board, "snapshot")[-1]["announcement"] == ""
