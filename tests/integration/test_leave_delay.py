@@ -234,3 +234,54 @@ def test_with_delays_call_next_takes_each_line_in_the_order_of_the_places_phones
             assert in_call_order == sorted(line, key=lambda n: places[n]), (field, prio)
             # Places are distinct within a kind: no two phones show the same place.
             assert len({places[n] for n in line}) == len(line)
+
+
+# --- the ticket page's forms (no JavaScript needed) -------------------------------------------
+
+
+def test_the_ticket_page_offers_both_with_a_confirmation_and_leaving_shows_the_way_back(
+    app: Any, clock: FixedClock
+) -> None:
+    client = app.test_client()
+    t, _behind = _issue_apart(client, app, clock, 2)
+    page = client.get(f"/t/{t['token']}").get_data(as_text=True)
+    assert "Tôi không chờ nữa" in page and "Để người sau lên trước" in page
+    assert f'action="/t/{t["token"]}/leave"' in page and "<details" in page
+    assert "Quý khách còn được nhường lượt 2 lần." in page
+    moved = client.post(f"/t/{t['token']}/delay")
+    assert moved.status_code == 303 and moved.headers["Location"].endswith("?nhuong=1")
+    page = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert "Quý khách đã nhường lượt cho người phía sau." in page
+    assert "Quý khách còn được nhường lượt 1 lần." in page
+    gone = client.post(f"/t/{t['token']}/leave")
+    assert gone.status_code == 303 and gone.headers["Location"].endswith(f"/t/{t['token']}")
+    page = client.get(f"/t/{t['token']}").get_data(as_text=True)
+    assert "Quý khách đã rời hàng chờ. Số thứ tự này đã được hủy." in page
+    assert "mời Quý khách lấy số mới tại máy lấy số ở sảnh" in page
+    assert "status-cancelled" in page
+
+
+def test_the_page_says_why_when_leaving_is_too_late_and_a_wrong_token_is_a_friendly_404(
+    app: Any,
+) -> None:
+    client = app.test_client()
+    t = issue(client, app)
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    officer.call_next(1)
+    late = client.post(f"/t/{t['token']}/leave")
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "Không thể thực hiện thao tác" in page and "Rời hàng chờ" in page
+    assert client.post("/t/no-such-token-at-all/leave").status_code == 404
+    assert client.post("/t/no-such-token-at-all/delay").status_code == 404
+
+
+def test_an_officer_cancelling_is_told_apart_from_the_holder_leaving(app: Any) -> None:
+    with app.test_request_context():
+        from phone.views import phone_strings, state_text
+
+        strings = phone_strings()
+        view = {"status": "cancelled"}
+        assert state_text(view, strings)["head"].startswith("Số thứ tự này đã được hủy")
+        assert state_text(view, strings, left=True)["head"].startswith("Quý khách đã rời")
