@@ -151,14 +151,14 @@ def _ticket_page(ticket: Any, *, notice: str = "", error: str = "", status: int 
 @bp.post("/t/<token>/leave")
 @limiter.limit(public_limit)
 def leave(token: str) -> Response:
-    """"Tôi không chờ nữa", confirmed on the page (a form: works without JavaScript)."""
+    """ "Tôi không chờ nữa", confirmed on the page (a form: works without JavaScript)."""
     return _citizen_move(token, leaving.leave)
 
 
 @bp.post("/t/<token>/delay")
 @limiter.limit(public_limit)
 def delay(token: str) -> Response:
-    """"Để người sau lên trước", confirmed on the page."""
+    """ "Để người sau lên trước", confirmed on the page."""
     return _citizen_move(token, leaving.delay, "?nhuong=1")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import queueing
 from core.errors import IllegalTransition, NotFound
@@ -19,10 +19,17 @@ from lobby.queue.broadcast import publish_positions, publish_updated
 from lobby.queue.line import ahead_of, line_times_behind
 from lobby.queue.reference import ticket_by_token
 from lobby.queue.tickets import record_event, write_ticket
+from lobby.queue.views import delays_of
 from lobby.tx import transaction
 
 NOT_FOUND = "Không tìm thấy phiếu. Phiếu có thể đã hết hạn."
-JUST_CALLED = "Số của Quý khách vừa được gọi. Mời Quý khách theo dõi màn hình gọi số."
+
+
+def _just_called() -> IllegalTransition:
+    """A counter called the ticket between our read and our write: it won."""
+    return IllegalTransition(
+        "Số của Quý khách vừa được gọi. Mời Quý khách theo dõi màn hình gọi số."
+    )
 
 
 def delay_rules(o: Office) -> tuple[int, int]:
@@ -32,16 +39,9 @@ def delay_rules(o: Office) -> tuple[int, int]:
     return max(1, places), max(0, most)
 
 
-def delays_of(ticket_id: int) -> int:
+def delays_done(t: Ticket) -> int:
     """How many times this ticket has let others go first (its history's delay events)."""
-    return int(
-        db.session.scalar(
-            select(func.count()).where(
-                TicketEvent.ticket_id == ticket_id, TicketEvent.action == Action.DELAY
-            )
-        )
-        or 0
-    )
+    return delays_of([t.id]).get(t.id, 0)
 
 
 def left_by_citizen(t: Ticket) -> bool:
@@ -61,7 +61,7 @@ def delays_left(t: Ticket) -> int:
     """How many more times a waiting ticket may let others go first (0 when not waiting)."""
     if t.status != TicketStatus.WAITING:
         return 0
-    return max(0, delay_rules(office_ref())[1] - delays_of(t.id))
+    return max(0, delay_rules(office_ref())[1] - delays_done(t))
 
 
 def _ticket(token: str) -> Ticket:
@@ -83,7 +83,7 @@ def leave(token: str) -> Ticket:
         values = {"status": after.value, "finished_at": ctx().clock.now()}
         # Conditional: a counter calling it meanwhile wins, and the citizen is told.
         if not write_ticket(t, values, only_if=TicketStatus.WAITING):
-            raise IllegalTransition(JUST_CALLED)
+            raise _just_called()
         record_event(t, Action.LEAVE, before)
         publish_updated(t)
         publish_positions({t.field_id}, office_ref(), t.service_day)
@@ -108,14 +108,14 @@ def delay(token: str) -> Delayed:
         before = t.status
         next_status(TicketStatus(t.status), Action.DELAY)
         places, most = delay_rules(o)
-        done = delays_of(t.id)
+        done = delays_done(t)
         queueing.check_may_delay(done, most)
         new_line_at = queueing.delayed_line_at(line_times_behind(t, places), places)
         if new_line_at is None:
             raise IllegalTransition("Không có ai đang chờ sau Quý khách, không cần nhường lượt.")
         ahead_before = ahead_of(t)
         if not write_ticket(t, {"line_at": new_line_at}, only_if=TicketStatus.WAITING):
-            raise IllegalTransition(JUST_CALLED)
+            raise _just_called()
         ahead = ahead_of(t)
         record_event(t, Action.DELAY, before, ahead_before=ahead_before, ahead=ahead)
         publish_updated(t)

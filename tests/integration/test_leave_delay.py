@@ -145,9 +145,12 @@ def test_a_delay_lets_three_people_go_first_twice_at_most_with_its_history(
     # The counter's list and its calls follow the new order.
     officer = Staff(app, "canbo1")
     officer.open_counter(1)
-    listed = [w["number"] for w in officer.get("/api/v1/counters/1/queue").get_json()["waiting"]]
+    waiting = officer.get("/api/v1/counters/1/queue").get_json()["waiting"]
+    listed = [w["number"] for w in waiting]
     expected = [t["number"] for t in tickets[1:7]] + [first["number"], tickets[7]["number"]]
     assert listed == expected
+    # The officer sees that the holder let others go first, twice.
+    assert [w["delays"] for w in waiting] == [0] * 6 + [2, 0]
     called = []
     for _ in tickets:
         _finish_current(officer, 1)
