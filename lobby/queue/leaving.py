@@ -32,10 +32,19 @@ def _just_called() -> IllegalTransition:
     )
 
 
+def _whole_setting(o: Office, name: str, default: int) -> int:
+    value = office_setting(o, name, default)
+    try:
+        return int(value)
+    except (TypeError, ValueError):  # a hand-edited setting that is not a number: the default
+        return default
+
+
 def delay_rules(o: Office) -> tuple[int, int]:
-    """How many people a delay lets go first, and how many delays a ticket has (settings)."""
-    places = int(office_setting(o, "delay_places", queueing.DEFAULT_DELAY_PLACES))
-    most = int(office_setting(o, "delay_max", queueing.DEFAULT_MAX_DELAYS))
+    """How many people a delay lets go first, and how many delays a ticket has (office
+    settings `delay_places` and `delay_max`)."""
+    places = _whole_setting(o, "delay_places", queueing.DEFAULT_DELAY_PLACES)
+    most = _whole_setting(o, "delay_max", queueing.DEFAULT_MAX_DELAYS)
     return max(1, places), max(0, most)
 
 

@@ -288,3 +288,23 @@ def test_an_officer_cancelling_is_told_apart_from_the_holder_leaving(app: Any) -
         view = {"status": "cancelled"}
         assert state_text(view, strings)["head"].startswith("Số thứ tự này đã được hủy")
         assert state_text(view, strings, left=True)["head"].startswith("Quý khách đã rời")
+
+
+def test_the_answers_match_the_documented_schemas(app: Any, clock: FixedClock) -> None:
+    from tests.integration.test_openapi import Checker
+
+    c = Checker(app)
+    client = app.test_client()
+    a, b, _c = _issue_apart(client, app, clock, 3)
+    delay_path, leave_path = "/api/v1/tickets/{token}/delay", "/api/v1/tickets/{token}/leave"
+    c.check("post", delay_path, _delay(client, a["token"]))
+    c.check("post", delay_path, _delay(client, "zzz"))
+    c.check("post", leave_path, _leave(client, b["token"]))
+    c.check("post", leave_path, _leave(client, b["token"]))
+    c.check("post", delay_path, _delay(client, b["token"]))  # 409: left
+    c.check("post", leave_path, _leave(client, "zzz"))
+    bad = client.post(
+        f"/api/v1/tickets/{a['token']}/leave", data="[", content_type="application/json"
+    )
+    assert bad.status_code == 400
+    c.check("post", leave_path, bad)
