@@ -16,23 +16,31 @@ branch_labels = None
 depends_on = None
 
 
+# SQLite cannot add a NOT NULL column without a default, and rebuilding `tickets` (batch mode)
+# would drop a table that ticket events and dossiers point to: the column comes with a
+# placeholder default, is filled from issued_at at once, and the default is dropped where the
+# database can (PostgreSQL). Every insert names line_at (lobby.queue.issuing).
+PLACEHOLDER = sa.text("'1970-01-01 00:00:00.000000'")
+
+
 def upgrade():
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('line_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        'tickets',
+        sa.Column('line_at', sa.DateTime(timezone=True), nullable=False, server_default=PLACEHOLDER),
+    )
     # Every ticket so far keeps its place: its line time is its issue time.
     op.execute("UPDATE tickets SET line_at = issued_at")
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.alter_column('line_at', existing_type=sa.DateTime(timezone=True), nullable=False)
-        batch_op.drop_index('ix_tickets_line')
-        batch_op.drop_index('ix_tickets_queue')
-        batch_op.create_index('ix_tickets_line', ['office_id', 'service_day', 'status', 'is_priority', 'line_at', 'seq', 'id'], unique=False)
-        batch_op.create_index('ix_tickets_queue', ['office_id', 'service_day', 'status', 'field_id', 'line_at'], unique=False)
+    if op.get_bind().dialect.name != 'sqlite':
+        op.alter_column('tickets', 'line_at', server_default=None)
+    op.drop_index('ix_tickets_line', table_name='tickets')
+    op.drop_index('ix_tickets_queue', table_name='tickets')
+    op.create_index('ix_tickets_line', 'tickets', ['office_id', 'service_day', 'status', 'is_priority', 'line_at', 'seq', 'id'], unique=False)
+    op.create_index('ix_tickets_queue', 'tickets', ['office_id', 'service_day', 'status', 'field_id', 'line_at'], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index('ix_tickets_queue')
-        batch_op.drop_index('ix_tickets_line')
-        batch_op.create_index('ix_tickets_queue', ['office_id', 'service_day', 'status', 'field_id', 'issued_at'], unique=False)
-        batch_op.create_index('ix_tickets_line', ['office_id', 'service_day', 'status', 'is_priority', 'issued_at', 'seq', 'id'], unique=False)
-        batch_op.drop_column('line_at')
+    op.drop_index('ix_tickets_queue', table_name='tickets')
+    op.drop_index('ix_tickets_line', table_name='tickets')
+    op.create_index('ix_tickets_queue', 'tickets', ['office_id', 'service_day', 'status', 'field_id', 'issued_at'], unique=False)
+    op.create_index('ix_tickets_line', 'tickets', ['office_id', 'service_day', 'status', 'is_priority', 'issued_at', 'seq', 'id'], unique=False)
+    op.drop_column('tickets', 'line_at')
