@@ -177,19 +177,32 @@ def test_the_last_in_line_has_nobody_to_let_go_first(app: Any) -> None:
 
 
 def test_the_office_sets_how_far_and_how_often(app: Any, clock: FixedClock) -> None:
-    with app.app_context():
-        from lobby.context import office
-        from lobby.extensions import db
-
-        o = office()
-        o.settings = {**(o.settings or {}), "delay_places": 1, "delay_max": 1}
-        db.session.commit()
-        db.session.remove()
+    admin = Staff(app, "admin")
+    setup = admin.get("/admin/setup").get_data(as_text=True)
+    assert 'name="delay_places" value="3"' in setup and 'name="delay_max" value="2"' in setup
+    form = {
+        "csrf_token": admin.csrf,
+        "action": "office",
+        "name": "Trung tâm Phục vụ hành chính công xã Tân Lập",
+        "interleave_n": "2",
+    }
+    too_far = admin.client.post(
+        "/admin/setup", data={**form, "delay_places": "99"}, follow_redirects=True
+    )
+    assert "phải từ 1 đến 20" in too_far.get_data(as_text=True)
+    saved = admin.client.post("/admin/setup", data={**form, "delay_places": "1", "delay_max": "1"})
+    assert saved.status_code in (200, 302, 303)
+    setup = admin.get("/admin/setup").get_data(as_text=True)
+    assert 'name="delay_places" value="1"' in setup and 'name="delay_max" value="1"' in setup
     client = app.test_client()
     a, _b, _c = _issue_apart(client, app, clock, 3)
     body = _delay(client, a["token"]).get_json()
     assert (body["ahead"], body["delays_left"]) == (1, 0)
     assert _delay(client, a["token"]).status_code == 409
+    assert "Để người sau lên trước" not in client.get(f"/t/{a['token']}").get_data(as_text=True)
+    # 0: the office turns delays off; the page no longer offers it.
+    admin.client.post("/admin/setup", data={**form, "delay_max": "0"})
+    assert _delay(client, _c["token"]).status_code == 409
 
 
 def _finish_current(officer: Staff, n: int) -> None:
