@@ -301,6 +301,27 @@ class Reprinted(Open):
     print = fields.Nested(ReprintStatus, required=True)
 
 
+class DelayedTicket(Open):
+    """The answer to "Để người sau lên trước": the ticket and its new place."""
+
+    ticket = fields.Nested(PublicTicket, required=True)
+    ahead_before = fields.Integer(
+        required=True,
+        validate=Range(min=0),
+        metadata=_described("people ahead of the ticket before the delay"),
+    )
+    ahead = fields.Integer(
+        required=True,
+        validate=Range(min=0),
+        metadata=_described("people ahead of it now (its new place, as ticket.ahead)"),
+    )
+    delays_left = fields.Integer(
+        required=True,
+        validate=Range(min=0),
+        metadata=_described("how many more times this ticket may let others go first"),
+    )
+
+
 # Named components of the document (#/components/schemas/<name>), as the document always had.
 COMPONENTS: dict[str, type[Schema]] = {
     "Error": Error,

@@ -15,7 +15,7 @@ from core.errors import NotFound
 from lobby.auth import current_device, require_device, require_staff
 from lobby.context import ctx
 from lobby.dossiers.views import public_ticket_view
-from lobby.queue import counter_actions, issuing, reference
+from lobby.queue import counter_actions, issuing, leaving, reference
 from lobby.queue import views as queue_views
 from lobby.ratelimit import issue_limit, limiter, public_limit
 
@@ -54,6 +54,30 @@ def public_ticket(token: str) -> Response:
     if t is None:
         raise NotFound("Không tìm thấy phiếu. Phiếu có thể đã hết hạn.")
     return jsonify(public_ticket_view(t))
+
+
+@bp.post("/tickets/<token>/leave")
+@limiter.limit(public_limit)
+def leave_line(token: str) -> Response:
+    """ "Tôi không chờ nữa": the holder cancels a waiting ticket (a double tap answers the same)."""
+    json_body()
+    return jsonify(public_ticket_view(leaving.leave(token)))
+
+
+@bp.post("/tickets/<token>/delay")
+@limiter.limit(public_limit)
+def delay_turn(token: str) -> Response:
+    """ "Để người sau lên trước": the waiting ticket lets the next few people go first."""
+    json_body()
+    moved = leaving.delay(token)
+    return jsonify(
+        {
+            "ticket": public_ticket_view(moved.ticket),
+            "ahead_before": moved.ahead_before,
+            "ahead": moved.ahead,
+            "delays_left": moved.delays_left,
+        }
+    )
 
 
 @bp.get("/board")
@@ -219,6 +243,26 @@ PATHS: dict[str, dict[str, Any]] = {
             "summary": "A ticket as its phone sees it",
             "parameters": [s.path_param("token")],
             "responses": {**s.answer("PublicTicket"), **s.errors(404, 429)},
+        }
+    },
+    "/api/v1/tickets/{token}/leave": {
+        "post": {
+            "summary": "“Tôi không chờ nữa”: the ticket's holder leaves the line (the ticket is "
+            "cancelled). Only a waiting ticket may leave (409 conflict when called, serving, "
+            "absent or closed); leaving again a ticket its holder has already cancelled "
+            "answers 200 with the same ticket (a double tap).",
+            "parameters": [s.path_param("token")],
+            "responses": {**s.answer("PublicTicket"), **s.errors(400, 404, 409, 429)},
+        }
+    },
+    "/api/v1/tickets/{token}/delay": {
+        "post": {
+            "summary": "“Để người sau lên trước”: the waiting ticket lets the next people of "
+            "its line go first (office setting delay_places, default 3), at most delay_max "
+            "times (default 2); each delay is in the ticket's history. 409 conflict when not "
+            "waiting, out of delays, or nobody waits behind it.",
+            "parameters": [s.path_param("token")],
+            "responses": {**s.answer(s.DelayedTicket), **s.errors(400, 404, 409, 429)},
         }
     },
     "/api/v1/board": {

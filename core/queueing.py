@@ -2,13 +2,21 @@
 
 The caller gathers the candidates (today's WAITING tickets of the counter's fields plus tickets
 transferred to it) and stores each counter's `normals_since_priority`; this module only decides.
+
+A ticket's place in its line is its *line time*: its issue time, unless the citizen let the
+people behind go first ("Để người sau lên trước", `delayed_line_at`), which moves the line time
+just past theirs. Everything that orders waiting tickets (call-next, a counter's list, a phone's
+place, the board) orders by `order_key`: (line time, sequence number, id), and the database
+reads in lobby/queue/line.py order by the same three columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from core.errors import IllegalTransition
 
 # A counter starts each service day "eligible": its stored normals_since_priority is at least
 # any interleave N, so a waiting priority ticket is called first. The value fits a 32-bit
@@ -17,15 +25,24 @@ FRESH_COUNTER_NORMALS = 10**9
 
 DEFAULT_INTERLEAVE_N = 2
 
+# "Để người sau lên trước": how many people a ticket lets go first, and how often (office
+# settings `delay_places` and `delay_max`).
+DEFAULT_DELAY_PLACES = 3
+DEFAULT_MAX_DELAYS = 2
+# A delayed ticket's line time is this much after the last person it lets go first.
+LINE_STEP = timedelta(microseconds=1)
+
 
 @dataclass(frozen=True)
 class Candidate:
-    """A waiting ticket as the queue rule sees it; transfers keep their original issued_at."""
+    """A waiting ticket as the queue rule sees it; transfers keep their original issued_at
+    and line time. `line_at` is the line time (None: the issue time, never delayed)."""
 
     id: int
     priority: bool
     issued_at: datetime
     seq: int = 0
+    line_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -42,8 +59,31 @@ class CounterPolicy:
 
 
 def order_key(candidate: Candidate) -> tuple[datetime, int, int]:
-    """Older first: by issue time, then sequence number, then id."""
-    return (candidate.issued_at, candidate.seq, candidate.id)
+    """Older first: by line time (the issue time unless delayed), then sequence number, then id."""
+    line_at = candidate.issued_at if candidate.line_at is None else candidate.line_at
+    return (line_at, candidate.seq, candidate.id)
+
+
+def delayed_line_at(behind: Sequence[datetime], places: int) -> datetime | None:
+    """The new line time of a ticket whose holder lets `places` people go first: just after the
+    line time of the places-th person behind it (the last one when fewer wait). `behind` are
+    the line times of the tickets after it in its line, in order. None: nobody waits behind.
+    Tickets issued in the same microsecond share a line time: a delay passes all of them."""
+    if places < 1:
+        raise ValueError(f"places must be >= 1, got {places}")
+    if not behind:
+        return None
+    return behind[min(places, len(behind)) - 1] + LINE_STEP
+
+
+def check_may_delay(delays_done: int, max_delays: int) -> None:
+    """A ticket lets others go first at most `max_delays` times (IllegalTransition: 409)."""
+    if delays_done >= max_delays:
+        raise IllegalTransition(
+            f"Quý khách đã nhường lượt {delays_done} lần, không thể nhường thêm.",
+            delays=delays_done,
+            max_delays=max_delays,
+        )
 
 
 def _oldest(candidates: Iterable[Candidate]) -> Candidate | None:

@@ -41,6 +41,9 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     CANCEL = "cancel"
     EXPIRE = "expire"
+    # The citizen, from the ticket's page: leave the line, or let the people behind go first.
+    LEAVE = "leave"
+    DELAY = "delay"
 
 
 OPEN_STATUSES: frozenset[TicketStatus] = frozenset(
@@ -82,6 +85,8 @@ ACTION_LABELS_VI: dict[Action, str] = {
     Action.TRANSFER: "Chuyển quầy",
     Action.CANCEL: "Hủy phiếu",
     Action.EXPIRE: "Đóng phiếu hết hiệu lực",
+    Action.LEAVE: "Rời hàng chờ",
+    Action.DELAY: "Nhường lượt",
 }
 
 PRIORITY_GROUPS = ("elderly", "disabled", "pregnant", "meritorious")
@@ -111,6 +116,10 @@ TRANSITIONS: dict[tuple[TicketStatus, Action], TicketStatus] = {
     (_W, Action.CANCEL): _X,
     (_C, Action.CANCEL): _X,
     (_N, Action.CANCEL): _X,
+    # The citizen leaves from the phone: only while waiting (at the counter, the officer decides).
+    (_W, Action.LEAVE): _X,
+    # Letting the next people go first keeps the ticket waiting, a few places further back.
+    (_W, Action.DELAY): _W,
     # End-of-day sweep: whatever is still open (or absent) stops being valid.
     (_W, Action.EXPIRE): _E,
     (_C, Action.EXPIRE): _E,

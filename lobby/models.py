@@ -249,7 +249,7 @@ class Ticket(db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
         UniqueConstraint("office_id", "issue_field_id", "service_day", "seq"),
-        Index("ix_tickets_queue", "office_id", "service_day", "status", "field_id", "issued_at"),
+        Index("ix_tickets_queue", "office_id", "service_day", "status", "field_id", "line_at"),
         # The head of each line in queue order: call-next stops at the first match.
         Index(
             "ix_tickets_line",
@@ -257,7 +257,7 @@ class Ticket(db.Model):
             "service_day",
             "status",
             "is_priority",
-            "issued_at",
+            "line_at",
             "seq",
             "id",
         ),
@@ -280,6 +280,10 @@ class Ticket(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The ticket's place in its line (core.queueing.order_key): issued_at, pushed back when the
+    # citizen lets the people behind go first ("Để người sau lên trước"). Waits are still
+    # measured from issued_at.
+    line_at: Mapped[datetime] = mapped_column(UTCDateTime())
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     serving_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

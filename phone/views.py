@@ -18,7 +18,7 @@ from lobby.dossiers import pins as dossier_pins
 from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import views as dossier_views
 from lobby.dossiers.views import public_ticket_view
-from lobby.queue import reference
+from lobby.queue import leaving, reference
 from lobby.ratelimit import limiter, lookup_limit, public_limit
 
 bp = Blueprint(
@@ -50,6 +50,9 @@ def phone_strings() -> dict[str, str]:
         ),
         "done": _("Đã hoàn thành lượt phục vụ. Cảm ơn Quý khách!"),
         "cancelled": _("Số thứ tự này đã được hủy. Vui lòng liên hệ quầy hướng dẫn nếu cần."),
+        # The holder left the line from this page ("Tôi không chờ nữa").
+        "left": _("Quý khách đã rời hàng chờ. Số thứ tự này đã được hủy."),
+        "new_number": _("Khi cần được phục vụ, mời Quý khách lấy số mới tại máy lấy số ở sảnh."),
         "expired": _("Số thứ tự này đã hết hạn (chỉ có giá trị trong ngày lấy số)."),
         "not_found": _("Không tìm thấy số thứ tự này. Phiếu có thể đã hết hạn."),
         "live": _("Đang cập nhật trực tiếp"),
@@ -61,8 +64,11 @@ def phone_strings() -> dict[str, str]:
     }
 
 
-def state_text(view: dict[str, Any], strings: dict[str, str]) -> dict[str, str]:
-    """The headline and detail a ticket's status shows (the same rule the script applies)."""
+def state_text(
+    view: dict[str, Any], strings: dict[str, str], *, left: bool = False
+) -> dict[str, str]:
+    """The headline and detail a ticket's status shows (the same rule the script applies);
+    `left`: its holder cancelled it from this page."""
     status = view.get("status")
     counter = (view.get("counter") or {}).get("number", "")
     counter_name = (view.get("counter") or {}).get("name") or ""
@@ -80,6 +86,8 @@ def state_text(view: dict[str, Any], strings: dict[str, str]) -> dict[str, str]:
         return {"head": strings["called"].replace("{n}", str(counter)), "detail": counter_name}
     if status == TicketStatus.SERVING:
         return {"head": strings["serving"].replace("{n}", str(counter)), "detail": counter_name}
+    if status == TicketStatus.CANCELLED:
+        return {"head": strings["left" if left else status], "detail": strings["new_number"]}
     if status in (TicketStatus.NO_SHOW, *TERMINAL_STATUSES):
         return {"head": strings[status], "detail": ""}
     return {"head": "", "detail": ""}
@@ -92,22 +100,34 @@ def _noindex(resp: Response) -> Response:
     return resp
 
 
+def _not_found() -> Response:
+    page = render_template("phone/not_found.html", lang=str(get_locale() or "vi"))
+    return _noindex(Response(page, status=404))
+
+
 @bp.get("/t/<token>")
 @limiter.limit(public_limit)
 def ticket_page(token: str) -> Response:
     """A ticket's live status; a wrong or purged token gets a friendly 404 about nothing else."""
     ticket = reference.ticket_by_token(token)
     if ticket is None:
-        page = render_template("phone/not_found.html", lang=str(get_locale() or "vi"))
-        return _noindex(Response(page, status=404))
+        return _not_found()
+    notice = _("Quý khách đã nhường lượt cho người phía sau.") if request.args.get("nhuong") else ""
+    return _ticket_page(ticket, notice=notice)
+
+
+def _ticket_page(ticket: Any, *, notice: str = "", error: str = "", status: int = 200) -> Response:
     view = public_ticket_view(ticket)
     strings = phone_strings()
+    left = leaving.left_by_citizen(ticket)
+    places, _most = leaving.delay_rules(office())
     config = {
         "token": ticket.public_token,
         "view": view,
         "strings": strings,
         "poll_seconds": POLL_SECONDS,
         "ds": dossier_strings(),
+        "left": left,
     }
     page = render_template(
         "phone/ticket.html",
@@ -115,13 +135,43 @@ def ticket_page(token: str) -> Response:
         office=office(),
         view=view,
         strings=strings,
-        state=state_text(view, strings),
+        state=state_text(view, strings, left=left),
         ds=dossier_strings(),
         config=config,
         rating_levels=dossier_ratings.rating_choices(office()),
         info=reference.office_info(),
+        delay_places=places,
+        delays_left=leaving.delays_left(ticket),
+        notice=notice,
+        error=error,
     )
-    return _noindex(Response(page))
+    return _noindex(Response(page, status=status))
+
+
+@bp.post("/t/<token>/leave")
+@limiter.limit(public_limit)
+def leave(token: str) -> Response:
+    """ "Tôi không chờ nữa", confirmed on the page (a form: works without JavaScript)."""
+    return _citizen_move(token, leaving.leave)
+
+
+@bp.post("/t/<token>/delay")
+@limiter.limit(public_limit)
+def delay(token: str) -> Response:
+    """ "Để người sau lên trước", confirmed on the page."""
+    return _citizen_move(token, leaving.delay, "?nhuong=1")
+
+
+def _citizen_move(token: str, move: Any, then: str = "") -> Any:
+    """Apply the move and show the ticket again (303), or the page with why not."""
+    try:
+        move(token)
+    except DomainError as exc:
+        ticket = reference.ticket_by_token(token)
+        if ticket is None:
+            return _not_found()
+        return _ticket_page(ticket, error=_(exc.message), status=exc.status)
+    return redirect(f"/t/{token}{then}", code=303)
 
 
 def dossier_strings() -> dict[str, str]:

@@ -17,7 +17,7 @@ from lobby.announce import announcement_payload
 from lobby.context import ctx, iso, office_ref, publish_after_commit
 from lobby.extensions import db, socketio
 from lobby.models import Counter, Office, Ticket
-from lobby.queue.line import estimate_inputs, eta_minutes, places_at, waiting_counts
+from lobby.queue.line import LINE_ORDER, estimate_inputs, eta_minutes, places_at, waiting_counts
 from lobby.queue.reference import counter_ref, field_code
 from lobby.queue.views import next_numbers, update_payload
 from lobby.tx import current_tx
@@ -79,7 +79,7 @@ def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) ->
                     Ticket.field_id.in_(field_ids),
                     Ticket.target_counter_id.is_(None),
                 )
-                .order_by(Ticket.field_id, Ticket.issued_at, Ticket.id)
+                .order_by(Ticket.field_id, *LINE_ORDER)
             ).all()
             sent = _sent_to_counters(office_id, day, listening)
             # The estimate's inputs are per field: read them once, not once per waiting ticket.

@@ -25,7 +25,7 @@ from lobby.queue.broadcast import (
     publish_positions,
     publish_updated,
 )
-from lobby.queue.line import CURRENT_TICKET, call_heads, counter_policy, normals_served
+from lobby.queue.line import CURRENT_TICKET, call_heads, candidate, counter_policy, normals_served
 from lobby.queue.reference import (
     counter_by_number,
     counter_for_staff,
@@ -51,9 +51,7 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
     # A conditional update: if another counter took this ticket first, nothing changes here.
     if not write_ticket(t, values, only_if=TicketStatus.WAITING):
         raise Raced()
-    c.normals_since_priority = queueing.normals_after_call(
-        queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq), normals_served(c, day)
-    )
+    c.normals_since_priority = queueing.normals_after_call(candidate(t), normals_served(c, day))
     c.interleave_day = day
     record_event(t, how, before, staff=user, counter=c)
     publish_called(t, c, o, recall=False)

@@ -36,6 +36,7 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
         ensure_open(office_windows, now_local, day_off=day_off, open_always=ctx().open_always)
         seq = take_seq(o.id, f.id, day)
         check_daily_limit(seq - 1, f.daily_ticket_limit)
+        now = ctx().clock.now()
         row = {
             "office_id": o.id,
             "service_day": day,
@@ -48,13 +49,14 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
             "priority_group": priority,
             "status": TicketStatus.WAITING.value,
             "public_token": secrets.token_urlsafe(18),
-            "issued_at": ctx().clock.now(),
+            "issued_at": now,
+            "line_at": now,  # a new ticket's place: its issue time (core.queueing.order_key)
             "device_id": device.id if device else None,
         }
         ticket_id = db.session.connection().execute(INSERT_TICKET, row).scalar_one()
         record_event_row(ticket_id, "issue", None, "waiting", device_id=row["device_id"])
         ahead, waiting = ahead_and_waiting(
-            o.id, day, f.id, row["is_priority"], row["issued_at"], ticket_id
+            o.id, day, f.id, row["is_priority"], (now, seq, ticket_id)
         )
         result = _issued_view(ticket_id, row, f, o, ahead)
         publish_counts({f.id}, day)  # in the background: the boards' next numbers

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 
 from core import queueing
 from core.access import CounterState
@@ -18,10 +18,55 @@ from lobby.extensions import db
 from lobby.models import Counter, Office, Ticket, counter_fields
 from lobby.queue.reference import counter_fields_ref
 
+# The order of every line (core.queueing.order_key): line time, then sequence number, then id.
+# Every read that orders waiting tickets uses it, so call-next, a counter's list, the phones'
+# places and the board agree.
+LINE_ORDER = (Ticket.line_at, Ticket.seq, Ticket.id)
+
+LineKey = tuple[datetime, int, int]
+
+
+def line_key(t: Ticket) -> LineKey:
+    """A ticket's key in LINE_ORDER (as core.queueing.order_key of its Candidate)."""
+    return (t.line_at, t.seq, t.id)
+
+
+def before_in_line(key: Any) -> ColumnElement[bool]:
+    """Tickets ahead of the key (a LineKey, or bind parameters in its place) in LINE_ORDER."""
+    line_at, seq, tid = key
+    return or_(
+        Ticket.line_at < line_at,
+        and_(
+            Ticket.line_at == line_at,
+            or_(Ticket.seq < seq, and_(Ticket.seq == seq, Ticket.id < tid)),
+        ),
+    )
+
+
+def after_in_line(key: LineKey) -> ColumnElement[bool]:
+    """Tickets behind the key in LINE_ORDER."""
+    line_at, seq, tid = key
+    return or_(
+        Ticket.line_at > line_at,
+        and_(
+            Ticket.line_at == line_at,
+            or_(Ticket.seq > seq, and_(Ticket.seq == seq, Ticket.id > tid)),
+        ),
+    )
+
+
+def candidate(t: Any) -> queueing.Candidate:
+    """A ticket (or a row with its columns) as the queue rule sees it."""
+    return queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq, t.line_at)
+
 
 def _waiting_counts_stmt(priority: bool) -> Any:
-    issued, tid = bindparam("issued_at", type_=Ticket.issued_at.type), bindparam("id")
-    before = or_(Ticket.issued_at < issued, (Ticket.issued_at == issued) & (Ticket.id < tid))
+    key = (
+        bindparam("line_at", type_=Ticket.line_at.type),
+        bindparam("seq"),
+        bindparam("id"),
+    )
+    before = before_in_line(key)
     before = before & Ticket.target_counter_id.is_(None)  # sent to one counter: not this line
     if priority:
         before = before & Ticket.is_priority
@@ -50,16 +95,18 @@ def waiting_counts(o: Office, day: date) -> dict[int, int]:
 
 
 def ahead_and_waiting(
-    office_id: int, day: date, field_id: int, priority: bool, issued_at: datetime, ticket_id: int
+    office_id: int, day: date, field_id: int, priority: bool, key: LineKey
 ) -> tuple[int, int]:
     """People before a new ticket in its line, and everyone waiting in its field: one query."""
+    line_at, seq, ticket_id = key
     row = db.session.execute(
         _AHEAD_AND_WAITING[priority],
         {
             "office": office_id,
             "day": day,
             "field": field_id,
-            "issued_at": issued_at,
+            "line_at": line_at,
+            "seq": seq,
             "id": ticket_id,
         },
     ).one()
@@ -82,7 +129,7 @@ def ahead_of(t: Ticket) -> int:
         Ticket.status == TicketStatus.WAITING,
         # Tickets sent to one counter are not in the field's line any more.
         Ticket.target_counter_id.is_(None),
-        or_(Ticket.issued_at < t.issued_at, (Ticket.issued_at == t.issued_at) & (Ticket.id < t.id)),
+        before_in_line(line_key(t)),
     )
     if t.is_priority:
         stmt = stmt.where(Ticket.is_priority)
@@ -187,9 +234,11 @@ CANDIDATES = select(Ticket).where(
 # concurrent counters take consecutive tickets instead of racing for the same one.
 # Only what the queue rule needs (no ORM object, no eager joins), along ix_tickets_line.
 _HEAD = {
-    flag: CANDIDATES.with_only_columns(Ticket.id, Ticket.is_priority, Ticket.issued_at, Ticket.seq)
+    flag: CANDIDATES.with_only_columns(
+        Ticket.id, Ticket.is_priority, Ticket.issued_at, Ticket.seq, Ticket.line_at
+    )
     .where(Ticket.is_priority.is_(flag))
-    .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
+    .order_by(*LINE_ORDER)
     .limit(1)
     .with_for_update(skip_locked=True, of=Ticket)
     for flag in (True, False)
@@ -208,7 +257,7 @@ def call_heads(c: Counter, o: Office, day: date) -> list[queueing.Candidate]:
     for flag in (True, False):
         row = db.session.execute(_HEAD[flag], params).first()
         if row is not None:
-            heads.append(queueing.Candidate(row.id, row.is_priority, row.issued_at, row.seq))
+            heads.append(candidate(row))
     return heads
 
 
@@ -226,7 +275,7 @@ def counter_policy(c: Counter, o: Office) -> queueing.CounterPolicy:
 
 _LINE = {
     flag: CANDIDATES.where(Ticket.is_priority.is_(flag))
-    .order_by(Ticket.issued_at, Ticket.seq, Ticket.id)
+    .order_by(*LINE_ORDER)
     .limit(bindparam("limit"))
     for flag in (True, False)
 }
@@ -238,9 +287,36 @@ def counter_order(c: Counter, o: Office, day: date, limit: int) -> list[Ticket]:
     params = {**candidate_params(c, o, day), "limit": limit}
     by_id = {t.id: t for flag in (True, False) for t in db.session.scalars(_LINE[flag], params)}
     order = queueing.call_order(
-        [queueing.Candidate(t.id, t.is_priority, t.issued_at, t.seq) for t in by_id.values()],
+        [candidate(t) for t in by_id.values()],
         counter_policy(c, o),
         normals_served(c, day),
         limit,
     )
     return [by_id[candidate.id] for candidate in order]
+
+
+def line_times_behind(t: Ticket, limit: int) -> list[datetime]:
+    """The line times of the first `limit` waiting tickets after t in its line and of its kind
+    (priority tickets among priority ones): its field's line, or the call order of the counter
+    it was sent to."""
+    if t.target_counter_id is not None:
+        target = db.session.get(Counter, t.target_counter_id)
+        o = db.session.get(Office, t.office_id)
+        assert target is not None and o is not None
+        stmt, params = CANDIDATES, candidate_params(target, o, t.service_day)
+    else:
+        stmt = select(Ticket).where(
+            Ticket.office_id == t.office_id,
+            Ticket.service_day == t.service_day,
+            Ticket.field_id == t.field_id,
+            Ticket.status == TicketStatus.WAITING,
+            Ticket.target_counter_id.is_(None),
+        )
+        params = {}
+    stmt = (
+        stmt.with_only_columns(Ticket.line_at)
+        .where(Ticket.is_priority.is_(t.is_priority), after_in_line(line_key(t)))
+        .order_by(*LINE_ORDER)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt, params))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from core.access import CounterState
 from core.numbering import hours_text
-from core.tickets import AT_COUNTER_STATUSES, TicketStatus
+from core.tickets import AT_COUNTER_STATUSES, Action, TicketStatus
 from lobby.context import ctx, iso, office, office_ref, office_setting, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
@@ -143,13 +143,32 @@ def _transfers_of(ticket_ids: list[int]) -> dict[int, dict[str, Any]]:
     }
 
 
+def delays_of(ticket_ids: list[int]) -> dict[int, int]:
+    """How many times each ticket let the next people go first, from the phone (its history)."""
+    if not ticket_ids:
+        return {}
+    rows = db.session.execute(
+        select(TicketEvent.ticket_id, func.count())
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.action == Action.DELAY)
+        .group_by(TicketEvent.ticket_id)
+    ).all()
+    return {tid: int(n) for tid, n in rows}
+
+
 def _console_ticket(
-    t: Ticket, o: Office, transfers: dict[int, dict[str, Any]], *, with_dossier: bool = False
+    t: Ticket,
+    o: Office,
+    transfers: dict[int, dict[str, Any]],
+    delays: dict[int, int],
+    *,
+    with_dossier: bool = False,
 ) -> dict[str, Any]:
     """A ticket as the counter console lists it: where it was transferred from (with the
-    transferring officer's note) and, for the current one, the dossier accepted from it."""
+    transferring officer's note), how often its holder let others go first and, for the
+    current one, the dossier accepted from it."""
     view = staff_ticket_view(t, o)
     view["transfer"] = transfers.get(t.id)
+    view["delays"] = delays.get(t.id, 0)
     if with_dossier:
         d = dossier_of_ticket(t)
         view["dossier"] = None if d is None else {"code": d.code}
@@ -204,12 +223,15 @@ def counter_queue(counter_number: int, user: StaffUser | None) -> dict[str, Any]
         .order_by(Ticket.finished_at.desc())
         .limit(10)
     ).all()
-    transfers = _transfers_of([t.id for t in waiting] + ([current.id] if current else []))
+    listed = [t.id for t in waiting] + ([current.id] if current else [])
+    transfers, delays = _transfers_of(listed), delays_of(listed)
     return {
         "counter": counter_view(c, o, day),
-        "current": _console_ticket(current, o, transfers, with_dossier=True) if current else None,
+        "current": _console_ticket(current, o, transfers, delays, with_dossier=True)
+        if current
+        else None,
         "waiting_total": int(total or 0),
-        "waiting": [_console_ticket(t, o, transfers) for t in waiting],
+        "waiting": [_console_ticket(t, o, transfers, delays) for t in waiting],
         "no_show": [staff_ticket_view(t, o) for t in no_shows],
         "services": [
             {"code": f.code, "name": f.name_vi, "prefix": f.ticket_prefix} for f in c.fields

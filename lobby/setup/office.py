@@ -18,6 +18,7 @@ from lobby.events import SNAPSHOT, display_room
 from lobby.extensions import db
 from lobby.forms import form_text, form_whole
 from lobby.models import Device, Office, WorkingWindow
+from lobby.queue.leaving import delay_rules
 from lobby.queue.views import ANNOUNCEMENT, board_snapshot
 from lobby.setup.catalogue import fields_in_order
 from lobby.setup.counters import counters_in_order
@@ -25,6 +26,9 @@ from lobby.tx import transaction
 
 MAX_INTERLEAVE = 10
 MAX_ANNOUNCEMENT = 120  # one line across the bottom of the board
+# "Để người sau lên trước" from the phone: how far back (places) and how often (0 = never).
+MAX_DELAY_PLACES = 20
+MAX_DELAYS = 5
 AGENCY_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,59}")
 # The rules the law leaves open (DOMAIN §2, §5, §6): each with the values it may take. A
 # dossier keeps the rules it was accepted under; a change applies to the next one.
@@ -64,11 +68,33 @@ def update_office(form: Any) -> None:
         0,
         MAX_INTERLEAVE,
     )
+    # An empty or missing box keeps the current value (lobby.queue.leaving.delay_rules).
+    delay = {
+        "delay_places": form_whole(
+            form.get("delay_places"),
+            "số người được lên trước khi nhường lượt",
+            "delay_places",
+            1,
+            MAX_DELAY_PLACES,
+            blank=True,
+        ),
+        "delay_max": form_whole(
+            form.get("delay_max"),
+            "số lần nhường lượt của một phiếu",
+            "delay_max",
+            0,
+            MAX_DELAYS,
+            blank=True,
+        ),
+    }
     with transaction():
         o = office()
         o.name, o.parent_authority, o.province = name, parent, province
         o.address, o.hotline, o.interleave_n = address, hotline, interleave
         o.priority_counter_serves_normal = bool(form.get("priority_counter_serves_normal"))
+        changed = {k: v for k, v in delay.items() if v is not None}
+        if changed:
+            o.settings = {**(o.settings or {}), **changed}  # a new dict: the JSON column sees it
 
 
 def update_dossier_rules(form: Any) -> None:
@@ -243,4 +269,7 @@ def setup_view() -> dict[str, Any]:
         "max_interleave": MAX_INTERLEAVE,
         "announcement": office_setting(o, ANNOUNCEMENT, ""),
         "max_announcement": MAX_ANNOUNCEMENT,
+        "delay": dict(zip(("places", "most"), delay_rules(o), strict=True)),
+        "max_delay_places": MAX_DELAY_PLACES,
+        "max_delays": MAX_DELAYS,
     }

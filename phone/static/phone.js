@@ -33,9 +33,11 @@ function stateText(v) {
       return { head: fmt(S.called, { n: counter }), detail: counterName };
     case "serving":
       return { head: fmt(S.serving, { n: counter }), detail: counterName };
+    case "cancelled":
+      // Left from this page, or cancelled by the office: either way, a new number at the kiosk.
+      return { head: cfg.left ? S.left : S.cancelled, detail: S.new_number };
     case "no_show":
     case "done":
-    case "cancelled":
     case "expired":
       return { head: S[v.status], detail: "" };
     default:
@@ -202,6 +204,14 @@ if (socket) {
 document.addEventListener("visibilitychange", () => {
   if (!document.hidden && !live) poll();
 });
+
+// Leave and delay are plain forms (they work without JavaScript); a second tap while the first
+// is on its way sends nothing more.
+for (const form of document.querySelectorAll("form.confirm")) {
+  form.addEventListener("submit", () => {
+    for (const b of form.querySelectorAll("button")) b.disabled = true;
+  });
+}
 
 dossierView.hydrate();
 render();

@@ -5,13 +5,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import IllegalTransition
 from core.queueing import (
     DEFAULT_INTERLEAVE_N,
     FRESH_COUNTER_NORMALS,
+    LINE_STEP,
     Candidate,
     CounterPolicy,
     call_order,
+    check_may_delay,
     choose_next,
+    delayed_line_at,
     normals_after_call,
     order_key,
 )
@@ -364,3 +368,114 @@ def test_a_requeued_normal_ticket_is_not_listed_before_a_priority_one_called_fir
     later_priority = ticket(2, priority=True, minute=30)
     order = call_order([requeued, later_priority], CounterPolicy(), FRESH_COUNTER_NORMALS)
     assert [c.id for c in order] == [2, 1]
+
+
+# --- "Để người sau lên trước": delays move a ticket's line time ------------------------------
+
+
+def line_time(c):
+    return c.issued_at if c.line_at is None else c.line_at
+
+
+def delay(waiting: dict[int, Candidate], ticket_id: int, places: int) -> bool:
+    """Let the next `places` people of the ticket's class go first, as lobby.queue.leaving."""
+    me = waiting[ticket_id]
+    behind = sorted(
+        (c for c in waiting.values() if c.priority == me.priority and order_key(c) > order_key(me)),
+        key=order_key,
+    )
+    new = delayed_line_at([line_time(c) for c in behind], places)
+    if new is None:
+        return False
+    waiting[ticket_id] = Candidate(me.id, me.priority, me.issued_at, me.seq, new)
+    return True
+
+
+def place(waiting, c):
+    """What the ticket's phone shows: people of its class before it in the line."""
+    return sum(1 for o in waiting if o.priority == c.priority and order_key(o) < order_key(c))
+
+
+def test_a_delay_goes_just_past_the_nth_person_behind():
+    times = [T0 + timedelta(minutes=m) for m in (1, 2, 3, 4)]
+    assert delayed_line_at(times, 3) == times[2] + LINE_STEP
+    assert delayed_line_at(times[:2], 3) == times[1] + LINE_STEP  # fewer behind: the last
+    assert delayed_line_at([], 3) is None
+    with pytest.raises(ValueError):
+        delayed_line_at(times, 0)
+
+
+def test_a_ticket_may_be_delayed_up_to_the_limit():
+    check_may_delay(0, 2)
+    check_may_delay(1, 2)
+    with pytest.raises(IllegalTransition) as info:
+        check_may_delay(2, 2)
+    assert "không thể nhường thêm" in info.value.message
+
+
+def test_an_undelayed_candidate_is_ordered_by_issue_time():
+    c = ticket(1, seq=4)
+    assert order_key(c) == (c.issued_at, 4, 1)
+    later = Candidate(1, False, c.issued_at, 4, c.issued_at + timedelta(minutes=5))
+    assert order_key(later) == (c.issued_at + timedelta(minutes=5), 4, 1)
+
+
+DELAY = st.tuples(st.just("delay"), st.integers(min_value=0, max_value=10**6))
+EVENTS_WITH_DELAYS = st.lists(st.one_of(ARRIVE, CALL, DELAY), max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=30), st.data(), st.integers(1, 5))
+def test_with_distinct_times_a_delay_moves_back_exactly_n_places_in_its_class(kinds, data, n):
+    waiting = {
+        i: Candidate(i, p, T0 + timedelta(seconds=i), i) for i, p in enumerate(kinds, start=1)
+    }
+    chosen = data.draw(st.sampled_from(sorted(waiting)))
+    me = waiting[chosen]
+    before = place(waiting.values(), me)
+    same_class = [c for c in waiting.values() if c.priority == me.priority]
+    behind = len(same_class) - 1 - before
+    others = sorted(
+        (c.id for c in waiting.values() if c.id != chosen), key=lambda i: order_key(waiting[i])
+    )
+    moved = delay(waiting, chosen, n)
+    assert moved == (behind > 0)
+    assert place(waiting.values(), waiting[chosen]) == before + min(n, behind)
+    # Nobody else changes order.
+    assert sorted(others, key=lambda i: order_key(waiting[i])) == others
+
+
+@settings(max_examples=300, deadline=None)
+@given(EVENTS_WITH_DELAYS, interleaves, st.integers(1, 4))
+def test_with_delays_each_call_takes_the_ticket_whose_phone_shows_it_first(events, n, places):
+    """Arrivals, calls and delays on one counter: every call takes, in its class, the ticket
+    whose phone shows no one ahead; the call order announced (call_order) is what the presses
+    take; the counter never idles while someone waits."""
+    policy = CounterPolicy(interleave_n=n)
+    waiting: dict[int, Candidate] = {}
+    normals = FRESH_COUNTER_NORMALS
+    now, next_id = T0, 1
+    for event in events:
+        if event[0] == "arrive":
+            _, priority, gap, seq = event
+            now += timedelta(seconds=gap)
+            waiting[next_id] = Candidate(next_id, priority, now, seq)
+            next_id += 1
+        elif event[0] == "delay":
+            if waiting:
+                delay(waiting, sorted(waiting)[event[1] % len(waiting)], places)
+        else:
+            predicted = call_order(waiting.values(), policy, normals, limit=1)
+            chosen = choose_next(waiting.values(), policy, normals)
+            assert (chosen is None) == (not waiting)
+            if chosen is None:
+                continue
+            assert predicted == [chosen]
+            assert place(waiting.values(), chosen) == 0
+            del waiting[chosen.id]
+            normals = normals_after_call(chosen, normals)
+    # The rest, drained: the full call order, and within each class the phones' places in turn.
+    order = call_order(waiting.values(), policy, normals)
+    for priority in (True, False):
+        in_class = [c for c in order if c.priority == priority]
+        assert [place(waiting.values(), c) for c in in_class] == list(range(len(in_class)))

@@ -52,6 +52,9 @@ LEGAL = {
     (S.CALLED, A.EXPIRE): S.EXPIRED,
     (S.SERVING, A.EXPIRE): S.EXPIRED,
     (S.NO_SHOW, A.EXPIRE): S.EXPIRED,
+    # The citizen, from the phone: only while waiting.
+    (S.WAITING, A.LEAVE): S.CANCELLED,
+    (S.WAITING, A.DELAY): S.WAITING,
 }
 ALL_PAIRS = list(itertools.product(TicketStatus, Action))
 

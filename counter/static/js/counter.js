@@ -193,6 +193,8 @@ function renderQueue(can) {
     const minutes = Math.max(0, Math.floor((now - Date.parse(t.issued_at)) / 60000));
     info.append(el("br"), fmt(T.waitedFor, { m: minutes }));
     if (t.transfer) info.append(el("br"), el("span", "q-transfer", transferText(t.transfer)));
+    // The citizen let the next people go first from the phone ("Để người sau lên trước").
+    if (t.delays) info.append(el("br"), el("span", "q-transfer", fmt(T.delayed, { n: t.delays })));
     const call = el("button", "button", T.callThis);
     call.type = "button";
     call.disabled = busy || !can.call;
