@@ -309,20 +309,28 @@ def _stale_days(o: Office, first: date, last: date) -> list[date]:
 
 def keep_day_figures(o: Office, first: date, last: date) -> int:
     """Bring the kept figures of the closed days first..last up to date; return how many days
-    were counted anew. Two reports at once: the second finds them done (or, on PostgreSQL,
-    meets the first's rows and leaves them)."""
-    if not _stale_days(o, first, last):
+    were counted anew. The counting reads only; the write lock is held just to swap the rows
+    (on SQLite a writer waiting for it would stall the lobby). Two reports at once: the second
+    finds the days done, or (PostgreSQL) meets the first's rows and leaves them."""
+    stale = _stale_days(o, first, last)
+    if not stale:
         return 0
-    f = TicketDayFigures
-    try:
-        with transaction():
-            stale = _stale_days(o, first, last)  # again, holding the write lock (SQLite)
-            for i in range(0, len(stale), 62):
-                days = stale[i : i + 62]
-                counted = db.session.execute(_counted(o, days[0], days[-1], by_day=True)).all()
-                db.session.execute(delete(f).where(f.office_id == o.id, f.service_day.in_(days)))
-                wanted = set(days)
-                rows = [
+    rows: dict[date, list[dict[str, Any]]] = {d: [] for d in stale}
+    for i in range(0, len(stale), 62):
+        days = stale[i : i + 62]
+        for (
+            day,
+            field_id,
+            counter_id,
+            status,
+            n,
+            called,
+            wait,
+            served_n,
+            service,
+        ) in db.session.execute(_counted(o, days[0], days[-1], by_day=True)).all():
+            if day in rows:
+                rows[day].append(
                     {
                         "office_id": o.id,
                         "service_day": day,
@@ -335,17 +343,23 @@ def keep_day_figures(o: Office, first: date, last: date) -> int:
                         "served": int(served_n),
                         "service_us": int(service or 0),
                     }
-                    for day, field_id, counter_id, status, n, called, wait, served_n, service in (
-                        counted
-                    )
-                    if day in wanted
-                ]
-                if rows:
-                    db.session.execute(insert(f), rows)
+                )
+    f = TicketDayFigures
+    try:
+        with transaction():
+            # Still stale, now that we hold the lock? (A day that changed meanwhile is counted
+            # again by the next report: its counts will not match.)
+            days = sorted(set(_stale_days(o, first, last)) & set(rows))
+            for i in range(0, len(days), 500):
+                chunk = days[i : i + 500]
+                db.session.execute(delete(f).where(f.office_id == o.id, f.service_day.in_(chunk)))
+            new = [r for d in days for r in rows[d]]
+            if new:
+                db.session.execute(insert(f), new)
     except IntegrityError:  # another report kept the same days first
         db.session.rollback()
         return 0
-    return len(stale)
+    return len(days)
 
 
 def _ticket_figures(a: _Acc) -> dict[str, Any]:
