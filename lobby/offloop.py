@@ -28,9 +28,11 @@ def _patched() -> bool:
     return bool(monkey.is_module_patched("threading"))
 
 
-def run_off_loop_in_app(fn: Callable[..., T], *args: Any) -> T:
+def run_off_loop_in_app(fn: Callable[..., T], *args: Any, one_at_a_time: str = "") -> T:
     """run_off_loop for work that reads the database: in the thread, an app context (and so a
-    session) of its own, removed afterwards. Inline (tests, the CLI), the caller's own."""
+    session) of its own, removed afterwards. Inline (tests, the CLI), the caller's own.
+    `one_at_a_time`: a name; calls with the same name run one after the other (three leaders
+    opening a year at once take turns instead of taking both cores from the lobby)."""
     from flask import current_app
 
     from lobby.extensions import db
@@ -46,4 +48,17 @@ def run_off_loop_in_app(fn: Callable[..., T], *args: Any) -> T:
             finally:
                 db.session.remove()
 
-    return run_off_loop(call)
+    if not one_at_a_time:
+        return run_off_loop(call)
+    with _turns(one_at_a_time):
+        return run_off_loop(call)
+
+
+_TURNS: dict[str, Any] = {}
+
+
+def _turns(name: str) -> Any:
+    """A gevent semaphore per name (made in the patched process: waiting yields to the loop)."""
+    from gevent.lock import BoundedSemaphore
+
+    return _TURNS.setdefault(name, BoundedSemaphore(1))

@@ -80,7 +80,7 @@ def office_stats(start: date, end: date) -> dict[str, Any]:
     """The office's figures for the days start..end (both inclusive): dossiers received and
     resolved, satisfaction, tickets, per service and per counter. Counted by the database and
     run off the event loop (a year's report must not stall the kiosk and the board)."""
-    return run_off_loop_in_app(_office_stats, start, end)
+    return run_off_loop_in_app(_office_stats, start, end, one_at_a_time="report")
 
 
 def _office_stats(start: date, end: date) -> dict[str, Any]:
