@@ -337,8 +337,10 @@ def _draw_day(
         if info.procedures.get(code) and rng.random() < 0.23:
             dossier_seq += 1
             row["outcome"] = Outcome.DOSSIER_ACCEPTED.value
+            # Its own generator: how far it got depends on `now`, the day's draw must not.
+            own = random.Random(rng.getrandbits(64))
             dossier_id = _draw_dossier(
-                info, rng, ids, batch, now, row, rng.choice(info.procedures[code]), dossier_seq
+                info, own, ids, batch, now, row, rng.choice(info.procedures[code]), dossier_seq
             )
         if rng.random() < 0.18:
             _draw_rating(info, rng, ids, batch, row, dossier_id)
