@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, delete, distinct, extract, func, insert, select
+from sqlalchemy import Integer, and_, case, cast, delete, extract, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import day_bounds
@@ -158,21 +158,28 @@ def _satisfaction(
     ).all()
     levels = [RatingLevel(level) for level, n in counted for _ in range(int(n))]
     # Decision 766: the dossiers received in the period that a rating of the period calls
-    # Không hài lòng (or worse).
-    unhappy = int(
-        db.session.scalar(
-            select(func.count(distinct(Rating.dossier_id)))
-            .join(Dossier, Dossier.id == Rating.dossier_id)
-            .where(
-                *in_period,
-                Rating.level.in_(UNHAPPY),
-                Dossier.office_id == o.id,
-                Dossier.received_at >= lo,
-                Dossier.received_at < hi,
-            )
-        )
-        or 0
+    # Không hài lòng (or worse). Two plain lookups rather than a join, whose plan a database
+    # with fresh statistics-less rows can get badly wrong: the unhappy ratings are few.
+    rated = sorted(
+        db.session.scalars(
+            select(Rating.dossier_id)
+            .where(*in_period, Rating.level.in_(UNHAPPY), Rating.dossier_id.is_not(None))
+            .distinct()
+        ).all()
     )
+    unhappy = 0
+    for i in range(0, len(rated), 1000):
+        unhappy += int(
+            db.session.scalar(
+                select(func.count()).where(
+                    Dossier.id.in_(rated[i : i + 1000]),
+                    Dossier.office_id == o.id,
+                    Dossier.received_at >= lo,
+                    Dossier.received_at < hi,
+                )
+            )
+            or 0
+        )
     newest = db.session.execute(
         select(Rating.created_at, Rating.level, Rating.counter_id, Rating.comment)
         .where(*in_period, Rating.comment.is_not(None), Rating.comment != "")
