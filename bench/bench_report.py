@@ -98,22 +98,35 @@ def probe(server: Server, kiosk: str | None, stop: threading.Event, pause: float
     k = requests.Session()
     if kiosk:
         k.headers["Authorization"] = f"Bearer {kiosk}"
+    timeouts = 0
     while not stop.is_set():
         t0 = time.perf_counter()
-        assert s.get(server.url + "/healthz", timeout=60).status_code == 200
+        try:
+            assert s.get(server.url + "/healthz", timeout=60).status_code == 200
+        except requests.Timeout:
+            timeouts += 1  # counted as 60 s: the server did not answer in a minute
         health.append(time.perf_counter() - t0)
         if kiosk:
             t0 = time.perf_counter()
-            r = k.post(
-                server.url + "/api/v1/tickets",
-                json={"service": "hoi_dap"},
-                headers={"Idempotency-Key": uuid.uuid4().hex},
-                timeout=60,
-            )
-            assert r.status_code == 201, r.text[:300]
+            try:
+                r = k.post(
+                    server.url + "/api/v1/tickets",
+                    json={"service": "hoi_dap"},
+                    headers={"Idempotency-Key": uuid.uuid4().hex},
+                    timeout=60,
+                )
+                assert r.status_code == 201, r.text[:300]
+            except requests.Timeout:
+                timeouts += 1
             issue.append(time.perf_counter() - t0)
         time.sleep(pause)
-    return {"healthz": summary_ms(health), "issue": summary_ms(issue) if kiosk else None}
+    if timeouts:
+        print(f"  ! {timeouts} probe requests unanswered after 60 s")
+    return {
+        "healthz": summary_ms(health),
+        "issue": summary_ms(issue) if kiosk else None,
+        "timeouts": timeouts,
+    }
 
 
 def probe_for(server: Server, kiosk: str | None, seconds: float) -> dict[str, Any]:
