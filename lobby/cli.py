@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,9 +42,11 @@ from lobby.retention import give_back_space, prune
 from lobby.retention import status as read_status
 from lobby.setup.accounts import create_device, create_user, new_device_token, pairing_url
 from lobby.setup.demo import load_demo
+from lobby.setup.history import add_history
 from lobby.simulate.client import Http, ServerError
 from lobby.simulate.day import OfficeDay, Step
 from lobby.simulate.plan import FIELD_MIX
+from lobby.stats import keep_day_figures
 from lobby.workcal import add_day, remove_day, year_days
 from printers import backends
 
@@ -104,15 +106,45 @@ def _user_token(user: StaffUser) -> str:
 @click.option("--url", default=None, help="The running server (default http://127.0.0.1:PORT).")
 @click.option("--citizens", type=click.IntRange(1, 5000), default=300, show_default=True)
 @click.option("--seed", type=int, default=20261130, show_default=True)
+@click.option(
+    "--history",
+    "history_days",
+    type=click.IntRange(1, 3660),
+    default=None,
+    help="Add this many past days (sample tickets, dossiers, ratings) to the demo office.",
+)
+@click.option(
+    "--per-day",
+    type=click.IntRange(1, 20000),
+    default=1000,
+    show_default=True,
+    help="About how many tickets each past working day gets (with --history).",
+)
 def demo(
-    as_json: bool, simulate_day: bool, speed: float, url: str | None, citizens: int, seed: int
+    as_json: bool,
+    simulate_day: bool,
+    speed: float,
+    url: str | None,
+    citizens: int,
+    seed: int,
+    history_days: int | None,
+    per_day: int,
 ) -> None:
-    """Load the demo office into an empty database, or (--simulate) play a day on it."""
+    """Load the demo office into an empty database, (--history) add past days to it, or
+    (--simulate) play a day on it."""
+    if history_days is not None:
+        _history(history_days, per_day, seed, as_json)
+        return
     if simulate_day:
         _simulate_day(
             url or f"http://127.0.0.1:{current_app.config['PORT']}", speed, citizens, seed
         )
         return
+    _load_demo(as_json)
+
+
+def _load_demo(as_json: bool) -> None:
+    """Load the demo office; show its users (with their new passwords) and devices once."""
     try:
         data = load_demo()
     except RuntimeError as exc:
@@ -127,6 +159,27 @@ def demo(
     ]
     lines += [f"  {d['kind']:<6} {d['name']}: {d['pairing_url']}" for d in data["devices"]]
     _emit(data, as_json, lines)
+
+
+def _history(days: int, per_day: int, seed: int, as_json: bool) -> None:
+    """The demo office (loaded first into an empty database) with `days` past days added."""
+    if db.session.scalar(select(Office).limit(1)) is None:
+        _load_demo(as_json)
+    started = time.monotonic()
+    with _domain_errors():
+        added = add_history(days, per_day, seed)
+    # The closed days' figures counted now, so the first report is as quick as the next.
+    keep_day_figures(office(), date.fromisoformat(added["from"]), date.fromisoformat(added["to"]))
+    added["seconds"] = round(time.monotonic() - started, 1)
+    _emit(
+        added,
+        as_json,
+        [
+            f"Sample history {added['from']} – {added['to']}: {added['days']} working days, "
+            f"{added['tickets']} tickets, {added['dossiers']} dossiers, {added['ratings']} "
+            f"ratings ({added['seconds']} s)"
+        ],
+    )
 
 
 def _officer_tokens(o: Office) -> dict[int, str]:

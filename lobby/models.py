@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -312,6 +313,28 @@ class TicketEvent(db.Model):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class TicketDayFigures(db.Model):
+    """A closed day's tickets counted for the report (lobby/stats.py): per field of issue,
+    counter (0: none) and status, with their waits and service times summed in microseconds.
+    Kept by the report itself: a day whose tickets no longer match (by status) is counted anew."""
+
+    __tablename__ = "ticket_day_figures"
+    __table_args__ = (
+        UniqueConstraint("office_id", "service_day", "issue_field_id", "counter_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    service_day: Mapped[date] = mapped_column(Date)
+    issue_field_id: Mapped[int] = mapped_column(Integer)
+    counter_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    tickets: Mapped[int] = mapped_column(Integer)
+    called: Mapped[int] = mapped_column(Integer)
+    wait_us: Mapped[int] = mapped_column(BigInteger)
+    served: Mapped[int] = mapped_column(Integer)
+    service_us: Mapped[int] = mapped_column(BigInteger)
+
+
 class EncryptedText(TypeDecorator[str]):
     """Personal data encrypted at rest (Fernet); the key is the app's LOBBY_DATA_KEY."""
 
@@ -363,6 +386,11 @@ class Dossier(db.Model):
     """A dossier (hồ sơ) accepted at a counter, followed by the citizen through a public token."""
 
     __tablename__ = "dossiers"
+    # The report's period: dossiers received, and resolved by timeliness (lobby/stats.py).
+    __table_args__ = (
+        Index("ix_dossiers_received", "office_id", "received_at"),
+        Index("ix_dossiers_ready", "office_id", "result_ready_at", "timeliness"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(80), unique=True)
@@ -427,6 +455,7 @@ class Rating(db.Model):
     """A citizen's satisfaction answer, linked to ticket, counter, officer and field; no PII."""
 
     __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_period", "office_id", "created_at", "level"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
     ticket_id: Mapped[int | None] = mapped_column(
