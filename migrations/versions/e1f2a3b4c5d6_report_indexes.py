@@ -1,7 +1,7 @@
 """report: closed days' ticket figures; indexes for the period's dossiers and ratings
 
-Revision ID: c4d5e6f7a8b9
-Revises: 9bb53836ecfc
+Revision ID: e1f2a3b4c5d6
+Revises: d7e8f9a0b1c2
 Create Date: 2026-12-07 21:30:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c4d5e6f7a8b9'
-down_revision = '9bb53836ecfc'
+revision = 'e1f2a3b4c5d6'
+down_revision = 'd7e8f9a0b1c2'
 branch_labels = None
 depends_on = None
 
