@@ -19,6 +19,7 @@ from core.errors import DomainError, Forbidden
 from lobby.context import ctx
 from lobby.extensions import db
 from lobby.models import ApiToken, Device, LoginThrottle, StaffUser
+from lobby.offloop import run_off_loop
 from lobby.security import csrf_valid
 from lobby.tx import insert_for, transaction
 
@@ -53,7 +54,14 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(user: StaffUser, password: str) -> bool:
-    return check_password_hash(user.password_hash, password)
+    return _checked(user.password_hash, password)
+
+
+def _checked(password_hash: str, password: str) -> bool:
+    """A password check (scrypt: tens of ms of CPU) in a thread of gevent's pool, so leaders and
+    officers signing in at once never stall the kiosk and the board. Only outside a write
+    transaction: on SQLite another writer would wait on the busy timeout holding the loop."""
+    return run_off_loop(check_password_hash, password_hash, password)
 
 
 def password_stamp(password_hash: str) -> str:
@@ -88,7 +96,7 @@ def _password_or_dummy(user: StaffUser | None, password: str) -> bool:
     method = current_app.config.get("LOBBY_PASSWORD_METHOD", "scrypt")
     if method not in _DUMMY_HASHES:
         _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(16))
-    check_password_hash(_DUMMY_HASHES[method], password)
+    _checked(_DUMMY_HASHES[method], password)
     return False
 
 

@@ -1,6 +1,6 @@
-"""The report never holds the event loop (lobby/stats.py, lobby/offloop.py): in a gevent
-process, a greenlet keeps running while a report is being counted and while its workbook is
-written. Shown without timing: the report waits (in its thread) for a flag only that greenlet
+"""The report and a sign-in's password check never hold the event loop (lobby/stats.py,
+lobby/auth.py, lobby/offloop.py): in a gevent process, a greenlet keeps running while a report
+is being counted, while its workbook is written, and while a password is checked. Shown without timing: the report waits (in its thread) for a flag only that greenlet
 can raise; were the report on the loop, the greenlet could never run and the wait would end
 empty-handed."""
 
@@ -59,6 +59,9 @@ def gated(name, real):
 
 stats._office_stats = gated("report", stats._office_stats)
 stats._export_xlsx = gated("xlsx", stats._export_xlsx)
+from lobby import auth
+
+auth.check_password_hash = gated("password", auth.check_password_hash)
 with app.app_context():
     load_demo()
     db.session.remove()
@@ -66,11 +69,22 @@ with app.app_context():
     figures = stats.office_stats(date(2026, 11, 1), date(2026, 11, 30))
     raise_flag("xlsx")
     book = stats.export_xlsx(figures)
-print(json.dumps({**seen, "issued": figures["tickets"]["issued"], "book": book[:2].decode()}))
+    raise_flag("password")
+    signed_in = auth.authenticate("canbo1", "not-the-password")
+print(
+    json.dumps(
+        {
+            **seen,
+            "issued": figures["tickets"]["issued"],
+            "book": book[:2].decode(),
+            "signed_in": signed_in is not None,
+        }
+    )
+)
 """
 
 
-def test_a_greenlet_runs_while_the_report_is_counted_and_written(
+def test_a_greenlet_runs_while_the_report_is_counted_and_written_and_a_password_checked(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
     db = tmp_path / "lobby.sqlite3"
@@ -86,4 +100,11 @@ def test_a_greenlet_runs_while_the_report_is_counted_and_written(
     )
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result == {"report": True, "xlsx": True, "issued": 0, "book": "PK"}
+    assert result == {
+        "report": True,
+        "xlsx": True,
+        "password": True,
+        "issued": 0,
+        "book": "PK",
+        "signed_in": False,
+    }
