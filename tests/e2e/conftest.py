@@ -38,12 +38,15 @@ class LiveServer:
     env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
     credentials: dict[str, Any] = field(default_factory=dict)
+    # The port was picked by free_port(): another test process may take it before the server
+    # binds it (tests run in two workers), and then the first start moves to a new one.
+    port_is_ours_to_change: bool = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> LiveServer:
+    def start(self, timeout: float = 60.0) -> LiveServer:
         log = open(self.instance / "server.log", "ab")  # noqa: SIM115 (kept open for the process)
         self.proc = subprocess.Popen(
             [sys.executable, "server.py"], cwd=REPO, env=self.env, stdout=log, stderr=log
@@ -51,9 +54,13 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {(self.instance / 'server.log').read_text()[-3000:]}"
-                )
+                said = (self.instance / "server.log").read_text()[-3000:]
+                if self.port_is_ours_to_change and "Address already in use" in said:
+                    self.port_is_ours_to_change = False
+                    self.port = free_port()
+                    self.env.update(PORT=str(self.port), PUBLIC_BASE_URL=self.url)
+                    return self.start(timeout)
+                raise RuntimeError(f"server exited: {said}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     break
@@ -140,6 +147,7 @@ def issue_ticket(
 
 def make_server(tmp: Path, *, port: int | None = None, **env: str) -> LiveServer:
     tmp.mkdir(parents=True, exist_ok=True)
+    chosen = port is None
     port = port or free_port()
     full_env = {
         **os.environ,
@@ -155,7 +163,7 @@ def make_server(tmp: Path, *, port: int | None = None, **env: str) -> LiveServer
         "LOBBY_BACKUP_AT": "off",
         **env,
     }
-    return LiveServer(instance=tmp, port=port, env=full_env)
+    return LiveServer(instance=tmp, port=port, env=full_env, port_is_ours_to_change=chosen)
 
 
 @pytest.fixture(scope="session")

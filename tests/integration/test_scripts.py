@@ -124,10 +124,15 @@ def test_test_quick_runs_the_fast_part_and_keeps_pytests_arguments_and_exit_code
     )
     assert done.returncode == 1  # pytest's own exit code
     run = calls.strip().splitlines()[-1]
-    assert run == "python -m pytest --ignore=tests/e2e -q -p no:cacheprovider"
+    assert run == "python -m pytest -n 2 --dist worksteal --ignore=tests/e2e -q -p no:cacheprovider"
     done, calls = _script(checkout, WORKING_PYTHON, "test", "-q", "-p", "no:cacheprovider")
     assert done.returncode == 0
-    assert calls.strip().splitlines()[-1] == "python -m pytest -q -p no:cacheprovider"
+    last = calls.strip().splitlines()[-1]
+    assert last == "python -m pytest -n 2 --dist worksteal -q -p no:cacheprovider"
+    # One process when asked (to follow a failure with -x or pdb).
+    done, calls = _script(checkout, WORKING_PYTHON, "test", "-q", LOBBY_TEST_WORKERS="0")
+    assert done.returncode == 0
+    assert calls.strip().splitlines()[-1] == "python -m pytest -q"
 
 
 def test_test_says_how_to_install_chromium_when_it_is_missing(
