@@ -246,6 +246,12 @@ class TicketSequence(db.Model):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
+def _issue_time(context: Any) -> Any:
+    """A new ticket's line time when its writer gives none: its issue time (bulk inserts of
+    the sample history, tests that write rows)."""
+    return context.get_current_parameters()["issued_at"]
+
+
 class Ticket(db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -284,7 +290,7 @@ class Ticket(db.Model):
     # The ticket's place in its line (core.queueing.order_key): issued_at, pushed back when the
     # citizen lets the people behind go first ("Để người sau lên trước"). Waits are still
     # measured from issued_at.
-    line_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    line_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_issue_time)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     serving_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

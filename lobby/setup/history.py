@@ -17,23 +17,13 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, text
 
-from core.calendar import WorkingCalendar
-from core.deadlines import DeadlineUnit, DueMode, due_at, timeliness
-from core.dossiers import (
-    DossierAction,
-    DossierStatus,
-    IdType,
-    RatingLevel,
-    dossier_code,
-    next_dossier_status,
-)
+from core.dossiers import RatingLevel
 from core.errors import InvalidRequest
 from core.tickets import Outcome, TicketStatus
 from lobby.context import ctx, office, office_tz
@@ -54,55 +44,12 @@ from lobby.models import (
     Ticket,
     TicketSequence,
 )
+from lobby.setup.sample_draws import Ids, SampleOffice, draw_dossier, draw_rating
 from lobby.simulate.plan import DOSSIER_PROCEDURES, FIELD_MIX
 
 MAX_DAYS = 3660
 MAX_PER_DAY = 20000
-RECEPTION_UNIT = "Bộ phận tiếp nhận và trả kết quả"
-PROCESSING_UNIT = "Công chức chuyên môn"
 PRIORITY_GROUPS = ["elderly", "disabled", "pregnant", "meritorious"]
-COMMENTS = [
-    "Cán bộ nhiệt tình, hướng dẫn rõ ràng.",
-    "Chờ hơi lâu vào buổi sáng.",
-    "Thủ tục nhanh gọn, cảm ơn.",
-    "Nên có thêm ghế ngồi chờ.",
-    "Cán bộ giải thích chưa rõ.",
-    "Màn hình gọi số dễ theo dõi.",
-]
-# Fictitious names (sample data), drawn as family + middle + given name.
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi"]
-MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Quốc", "Thu"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Khang", "Lan", "Mai", "Nam", "Phúc", "Yến"]
-SUPPLEMENT_REASON = "Thiếu giấy tờ trong thành phần hồ sơ (dữ liệu mẫu)."
-
-
-@dataclass
-class _Ids:
-    """The next id of each table: rows are written with their ids (one executemany per table,
-    no round trip per row); PostgreSQL's sequences are moved past them at the end."""
-
-    next: dict[str, int] = field(default_factory=dict)
-
-    def take(self, table: str) -> int:
-        self.next[table] += 1
-        return self.next[table] - 1
-
-
-@dataclass
-class _Office:
-    """What the drawing needs of the office, read once."""
-
-    o: Office
-    tz: ZoneInfo
-    cal: WorkingCalendar
-    fields: dict[str, Field]
-    counters_of: dict[int, list[Counter]]  # field id → counters serving it (not the priority)
-    priority: Counter | None
-    staff_of: dict[int, int | None]  # counter id → officer id
-    procedures: dict[str, list[Procedure]]  # field code → procedures a dossier is accepted for
-    rules: dict[str, Any]
-    levels: list[str]
-    pin_hash: str
 
 
 def add_history(days: int, per_day: int = 1000, seed: int = 20261130) -> dict[str, Any]:
@@ -124,7 +71,7 @@ def add_history(days: int, per_day: int = 1000, seed: int = 20261130) -> dict[st
     )
     if taken:
         raise InvalidRequest(f"Đã có phiếu trong khoảng {first:%d/%m/%Y} – {last:%d/%m/%Y}.")
-    ids = _Ids({t.__tablename__: _max_id(t) + 1 for t in _TABLES})
+    ids = Ids({t.__tablename__: _max_id(t) + 1 for t in _TABLES})
     rng = random.Random(seed)
     now = ctx().clock.now()
     counts = dict.fromkeys(("days", "tickets", "dossiers", "ratings", "dossier_events"), 0)
@@ -189,7 +136,7 @@ def _move_sequences() -> None:
         )
 
 
-def _read_office(o: Office) -> _Office:
+def _read_office(o: Office) -> SampleOffice:
     from lobby.workcal import working_calendar
 
     fields = {f.code: f for f in db.session.scalars(select(Field).where(Field.office_id == o.id))}
@@ -223,7 +170,7 @@ def _read_office(o: Office) -> _Office:
     # One PIN hash for every sample dossier: hashing 50,000 PINs would take minutes, and
     # nobody is given these PINs (a sample dossier's public page opens by its link).
     _pin, pin_hash = new_pin()
-    return _Office(
+    return SampleOffice(
         o=o,
         tz=office_tz(o),
         cal=working_calendar(o),
@@ -252,14 +199,15 @@ def _arrival(rng: random.Random, day: date, tz: ZoneInfo) -> datetime:
 
 
 def _draw_day(
-    info: _Office,
+    info: SampleOffice,
     day: date,
     per_day: int,
     rng: random.Random,
-    ids: _Ids,
+    ids: Ids,
     batch: dict[str, list[dict[str, Any]]],
     now: datetime,
 ) -> None:
+    """One working day: its tickets (a morning peak), how each ended, its dossiers, ratings."""
     o = info.o
     weekday_share = (1.15, 1.05, 1.0, 0.95, 0.85, 0.6, 0.5)[day.weekday()]
     count = max(1, round(per_day * weekday_share * rng.uniform(0.85, 1.15)))
@@ -272,82 +220,27 @@ def _draw_day(
         code = rng.choices(codes, weights)[0]
         f = info.fields[code]
         seqs[f.id] = seqs.get(f.id, 0) + 1
-        seq = seqs[f.id]
         group = rng.choice(PRIORITY_GROUPS) if rng.random() < 0.12 else None
         counter = (
             info.priority
             if group and info.priority and rng.random() < 0.7
             else rng.choice(info.counters_of[f.id])
         )
-        local_hour = issued.astimezone(info.tz).hour
-        peak = 8 <= local_hour < 10
-        wait = timedelta(microseconds=int(rng.expovariate(1 / (900 if peak else 360)) * 1e6))
-        roll = rng.random()
-        ticket_id = ids.take("tickets")
-        row: dict[str, Any] = {
-            "id": ticket_id,
-            "office_id": o.id,
-            "service_day": day,
-            "issue_field_id": f.id,
-            "field_id": f.id,
-            "seq": seq,
-            "number": o.number_format.format(prefix=f.ticket_prefix, seq=seq),
-            "session": "sang" if local_hour < 12 else "chieu",
-            "is_priority": group is not None,
-            "priority_group": group,
-            "status": TicketStatus.DONE.value,
-            "outcome": None,
-            "public_token": secrets.token_urlsafe(18),
-            "issued_at": issued,
-            "called_at": None,
-            "serving_started_at": None,
-            "finished_at": None,
-            "recall_count": 0,
-            "counter_id": None,
-            "staff_id": None,
-            "target_counter_id": None,
-            "device_id": None,
-        }
+        row = _ticket_row(info, ids, day, f, seqs[f.id], issued, group)
         batch["tickets"].append(row)
-        if roll < 0.01:  # left before being called; the day's end expired the ticket
-            row["status"] = TicketStatus.EXPIRED.value
+        if not _serve(info, rng, row, code, counter):
             continue
-        if roll < 0.015:
-            row["status"] = TicketStatus.CANCELLED.value
-            continue
-        called = issued + wait
-        row.update(called_at=called, counter_id=counter.id, staff_id=info.staff_of[counter.id])
-        if roll < 0.075:  # not there: recalled twice, then marked no-show
-            row.update(
-                status=TicketStatus.NO_SHOW.value,
-                recall_count=2,
-                finished_at=called + timedelta(seconds=rng.uniform(120, 300)),
-            )
-            continue
-        lo, hi = FIELD_MIX[code][1]
-        started = called + timedelta(microseconds=rng.randrange(15_000_000, 90_000_000))
-        service = timedelta(microseconds=rng.randrange(lo * 60_000_000, hi * 60_000_000))
-        row.update(
-            serving_started_at=started,
-            finished_at=started + service,
-            recall_count=1 if rng.random() < 0.05 else 0,
-            outcome=rng.choice(
-                [Outcome.GUIDED_ONLY, Outcome.GUIDED_ONLY, Outcome.SUPPLEMENT_GUIDANCE]
-            ).value,
-        )
-        if code == "nhan_ket_qua":
-            row["outcome"] = Outcome.RESULT_RETURNED.value
         dossier_id = None
         if info.procedures.get(code) and rng.random() < 0.23:
             dossier_seq += 1
             row["outcome"] = Outcome.DOSSIER_ACCEPTED.value
             # Its own generator: how far it got depends on `now`, the day's draw must not.
             own = random.Random(rng.getrandbits(64))
-            dossier_id = _draw_dossier(
+            dossier_id = draw_dossier(
                 info, own, ids, batch, now, row, rng.choice(info.procedures[code]), dossier_seq
             )
         if rng.random() < 0.18:
-            _draw_rating(info, rng, ids, batch, row, dossier_id)
+            draw_rating(info, rng, ids, batch, row, dossier_id)
     for fid, last in seqs.items():
         batch["ticket_sequences"].append(
             {"office_id": o.id, "field_id": fid, "service_day": day, "last_seq": last}
@@ -356,196 +249,78 @@ def _draw_day(
         batch["dossier_sequences"].append({"office_id": o.id, "day": day, "last_seq": dossier_seq})
 
 
-def _due(info: _Office, at: datetime, p: Procedure) -> datetime:
-    return due_at(
-        at,
-        p.deadline_value,
-        DeadlineUnit(p.deadline_unit),
-        info.cal,
-        info.tz,
-        mode=DueMode(info.rules["due_mode"]),
-        same_day_cutoff=p.same_day_cutoff or time(15, 0),
-    )
-
-
-def _draw_dossier(
-    info: _Office,
-    rng: random.Random,
-    ids: _Ids,
-    batch: dict[str, list[dict[str, Any]]],
-    now: datetime,
-    ticket: dict[str, Any],
-    p: Procedure,
+def _ticket_row(
+    info: SampleOffice,
+    ids: Ids,
+    day: date,
+    f: Field,
     seq: int,
-) -> int:
-    """A dossier accepted while serving `ticket`, followed through as far as `now` allows."""
+    issued: datetime,
+    group: str | None,
+) -> dict[str, Any]:
+    """A ticket as the kiosk issued it (done until _serve says how it ended)."""
     o = info.o
-    received = ticket["finished_at"] - timedelta(seconds=30)
-    day = received.astimezone(info.tz).date()
-    applicant_id = ids.take("applicants")
-    batch["applicants"].append(
-        {
-            "id": applicant_id,
-            "office_id": o.id,
-            "full_name": f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
-            "id_number": f"0{rng.randrange(10**10, 10**11)}",
-            "id_type": IdType.CCCD.value,
-            "phone": f"09{rng.randrange(10**7, 10**8)}",
-            "email": None,
-            "address": None,
-        }
-    )
-    dossier_id = ids.take("dossiers")
-    staff = ticket["staff_id"]
-    events: list[tuple[datetime, DossierAction | None, dict[str, Any]]] = []
-    status = DossierStatus.ACCEPTED
-    events.append((received, None, {}))
-    due = _due(info, received, p)
-    original_due = due
-    unit = RECEPTION_UNIT
-    supplement_at = None
-    handed = received + timedelta(minutes=rng.uniform(10, 120))
-    if handed < now:
-        events.append(
-            (handed, DossierAction.HANDOVER, {"from_unit": unit, "to_unit": PROCESSING_UNIT})
-        )
-        unit = PROCESSING_UNIT
-    if handed < now and rng.random() < 0.08:  # sent back for a supplement, then completed
-        asked = handed + (due - handed) * rng.uniform(0.1, 0.5)
-        if asked < now:
-            events.append((asked, DossierAction.REQUEST_SUPPLEMENT, {"reason": SUPPLEMENT_REASON}))
-            supplement_at = asked
-            back = asked + timedelta(hours=rng.uniform(20, 120))
-            if back < now:
-                events.append((back, DossierAction.SUPPLEMENT_RECEIVED, {}))
-                supplement_at = None
-                # restart (the default): time runs again from the complete dossier; pause:
-                # the working hours it waited are added (lobby.dossiers.operations).
-                if info.rules["supplement_clock"] == "pause":
-                    from core.deadlines import add_working_hours, working_hours_between
-
-                    paused = working_hours_between(asked, back, info.cal, info.tz)
-                    due = add_working_hours(due, paused, info.cal, info.tz)
-                else:
-                    due = _due(info, back, p)
-                original_due = due
-    ready = None
-    returned = None
-    timely = None
-    if supplement_at is None and events[-1][0] < now:
-        start = events[-1][0]
-        fate = rng.random()
-        if fate < 0.06:  # late
-            ready = due + timedelta(hours=rng.uniform(20, 120))
-        elif fate < 0.25 or due - start < timedelta(hours=2):  # on the due day
-            ready = max(start + timedelta(minutes=5), due - timedelta(minutes=rng.uniform(5, 90)))
-        else:  # early
-            ready = start + (due - start) * rng.uniform(0.2, 0.7)
-        if ready < now:
-            events.append((ready, DossierAction.RESULT_READY, {}))
-            timely = timeliness(
-                ready, original_due, info.tz, info.cal, boundary=info.rules["timeliness_boundary"]
-            ).value
-            back_for_it = ready + timedelta(hours=rng.uniform(1, 72))
-            if back_for_it < now and rng.random() < 0.9:
-                events.append((back_for_it, DossierAction.RETURN, {}))
-                returned = back_for_it
-        else:
-            ready = None
-    for at, action, extra in events:
-        before = None if action is None else status
-        if action is not None:
-            status = next_dossier_status(status, action) or status
-        batch["dossier_events"].append(
-            {
-                "id": ids.take("dossier_events"),
-                "dossier_id": dossier_id,
-                "at": at,
-                "action": (action or DossierAction.ACCEPT).value,
-                "from_status": None if before is None else int(before),
-                "to_status": int(status),
-                "actor_staff_id": staff,
-                "source": "counter",
-                "from_unit": extra.get("from_unit", ""),
-                "to_unit": extra.get("to_unit", ""),
-                "reason": extra.get("reason", ""),
-                "items": [],
-                "new_due_at": None,
-                "note_internal": "",
-            }
-        )
-    batch["dossiers"].append(
-        {
-            "id": dossier_id,
-            "office_id": o.id,
-            "code": dossier_code(
-                o.agency_code or "000.00.00.H00",
-                day,
-                seq,
-                (o.settings or {}).get("dossier_code_format", "{agency}-{yymmdd}-{seq:04d}"),
-            ),
-            "public_token": secrets.token_urlsafe(18),
-            "lookup_pin_hash": info.pin_hash,
-            "lookup_failures": 0,
-            "lookup_locked_until": None,
-            "procedure_id": p.id,
-            "applicant_id": applicant_id,
-            "ticket_id": ticket["id"],
-            "counter_id": ticket["counter_id"],
-            "staff_id": staff,
-            "channel": "truc_tiep",
-            "resolving_office": o.name,
-            "current_unit": unit,
-            "components": list(p.components or []),
-            "sets_count": 1,
-            "received_at": received,
-            "due_at": due,
-            "original_due_at": original_due,
-            "new_due_at": None,
-            "apology": "",
-            "status_code": int(status),
-            "supplement_requested_at": supplement_at,
-            "result_ready_at": ready,
-            "returned_at": returned,
-            "timeliness": timely,
-            "return_place": f"{RECEPTION_UNIT} – {o.name}",
-            "fee_method": "",
-            "rules": info.rules,
-        }
-    )
-    return dossier_id
+    return {
+        "id": ids.take("tickets"),
+        "office_id": o.id,
+        "service_day": day,
+        "issue_field_id": f.id,
+        "field_id": f.id,
+        "seq": seq,
+        "number": o.number_format.format(prefix=f.ticket_prefix, seq=seq),
+        "session": "sang" if issued.astimezone(info.tz).hour < 12 else "chieu",
+        "is_priority": group is not None,
+        "priority_group": group,
+        "status": TicketStatus.DONE.value,
+        "outcome": None,
+        "public_token": secrets.token_urlsafe(18),
+        "issued_at": issued,
+        "called_at": None,
+        "serving_started_at": None,
+        "finished_at": None,
+        "recall_count": 0,
+        "counter_id": None,
+        "staff_id": None,
+        "target_counter_id": None,
+        "device_id": None,
+    }
 
 
-def _draw_rating(
-    info: _Office,
-    rng: random.Random,
-    ids: _Ids,
-    batch: dict[str, list[dict[str, Any]]],
-    ticket: dict[str, Any],
-    dossier_id: int | None,
-) -> None:
-    """About one citizen in six rates (as the issue's year: 50,000 ratings for 300,000 tickets);
-    most pleased, a few not; one in seven with a comment."""
+def _serve(
+    info: SampleOffice, rng: random.Random, row: dict[str, Any], code: str, counter: Counter
+) -> bool:
+    """How the ticket ended: left unseen (expired), cancelled, a no-show after two recalls, or
+    called and served (true) at `counter`, waiting longer in the morning peak."""
+    issued = row["issued_at"]
+    peak = 8 <= issued.astimezone(info.tz).hour < 10
+    wait = timedelta(microseconds=int(rng.expovariate(1 / (900 if peak else 360)) * 1e6))
     roll = rng.random()
-    levels = info.levels
-    if len(levels) == 5:
-        level = levels[
-            0 if roll < 0.6 else 1 if roll < 0.85 else 2 if roll < 0.95 else 3 if roll < 0.99 else 4
-        ]
-    else:
-        level = levels[0 if roll < 0.65 else 1 if roll < 0.95 else 2]
-    batch["ratings"].append(
-        {
-            "id": ids.take("ratings"),
-            "office_id": info.o.id,
-            "ticket_id": ticket["id"],
-            "dossier_id": dossier_id,
-            "counter_id": ticket["counter_id"],
-            "staff_id": ticket["staff_id"],
-            "field_id": ticket["field_id"],
-            "channel": "counter_tablet" if rng.random() < 0.7 else "qr_phone",
-            "level": level,
-            "comment": rng.choice(COMMENTS) if rng.random() < 0.15 else "",
-            "created_at": ticket["finished_at"] + timedelta(seconds=rng.uniform(5, 120)),
-        }
+    if roll < 0.01:  # left before being called; the day's end expired the ticket
+        row["status"] = TicketStatus.EXPIRED.value
+        return False
+    if roll < 0.015:
+        row["status"] = TicketStatus.CANCELLED.value
+        return False
+    called = issued + wait
+    row.update(called_at=called, counter_id=counter.id, staff_id=info.staff_of[counter.id])
+    if roll < 0.075:  # not there: recalled twice, then marked no-show
+        row.update(
+            status=TicketStatus.NO_SHOW.value,
+            recall_count=2,
+            finished_at=called + timedelta(seconds=rng.uniform(120, 300)),
+        )
+        return False
+    lo, hi = FIELD_MIX[code][1]
+    started = called + timedelta(microseconds=rng.randrange(15_000_000, 90_000_000))
+    service = timedelta(microseconds=rng.randrange(lo * 60_000_000, hi * 60_000_000))
+    row.update(
+        serving_started_at=started,
+        finished_at=started + service,
+        recall_count=1 if rng.random() < 0.05 else 0,
+        outcome=rng.choice(
+            [Outcome.GUIDED_ONLY, Outcome.GUIDED_ONLY, Outcome.SUPPLEMENT_GUIDANCE]
+        ).value,
     )
+    if code == "nhan_ket_qua":
+        row["outcome"] = Outcome.RESULT_RETURNED.value
+    return True
