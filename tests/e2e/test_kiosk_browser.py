@@ -299,6 +299,15 @@ def test_the_result_stays_30_seconds_for_older_citizens_then_goes_back_to_the_st
         context.close()
 
 
+# The kiosk asks for the fields again once its live connection is up (kiosk.js onConnect): done
+# when a /api/v1/services request started after the first Socket.IO request with a session id.
+LIVE_AND_REFRESHED = """() => {
+  const names = performance.getEntriesByType('resource').map(e => e.name);
+  const sid = names.findIndex(n => n.includes('/socket.io/') && n.includes('sid='));
+  return sid >= 0 && names.slice(sid).some(n => n.includes('/api/v1/services'));
+}"""
+
+
 def _set_daily_limit(server: LiveServer, code: str, limit: int) -> None:
     with sqlite3.connect(server.instance / "lobby.sqlite3") as db:
         db.execute("UPDATE fields SET daily_ticket_limit = ? WHERE code = ?", (limit, code))
@@ -310,7 +319,10 @@ def test_a_field_out_of_numbers_is_shown_disabled_and_a_late_tap_is_answered_kin
     from playwright.sync_api import expect
 
     page = kiosk_portrait
-    # The limit arrives after the page was drawn: the tile still looks open.
+    # The limit arrives after the page was drawn and refreshed its fields on connecting (else
+    # that refresh greys the tile out first, which a slow connection made happen in CI): the
+    # tile still looks open.
+    page.wait_for_function(LIVE_AND_REFRESHED, timeout=30_000)
     _set_daily_limit(live_server, "dat_dai", 0)
     page.locator(".tile[data-code='dat_dai']").click()
     page.locator("#screen-priority.is-active").wait_for()
