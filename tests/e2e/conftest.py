@@ -39,7 +39,7 @@ class LiveServer:
     proc: subprocess.Popen[bytes] | None = None
     credentials: dict[str, Any] = field(default_factory=dict)
     # The port was picked by free_port(): another test process may take it before the server
-    # binds it (tests run in two workers), and then the first start moves to a new one.
+    # binds it (tests run in two workers); then the first start (only) moves to a new one.
     port_is_ours_to_change: bool = False
 
     @property
@@ -68,6 +68,7 @@ class LiveServer:
                 time.sleep(0.1)
         else:
             raise RuntimeError("server did not answer /healthz in time")
+        self.port_is_ours_to_change = False  # a restart keeps the address its clients know
         creds = self.instance / "demo-credentials.json"
         if creds.exists() and not self.credentials:
             self.credentials = json.loads(creds.read_text("utf-8"))
