@@ -49,7 +49,10 @@ class Screen:
         self.serving: dict[int, str] = {}
         self.ticket: dict[str, Any] = {}
         self.snapshots = 0
-        self.client = socketio.Client(reconnection=True, reconnection_delay=0.2)
+        # Back after a server restart within a second, as the screens' own clients retry.
+        self.client = socketio.Client(
+            reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1
+        )
         self.client.on("*", self._on)
         self.client.connect(url, auth=auth, transports=["websocket"], wait_timeout=10)
 
@@ -175,6 +178,13 @@ class Referee:
         self.boards = [Screen(server.url, {"device_token": board}, "board") for _ in range(2)]
         self.phones: dict[int, Screen] = {}
         self.log: list[str] = []
+        self.snapshots_before_restart: dict[int, int] = {}
+
+    def note_snapshots(self) -> None:
+        """Before the server restarts: how many snapshots each screen has had."""
+        for s in [*self.boards, *self.phones.values()]:
+            with s.lock:
+                self.snapshots_before_restart[id(s)] = s.snapshots
 
     @property
     def day(self) -> OfficeDay:
@@ -214,6 +224,17 @@ class Referee:
                 self.phones[t.id] = Screen(self.server.url, {"ticket": t.token}, "phone")
         want_board = self.holding()
         timeout = 20.0 if step.what == "restart" else 5.0
+        if step.what == "restart":
+            # Every screen back on the new process (its snapshot again) before the day goes on:
+            # a board still holding the old process's picture would look right until the next
+            # call, which it would then miss while it reconnects.
+            for s in [*self.boards, *self.phones.values()]:
+                before = self.snapshots_before_restart[id(s)]
+                _eventually(
+                    lambda s=s, n=before: None if s.snapshots > n else "not reconnected",
+                    f"a {s.kind} screen reconnecting after {self.log[-1]}",
+                    60.0,
+                )
         # The board API: exactly what each counter holds, nothing else called.
         board = self.http.get(self.server.url + "/api/v1/board", timeout=10).json()
         shown = {row["counter"]["number"]: row["number"] for row in board["now_serving"]}
@@ -383,6 +404,7 @@ def test_a_whole_office_day_keeps_every_screen_and_every_figure_true(
         }
 
         def restart() -> None:
+            referee.note_snapshots()
             server.restart()
             set_rating_levels(server, 3)  # the administrator changes the scale over lunch
             scale["levels"] = 3
