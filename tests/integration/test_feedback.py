@@ -162,9 +162,7 @@ def test_overdue_feedback_is_flagged_and_counted_for_the_figures(
     clock.advance(days=22)  # past the 15th working day
     page = leader.get("/admin/feedback?overdue=1").get_data(as_text=True)
     assert "Có 3 phản ánh quá hạn trả lời." in page and first["code"] in page
-    assert first["code"] not in leader.get("/admin/feedback?status=answered").get_data(
-        as_text=True
-    )
+    assert first["code"] not in leader.get("/admin/feedback?status=answered").get_data(as_text=True)
 
     with app.test_request_context():
         from lobby.feedback.views import feedback_counts
