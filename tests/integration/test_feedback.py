@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from core.clock import FixedClock
 from tests.conftest import build_app
-from tests.integration.helpers import Staff, issue
+from tests.integration.helpers import Staff, issue, kiosk_headers
 
 NAME = "Hoàng Thị Phản Ánh"
 PHONE = "0912 345 678"
@@ -195,3 +195,13 @@ def test_sending_is_rate_limited_per_address_across_the_api_and_the_form(
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_kiosk_home_screen_shows_a_qr_to_the_feedback_form(app: Any) -> None:
+    client = app.test_client()
+    home = client.get("/kiosk", headers=kiosk_headers(app)).get_data(as_text=True)
+    assert 'src="/gop-y/qr.svg"' in home and "Quét mã gửi góp ý" in home
+    qr = client.get("/gop-y/qr.svg")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    form = client.get("/gop-y").get_data(as_text=True)
+    assert "Gửi phản ánh, kiến nghị" in form
