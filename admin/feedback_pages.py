@@ -9,8 +9,10 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from admin.blueprint import bp, user
+from admin.blueprint import admin, bp, user
 from core.errors import DomainError
+from lobby.context import office
+from lobby.feedback import rules as feedback_rules
 from lobby.feedback import views as feedback_views
 from lobby.feedback import workflow as feedback_workflow
 
@@ -22,8 +24,22 @@ def feedback_list() -> str:
     return render_template(
         "admin/feedback_list.html",
         fb=feedback_views.feedback_list(user(), status, overdue),
+        deadlines=feedback_rules.deadlines(office()),
         user=user(),
     )
+
+
+@bp.post("/admin/feedback/deadlines")
+def feedback_deadlines() -> Any:
+    """The office's feedback deadlines in working days (DOMAIN §14 by default): the admin's."""
+    admin()
+    try:
+        feedback_rules.update_deadlines(request.form)
+    except DomainError as exc:
+        flash(_(exc.message), "error")
+    else:
+        flash(_("Đã lưu thời hạn xử lý phản ánh."), "ok")
+    return redirect(url_for("admin.feedback_list") + "#deadlines", code=303)
 
 
 @bp.get("/admin/feedback/<code>")

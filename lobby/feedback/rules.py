@@ -11,9 +11,10 @@ from marshmallow.validate import OneOf
 
 from core.deadlines import DeadlineUnit, DueMode, due_at
 from core.feedback import DEFAULT_DEADLINE_DAYS, FeedbackTopic
-from lobby.context import office_setting, office_tz
-from lobby.forms import Open, Predicate, gettext_noop, says, text
+from lobby.context import office, office_setting, office_tz
+from lobby.forms import Open, Predicate, form_whole, gettext_noop, says, text
 from lobby.models import Office
+from lobby.tx import transaction
 from lobby.workcal import working_calendar
 
 TOPICS = [t.value for t in FeedbackTopic]
@@ -94,3 +95,27 @@ def body_of(raw: dict[str, Any]) -> dict[str, Any]:
         "name": (contact.get("name") or "").strip() or None,
         "phone": (contact.get("phone") or "").strip() or None,
     }
+
+
+DEADLINE_LABELS = {
+    "feedback_assign_days": "số ngày làm việc để giao xử lý",
+    "feedback_answer_days": "số ngày làm việc để trả lời",
+    "feedback_publish_days": "số ngày làm việc để công khai kết quả",
+}
+
+
+def deadlines(o: Office) -> dict[str, int]:
+    return {name: deadline_days(o, name) for name in DEFAULT_DEADLINE_DAYS}
+
+
+def update_deadlines(form: Any) -> dict[str, int]:
+    """The office's feedback deadlines in working days (1–60 each); they apply to feedback
+    received (answered) from now on."""
+    chosen = {
+        name: form_whole(form.get(name), label, name, 1, 60)
+        for name, label in DEADLINE_LABELS.items()
+    }
+    with transaction():
+        o = office()
+        o.settings = {**(o.settings or {}), **chosen}  # a new dict: the JSON column sees it
+    return chosen

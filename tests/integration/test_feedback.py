@@ -205,3 +205,15 @@ def test_the_kiosk_home_screen_shows_a_qr_to_the_feedback_form(app: Any) -> None
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
     form = client.get("/gop-y").get_data(as_text=True)
     assert "Gửi phản ánh, kiến nghị" in form
+
+
+def test_the_administrator_sets_the_deadlines_in_working_days(app: Any) -> None:
+    admin, leader = Staff(app, "admin"), Staff(app, "lanhdao")
+    days = {"feedback_assign_days": 1, "feedback_answer_days": 5, "feedback_publish_days": 2}
+    assert _form_post(leader, "/admin/feedback/deadlines", **days).status_code == 403
+    refused = _form_post(admin, "/admin/feedback/deadlines", **{**days, "feedback_answer_days": 0})
+    assert "phải từ 1 đến 60" in admin.get(refused.headers["Location"]).get_data(as_text=True)
+    _form_post(admin, "/admin/feedback/deadlines", **days)
+    got = _send(app.test_client(), content="Hỏi về thời hạn.").get_json()
+    # 5 working days after Monday 30 Nov 2026: Monday 7 Dec.
+    assert got["due_at"].startswith("2026-12-07T")
