@@ -100,6 +100,7 @@ def test_the_leader_assigns_answers_and_publishes_feedback_on_the_staff_pages(
         expect(page.locator("#fb-status")).to_have_text("Đã công khai kết quả")
         history = page.locator("#fb-history tbody tr")
         expect(history).to_have_count(4)
+        page.screenshot(path=str(screenshots_dir / "admin-feedback-detail.png"), full_page=True)
 
         public = requests.get(f"{live_server.url}/api/v1/feedback/{mine['token']}", timeout=10)
         assert public.json()["answer"] == "Đã nhắc nhở cán bộ và bổ sung bảng hướng dẫn."
