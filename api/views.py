@@ -4,6 +4,7 @@ route module of api/ imported so that their routes are on it."""
 from api import (  # noqa: F401  (their routes register on bp)
     dossier_import,
     dossiers,
+    feedback,
     openapi,
     print_agent,
     tickets,

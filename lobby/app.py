@@ -13,6 +13,7 @@ import api.views
 import counter.views
 import display.views
 import kiosk.views
+import phone.feedback  # its routes are on phone.views.bp
 import phone.procedures  # its routes are on phone.views.bp
 import phone.views
 import tablet.views
@@ -22,6 +23,7 @@ from lobby.config import REPO
 from lobby.context import LobbyContext
 from lobby.events import SocketPublisher, queue_options
 from lobby.extensions import babel, csrf, db, socketio
+from lobby.feedback import models as _feedback_tables  # noqa: F401  (Alembic, create_app see them)
 from lobby.printing.service import Printing
 from lobby.refcache import RefCache
 from lobby.tx import configure_engine

@@ -212,6 +212,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_PUBLIC": "600 per minute",
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_LOOKUP": "10 per minute",
+    # Feedback from citizens (POST /api/v1/feedback and the /gop-y form, one bucket per address).
+    "RATELIMIT_FEEDBACK": "10 per hour",
     "SOCKETIO_ASYNC_MODE": "threading",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
 }

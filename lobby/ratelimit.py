@@ -53,6 +53,14 @@ def issue_limit() -> str:
     return _configured("RATELIMIT_ISSUE")
 
 
+def feedback_limit() -> str:
+    """Feedback sent by citizens (the API and the /gop-y form share one bucket per address)."""
+    return _configured("RATELIMIT_FEEDBACK")
+
+
+FEEDBACK_SCOPE = "feedback"
+
+
 def login_limit() -> str:
     """Sign-in attempts per address (the account itself is locked after repeated failures)."""
     return _configured("RATELIMIT_LOGIN")

@@ -29,7 +29,7 @@ CHECKS = ",".join(
 # them, since staff sign-in covers every route a device can't).
 PUBLIC = (
     r"^/(healthz|api/v1/(openapi\.json|services|counters|procedures|board|tickets/\{token\}.*"
-    r"|dossiers/(public/.*|lookup)))$"
+    r"|dossiers/(public/.*|lookup)|feedback(/\{token\})?))$"
 )
 KIOSK = r"^/api/v1/(tickets|print-jobs.*|printer-status)$"
 

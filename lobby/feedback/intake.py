@@ -1,0 +1,82 @@
+"""Receiving a citizen's feedback: one transaction that gives it a code, a public token, its
+deadlines in working days and the first row of its history. The contact is stored encrypted and
+never logged."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from core.feedback import FeedbackAction, FeedbackStatus, feedback_code
+from lobby.context import ctx, office, office_tz, public_url
+from lobby.dossiers.lookup import dossier_by_token, dossier_of_ticket
+from lobby.extensions import db
+from lobby.feedback.models import Feedback, FeedbackSequence, FeedbackStep
+from lobby.feedback.rules import FeedbackRequest, body_of, due_after
+from lobby.forms import check
+from lobby.queue.reference import ticket_by_token
+from lobby.tx import insert_for, transaction
+
+CHANNELS = ("phone", "kiosk", "counter_tablet")
+
+
+def feedback_url(f: Feedback) -> str:
+    return public_url(f"gop-y/{f.public_token}")
+
+
+def _take_seq(office_id: int, day: date) -> int:
+    stmt = (
+        insert_for(db.session.get_bind().dialect.name)(FeedbackSequence)
+        .values(office_id=office_id, day=day, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=["office_id", "day"], set_={"last_seq": FeedbackSequence.last_seq + 1}
+        )
+        .returning(FeedbackSequence.last_seq)
+    )
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def submit_feedback(raw: dict[str, Any], channel: str = "phone") -> dict[str, Any]:
+    """A citizen's feedback (FeedbackRequest) → {"code", "token", "url", "due_at"}. A ticket or
+    dossier token links it to that visit (an unknown one is ignored: the feedback still
+    counts); the ticket's dossier is linked too, for the satisfaction figures."""
+    body = body_of(check(FeedbackRequest, raw))
+    assert channel in CHANNELS
+    with transaction():
+        o = office()
+        now = ctx().clock.now()
+        ticket = ticket_by_token(body["ticket_token"]) if body["ticket_token"] else None
+        dossier = dossier_by_token(body["dossier_token"]) if body["dossier_token"] else None
+        if dossier is None and ticket is not None:
+            dossier = dossier_of_ticket(ticket)
+        day = now.astimezone(office_tz(o)).date()
+        f = Feedback(
+            office_id=o.id,
+            code=feedback_code(f"{day:%y%m%d}", _take_seq(o.id, day)),
+            public_token=secrets.token_urlsafe(18),
+            topic=body["topic"],
+            content=body["content"],
+            channel=channel,
+            ticket_id=ticket.id if ticket is not None and ticket.office_id == o.id else None,
+            dossier_id=dossier.id if dossier is not None and dossier.office_id == o.id else None,
+            contact_name=body["name"],
+            contact_phone=body["phone"],
+            status=FeedbackStatus.RECEIVED.value,
+            received_at=now,
+            assign_due_at=due_after(now, o, "feedback_assign_days"),
+            due_at=due_after(now, o, "feedback_answer_days"),
+        )
+        db.session.add(f)
+        db.session.flush()
+        db.session.add(
+            FeedbackStep(feedback_id=f.id, at=now, action=FeedbackAction.RECEIVE.value, note="")
+        )
+        db.session.flush()
+        return {
+            "code": f.code,
+            "token": f.public_token,
+            "url": feedback_url(f),
+            "status": f.status,
+            "due_at": f.due_at.astimezone(office_tz(o)).isoformat(timespec="seconds"),
+        }
