@@ -15,6 +15,7 @@ from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound, 
 from core.numbering import parse_number
 from core.tickets import Action, Outcome, TicketStatus, next_status, parse_outcome
 from lobby import events
+from lobby.audit import log as audit_log
 from lobby.context import ctx, office_ref, publish_after_commit, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
@@ -376,6 +377,7 @@ def set_counter_state(
         if state == CounterState.CLOSED:
             c.staff_id = None
             hand_back_transfers(c, o, day)
+        audit_log.counter_changed(c.id, user.id, c.state, state, c.pause_reason)
         c.state = state
         view = counter_view(c, o, day)
         publish_after_commit(
