@@ -63,7 +63,7 @@ def day_rows(days: list[dict[str, Any]]) -> list[list[Any]]:
 
 
 def _gather(f: Filters) -> tuple[list[list[Any]], list[list[Any]]]:
-    rows, _total = trail(f, EXPORT_ROWS)
+    rows, _more = trail(f, EXPORT_ROWS)
     return trail_rows(rows), day_rows(officer_days(f))
 
 

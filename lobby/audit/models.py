@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lobby.extensions import db
@@ -38,6 +38,23 @@ class AuditEntry(db.Model):
     reason: Mapped[str] = mapped_column(String(255), default="")
     seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OfficerDayFigures(db.Model):
+    """Each officer's day at each counter (0: none), counted as it happens (audit.log): calls,
+    tickets finished, serving time in microseconds (from the start of serving to the ticket
+    leaving the officer). A year of the audit view sums these few rows, not the history."""
+
+    __tablename__ = "officer_day_figures"
+    __table_args__ = (UniqueConstraint("office_id", "day", "staff_id", "counter_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    counter_id: Mapped[int] = mapped_column(Integer)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    finished: Mapped[int] = mapped_column(Integer, default=0)
+    serving_us: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # The trail lists a period's ticket events newest first: along this index it stops at a page.

@@ -11,20 +11,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from core.clock import day_bounds
 from core.errors import InvalidRequest
-from core.tickets import Action, TicketStatus
+from core.tickets import Action
 from lobby.audit.log import Kind
-from lobby.audit.models import AuditEntry
+from lobby.audit.models import AuditEntry, OfficerDayFigures
 from lobby.context import iso, office, office_tz
 from lobby.extensions import db
 from lobby.forms import gettext_noop, int64
 from lobby.models import Counter, CounterTakeover, StaffUser, Ticket, TicketEvent
 from lobby.offloop import run_off_loop_in_app
 from lobby.stats import parse_range
-from lobby.tx import micros_between
 
 # The kinds a leader filters by, with the facts each gathers: ticket history actions, or
 # audit entries, or the takeovers table.
@@ -111,11 +110,11 @@ def audit_page(f: Filters) -> dict[str, Any]:
 
 
 def _audit_page(f: Filters) -> dict[str, Any]:
-    rows, total = trail(f, PAGE_ROWS)
+    rows, more = trail(f, PAGE_ROWS)
     return {
         "filters": f,
         "rows": rows,
-        "total": total,
+        "more": more,
         "days": officer_days(f),
         "officers": [
             {"id": u.id, "name": u.full_name or u.username, "username": u.username}
@@ -164,16 +163,16 @@ class _Scope:
         return [a for k, actions in kinds.items() if self.f.kind in (None, k) for a in actions]
 
 
-def trail(f: Filters, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """The newest `limit` facts matching the filters, newest first, and how many match."""
+def trail(f: Filters, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """The newest `limit` facts matching the filters, newest first, and whether there are more
+    (each source reads at most limit + 1 rows along its time index: no count of a year)."""
     s = _Scope(f)
-    sources = [_ticket_facts(s, limit), _takeovers(s, limit), _entries(s, limit)]
-    rows = list(heapq.merge(*(r for r, _n in sources), key=lambda r: r["_key"], reverse=True))
-    total = sum(n for _r, n in sources)
+    sources = [_ticket_facts(s, limit + 1), _takeovers(s, limit + 1), _entries(s, limit + 1)]
+    rows = list(heapq.merge(*sources, key=lambda r: r["_key"], reverse=True))
     out = rows[:limit]
     for r in out:
         del r["_key"]
-    return out, total
+    return out, len(rows) > limit
 
 
 def _row(s: _Scope, at: datetime, rid: tuple[int, int], **values: Any) -> dict[str, Any]:
@@ -193,15 +192,14 @@ def _row(s: _Scope, at: datetime, rid: tuple[int, int], **values: Any) -> dict[s
     }
 
 
-def _counted(stmt: Any, limit: int) -> tuple[list[Any], int]:
-    total = int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    return list(db.session.execute(stmt.limit(limit))), total
+def _newest(stmt: Any, limit: int) -> list[Any]:
+    return list(db.session.execute(stmt.limit(limit)))
 
 
-def _ticket_facts(s: _Scope, limit: int) -> tuple[list[dict[str, Any]], int]:
+def _ticket_facts(s: _Scope, limit: int) -> list[dict[str, Any]]:
     actions = s.wants(_TICKET_ACTIONS)
     if not actions:
-        return [], 0
+        return []
     e = TicketEvent
     stmt = (
         select(e.id, e.at, e.action, e.staff_id, e.counter_id, e.detail, Ticket.number)
@@ -212,7 +210,7 @@ def _ticket_facts(s: _Scope, limit: int) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(e.staff_id == s.f.staff_id)
     if s.f.counter is not None:
         stmt = stmt.where(e.counter_id == s.counter_id)
-    found, total = _counted(stmt.order_by(e.at.desc(), e.id.desc()), limit)
+    found = _newest(stmt.order_by(e.at.desc(), e.id.desc()), limit)
     rows = [
         _row(
             s,
@@ -227,7 +225,7 @@ def _ticket_facts(s: _Scope, limit: int) -> tuple[list[dict[str, Any]], int]:
         )
         for r in found
     ]
-    return rows, total
+    return rows
 
 
 def _ticket_note(detail: dict[str, Any]) -> str:
@@ -244,16 +242,16 @@ def _ticket_note(detail: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _takeovers(s: _Scope, limit: int) -> tuple[list[dict[str, Any]], int]:
+def _takeovers(s: _Scope, limit: int) -> list[dict[str, Any]]:
     if s.f.kind not in (None, "takeover"):
-        return [], 0
+        return []
     t = CounterTakeover
     stmt = select(t).where(t.office_id == s.office.id, t.at >= s.lo, t.at < s.hi)
     if s.f.staff_id is not None:
         stmt = stmt.where(or_(t.by_user_id == s.f.staff_id, t.from_user_id == s.f.staff_id))
     if s.f.counter is not None:
         stmt = stmt.where(t.counter_number == s.f.counter)
-    found, total = _counted(stmt.order_by(t.at.desc(), t.id.desc()), limit)
+    found = _newest(stmt.order_by(t.at.desc(), t.id.desc()), limit)
     rows = [
         _row(
             s,
@@ -267,13 +265,13 @@ def _takeovers(s: _Scope, limit: int) -> tuple[list[dict[str, Any]], int]:
         )
         for (r,) in found
     ]
-    return rows, total
+    return rows
 
 
-def _entries(s: _Scope, limit: int) -> tuple[list[dict[str, Any]], int]:
+def _entries(s: _Scope, limit: int) -> list[dict[str, Any]]:
     kinds = s.wants(_ENTRY_KINDS)
     if not kinds:
-        return [], 0
+        return []
     a = AuditEntry
     stmt = select(a).where(
         a.office_id == s.office.id, a.day >= s.f.start, a.day <= s.f.end, a.kind.in_(kinds)
@@ -282,7 +280,7 @@ def _entries(s: _Scope, limit: int) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(a.staff_id == s.f.staff_id)
     if s.f.counter is not None:
         stmt = stmt.where(a.counter_id == s.counter_id)
-    found, total = _counted(stmt.order_by(a.at.desc(), a.id.desc()), limit)
+    found = _newest(stmt.order_by(a.at.desc(), a.id.desc()), limit)
     rows = [
         _row(
             s,
@@ -298,7 +296,7 @@ def _entries(s: _Scope, limit: int) -> tuple[list[dict[str, Any]], int]:
         )
         for (r,) in found
     ]
-    return rows, total
+    return rows
 
 
 def _entry_note(r: AuditEntry) -> str:
@@ -315,17 +313,20 @@ def _entry_note(r: AuditEntry) -> str:
 
 def officer_days(f: Filters) -> list[dict[str, Any]]:
     """Per officer and day of the period: calls, tickets finished, serving time (from the start
-    of serving to the ticket leaving the officer: finished, transferred, absent…) and pauses
-    (their number and total length; a pause still running is counted once it ends). Seconds,
-    whole. Newest day first, then by officer."""
+    of serving to the ticket leaving the officer: finished, transferred, absent, back in line;
+    counted as it happens) and pauses (their number and total length; a pause still running is
+    counted once it ends). Seconds, whole. Newest day first, then by officer. Sums of the
+    counted rows (a few per officer and day): a year is as quick as a day."""
     s = _Scope(f)
     acc: dict[tuple[date, int], dict[str, int]] = defaultdict(
         lambda: {"calls": 0, "finished": 0, "serving_seconds": 0, "pauses": 0, "pause_seconds": 0}
     )
-    for day, staff, calls, finished in _calls(s):
-        acc[(day, staff)].update(calls=int(calls or 0), finished=int(finished or 0))
-    for day, staff, micros in _serving(s):
-        acc[(day, staff)]["serving_seconds"] = int(micros or 0) // 1_000_000
+    for day, staff, calls, finished, micros in _figures(s):
+        acc[(day, staff)].update(
+            calls=int(calls or 0),
+            finished=int(finished or 0),
+            serving_seconds=int(micros or 0) // 1_000_000,
+        )
     for day, staff, pauses, seconds in _pauses(s):
         acc[(day, staff)].update(pauses=int(pauses), pause_seconds=int(seconds or 0))
     rows = [
@@ -337,65 +338,17 @@ def officer_days(f: Filters) -> list[dict[str, Any]]:
     return rows
 
 
-def _event_scope(s: _Scope, stmt: Any) -> Any:
-    stmt = stmt.where(
-        Ticket.office_id == s.office.id,
-        Ticket.service_day >= s.f.start,
-        Ticket.service_day <= s.f.end,
-        TicketEvent.staff_id.is_not(None),
-    )
-    if s.f.staff_id is not None:
-        stmt = stmt.where(TicketEvent.staff_id == s.f.staff_id)
-    if s.f.counter is not None:
-        stmt = stmt.where(TicketEvent.counter_id == s.counter_id)
-    return stmt
-
-
-def _calls(s: _Scope) -> list[Any]:
-    e = TicketEvent
+def _figures(s: _Scope) -> list[Any]:
+    """Calls, finishes and serving time, as lobby.audit.log counted them."""
+    f = OfficerDayFigures
     stmt = select(
-        Ticket.service_day,
-        e.staff_id,
-        func.sum(case((e.action.in_(_TICKET_ACTIONS["call"][:2]), 1), else_=0)),
-        func.sum(case((e.action == Action.FINISH.value, 1), else_=0)),
-    ).join(Ticket, Ticket.id == e.ticket_id)
-    stmt = _event_scope(s, stmt).where(e.action.in_((*_TICKET_ACTIONS["call"][:2], "finish")))
-    return list(db.session.execute(stmt.group_by(Ticket.service_day, e.staff_id)))
-
-
-def _serving(s: _Scope) -> list[Any]:
-    """A serving stretch: a history row into SERVING, to the ticket's next row (which takes it
-    out of serving), by the officer who started it. Only those rows are read, paired by the
-    database's LEAD."""
-    e = TicketEvent
-    serving = TicketStatus.SERVING.value
-    rows = (
-        select(
-            Ticket.service_day.label("day"),
-            e.staff_id,
-            e.counter_id,
-            e.to_status,
-            e.at,
-            func.lead(e.at).over(partition_by=e.ticket_id, order_by=(e.at, e.id)).label("until"),
-        )
-        .join(Ticket, Ticket.id == e.ticket_id)
-        .where(
-            Ticket.office_id == s.office.id,
-            Ticket.service_day >= s.f.start,
-            Ticket.service_day <= s.f.end,
-            or_(e.to_status == serving, e.from_status == serving),
-        )
-        .subquery()
-    )
-    stmt = select(rows.c.day, rows.c.staff_id, func.sum(micros_between(rows.c.until, rows.c.at)))
-    stmt = stmt.where(
-        and_(rows.c.to_status == serving, rows.c.until.is_not(None), rows.c.staff_id.is_not(None))
-    )
+        f.day, f.staff_id, func.sum(f.calls), func.sum(f.finished), func.sum(f.serving_us)
+    ).where(f.office_id == s.office.id, f.day >= s.f.start, f.day <= s.f.end)
     if s.f.staff_id is not None:
-        stmt = stmt.where(rows.c.staff_id == s.f.staff_id)
+        stmt = stmt.where(f.staff_id == s.f.staff_id)
     if s.f.counter is not None:
-        stmt = stmt.where(rows.c.counter_id == s.counter_id)
-    return list(db.session.execute(stmt.group_by(rows.c.day, rows.c.staff_id)))
+        stmt = stmt.where(f.counter_id == s.counter_id)
+    return list(db.session.execute(stmt.group_by(f.day, f.staff_id)))
 
 
 def _pauses(s: _Scope) -> list[Any]:

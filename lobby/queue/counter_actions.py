@@ -55,6 +55,7 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
     c.normals_since_priority = queueing.normals_after_call(candidate(t), normals_served(c, day))
     c.interleave_day = day
     record_event(t, how, before, staff=user, counter=c)
+    audit_log.ticket_called(day, user.id if user else None, c.id)
     publish_called(t, c, o, recall=False)
     publish_updated(t)
     publish_positions({t.field_id}, o, day)
@@ -192,8 +193,18 @@ def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str
                 "counter_id": None,
                 "target_counter_id": c.id if c is not None else None,
             }
+        serving_since = t.serving_started_at if before == TicketStatus.SERVING else None
+        held_by = t.staff_id or user.id
         write_ticket(t, values)
         record_event(t, action.value, before, staff=user, counter=c, **kw.get("detail", {}))
+        if serving_since is not None or action is Action.FINISH:
+            audit_log.ticket_left(
+                day,
+                held_by,
+                c.id if c else None,
+                serving_since,
+                finished=action is Action.FINISH,
+            )
         if action is Action.RECALL and c is not None:
             publish_called(t, c, o, recall=True)
         publish_updated(t, c)
@@ -272,6 +283,14 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
                 "tài khoản này đang giữ."
             )
         before = t.status
+        if before == TicketStatus.SERVING:  # the serving stretch ends here
+            audit_log.ticket_left(
+                t.service_day,
+                t.staff_id or user.id,
+                c.id if c else None,
+                t.serving_started_at,
+                finished=False,
+            )
         t.status = next_status(TicketStatus(t.status), Action.TRANSFER).value
         old_field = t.field_id
         detail: dict[str, Any] = {"note": note} if note else {}
