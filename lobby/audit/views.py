@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 
 from core.clock import day_bounds
 from core.errors import InvalidRequest
-from core.tickets import Action
+from core.tickets import OUTCOME_LABELS_VI, Action, Outcome
 from lobby.audit.log import Kind
 from lobby.audit.models import AuditEntry, OfficerDayFigures
 from lobby.context import iso, office, office_tz
@@ -236,7 +236,12 @@ def _ticket_note(detail: dict[str, Any]) -> str:
     if "to_service" in detail:
         parts.append(f"→ {detail['to_service']}")
     if "outcome" in detail:
-        parts.append(str(detail["outcome"]))
+        outcome = str(detail["outcome"])
+        parts.append(
+            OUTCOME_LABELS_VI.get(Outcome(outcome), outcome)
+            if outcome in Outcome.__members__.values()
+            else outcome
+        )
     if detail.get("note"):
         parts.append(str(detail["note"]))
     return "; ".join(parts)

@@ -99,7 +99,7 @@ def test_a_day_worked_by_hand_gives_each_officers_exact_times(app: Any, clock: F
     assert "Họp giao ban" in page and "0:15:00" in page  # a pause, its reason and length
     assert "Nghỉ giải lao" in page and "0:02:00" in page
     assert "Nhận quầy thay" in page and "Chuyển số" in page and "→ quầy 2; Đất ở" in page
-    assert "Đăng nhập" in page
+    assert "Đăng nhập" in page and "Chỉ hướng dẫn" in page  # how the visit ended
 
 
 def test_the_filters_keep_one_officer_one_counter_one_kind(app: Any, clock: FixedClock) -> None:
