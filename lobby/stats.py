@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import Integer, and_, case, cast, delete, extract, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import day_bounds
@@ -31,7 +31,7 @@ from lobby.models import (
     TicketDayFigures,
 )
 from lobby.offloop import run_off_loop, run_off_loop_in_app
-from lobby.tx import micros_between, transaction
+from lobby.tx import transaction
 
 MAX_DAYS = 3660
 MAX_COMMENTS = 200  # the newest comments of the period, for the leader to read
@@ -57,6 +57,23 @@ def _mean_us(total_us: int, n: int) -> float | None:
     """The mean in seconds, one decimal, of n durations summing to total_us microseconds (the
     database sums exact integers; the division is Python's, as the figures always were)."""
     return round(total_us / 1_000_000 / n, 1) if n else None
+
+
+def _micros(later: Any, earlier: Any) -> Any:
+    """SQL: the exact whole microseconds from `earlier` to `later` (two UTCDateTime columns).
+    SQLite keeps them as 'YYYY-MM-DD HH:MM:SS.ffffff' text: whole seconds by strftime, the
+    microseconds from the text (julianday's double would lose some); PostgreSQL's
+    extract(epoch) of an interval is an exact numeric."""
+    if db.session.get_bind().dialect.name == "sqlite":
+
+        def whole(col: Any) -> Any:
+            return cast(func.strftime("%s", func.substr(col, 1, 19)), Integer)
+
+        def frac(col: Any) -> Any:
+            return cast(func.substr(col, 21, 6), Integer)
+
+        return (whole(later) - whole(earlier)) * 1_000_000 + frac(later) - frac(earlier)
+    return extract("epoch", later - earlier) * 1_000_000
 
 
 def office_stats(start: date, end: date) -> dict[str, Any]:
@@ -269,9 +286,9 @@ def _counted(o: Office, first: date, last: date, *, by_day: bool = False) -> Any
             *keys,
             func.count(),
             func.count(t.called_at),
-            func.sum(case((t.called_at.is_not(None), micros_between(t.called_at, t.issued_at)))),
+            func.sum(case((t.called_at.is_not(None), _micros(t.called_at, t.issued_at)))),
             func.count(case((served, 1))),
-            func.sum(case((served, micros_between(t.finished_at, t.serving_started_at)))),
+            func.sum(case((served, _micros(t.finished_at, t.serving_started_at)))),
         )
         .where(t.office_id == o.id, t.service_day >= first, t.service_day <= last)
         .group_by(*keys)

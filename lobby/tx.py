@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Integer, cast, event, extract, func
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from lobby.extensions import db
@@ -20,23 +20,6 @@ _current: ContextVar[Tx | None] = ContextVar("lobby_tx", default=None)
 # On SQLite a write transaction takes the write lock at BEGIN (IMMEDIATE), so two writers
 # queue on the busy timeout instead of failing when a reader upgrades to a writer.
 _immediate: ContextVar[bool] = ContextVar("lobby_tx_immediate", default=False)
-
-
-def micros_between(later: Any, earlier: Any) -> Any:
-    """SQL: the exact whole microseconds from `earlier` to `later` (two UTCDateTime columns).
-    SQLite keeps them as 'YYYY-MM-DD HH:MM:SS.ffffff' text: whole seconds by strftime, the
-    microseconds from the text (julianday's double would lose some); PostgreSQL's
-    extract(epoch) of an interval is an exact numeric."""
-    if db.session.get_bind().dialect.name == "sqlite":
-
-        def whole(col: Any) -> Any:
-            return cast(func.strftime("%s", func.substr(col, 1, 19)), Integer)
-
-        def frac(col: Any) -> Any:
-            return cast(func.substr(col, 21, 6), Integer)
-
-        return (whole(later) - whole(earlier)) * 1_000_000 + frac(later) - frac(earlier)
-    return extract("epoch", later - earlier) * 1_000_000
 
 
 class Tx:
