@@ -84,6 +84,8 @@ def vn_datetime(value: str | datetime | None, style: str = "short") -> str:
     dt = dt.astimezone(ZoneInfo(office().timezone))
     if style == "form":
         return f"{dt:%H} giờ {dt:%M} phút, ngày {dt:%d/%m/%Y}"
+    if style == "seconds":
+        return f"{dt:%H:%M:%S} {dt:%d/%m/%Y}"
     return f"{dt:%H:%M} {dt:%d/%m/%Y}"
 
 

@@ -14,8 +14,24 @@ from flask_babel import gettext as _
 from admin.blueprint import admin, bp, first_time, qr, user
 from core.errors import DomainError
 from lobby import context, workcal
+from lobby.audit import log as audit_log
 from lobby.context import today
 from lobby.setup import accounts, catalogue, counters, office
+
+
+def _audited(by: Any, action: str, form: Any) -> None:
+    """A change made: a line of the audit trail (the form's action and what it names; never a
+    password or a token)."""
+    named = next(
+        (
+            form.get(k)
+            for k in ("username", "code", "number", "name", "day", "remove", "id")
+            if form.get(k)
+        ),
+        "",
+    )
+    audit_log.setting_changed(by.id, action, named)
+
 
 # /admin/setup: each form's action, the section of the page it belongs to, and what it does
 # (the message to show once done).
@@ -83,6 +99,7 @@ def setup() -> Any:
                 flash(_("Thao tác không hợp lệ."), "error")
             else:
                 flash(act(form), "ok")
+                _audited(by, form.get("action", ""), form)
         except DomainError as exc:
             flash(_(getattr(exc, "message", str(exc))), "error")
         return redirect(url_for("admin.setup", s=section) + "#" + section)
@@ -94,6 +111,7 @@ def setup() -> Any:
 # --- staff and devices -----------------------------------------------------------------------
 
 _SECRET_ACTIONS = ("user_add", "user_reset", "device_add", "device_pair")
+_STAFF_ACTIONS = (*_SECRET_ACTIONS, "user_save", "device_off")
 
 
 def _device_secret(action: str, form: Any) -> dict[str, Any]:
@@ -155,6 +173,8 @@ def staff() -> Any:
             return redirect(url_for("admin.staff", s=section) + "#" + section)
         try:
             secret = _staff_action(action, form, by)
+            if action in _STAFF_ACTIONS:
+                _audited(by, action, form)
         except DomainError as exc:
             flash(_(getattr(exc, "message", str(exc))), "error")
             secret = None
@@ -219,6 +239,8 @@ def procedures() -> Any:
                 _import_upload()
             else:
                 flash(_("Thao tác không hợp lệ."), "error")
+                return redirect(url_for("admin.procedures"))
+            _audited(by, action, form)
         except DomainError as exc:
             flash(_(getattr(exc, "message", str(exc))), "error")
         return redirect(url_for("admin.procedures"))
@@ -265,6 +287,11 @@ def calendar() -> Any:
             abort(403)
         try:
             _change_calendar()
+            _audited(
+                me,
+                "calendar_remove" if request.form.get("remove") else "calendar_add",
+                request.form,
+            )
         except (DomainError, ValueError) as exc:
             flash(_(getattr(exc, "message", str(exc))), "error")
         return redirect(url_for("admin.calendar", year=year))

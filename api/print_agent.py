@@ -140,7 +140,7 @@ class FailedRequest(s.Open):
 
 
 def _whole_not_negative(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return s.whole(value, 0)
 
 
 class StatusRequest(s.Open):

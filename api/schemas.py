@@ -34,11 +34,11 @@ from marshmallow.validate import Length, OneOf, Range
 from core.access import CounterState
 from core.clock import OUTSIDE_HOURS, SESSION_LABELS
 from core.tickets import PRIORITY_GROUPS, Outcome, TicketStatus
-from lobby.forms import Open, Predicate, Rule, check, gettext_noop, says, text
+from lobby.forms import Open, Predicate, Rule, check, gettext_noop, says, text, whole
 from lobby.queue.counter_actions import TRANSFER_NOTE_MAX
 
 # check() and its tools live in lobby.forms (a staff page checks its body with them too).
-__all__ = ["Open", "Predicate", "Rule", "check", "gettext_noop", "says", "text"]
+__all__ = ["Open", "Predicate", "Rule", "check", "gettext_noop", "says", "text", "whole"]
 
 STATUSES = [t.value for t in TicketStatus]
 COUNTER_STATES = [s.value for s in CounterState]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -30,7 +29,6 @@ from zoneinfo import ZoneInfo
 import requests
 from common import (
     BARE_ARGV,
-    REPO,
     Server,
     fmt_ms,
     login,
@@ -42,22 +40,6 @@ from common import (
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def flask_here(server: Server, *args: str, timeout: float = 1800) -> str:
-    """`flask --app server ARGS` of this checkout on the server's database."""
-    out = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "server", *args],
-        cwd=REPO,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args)} failed: {out.stderr[-3000:]}")
-    return out.stdout
 
 
 def timed_get(s: requests.Session, url: str) -> tuple[float, requests.Response]:
@@ -141,17 +123,18 @@ def lobby_run(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with running_server(args.db, argv=argv) as server:
         if args.server_repo:
-            flask_here(server, "upgrade")  # this checkout's tables and indexes, for its history
+            # this checkout's tables and indexes, for its history
+            server.flask("upgrade", timeout=1800)
         t0 = time.perf_counter()
         made = json.loads(
-            flask_here(
-                server,
+            server.flask(
                 "demo",
                 "--history",
                 str(args.days),
                 "--per-day",
                 str(args.per_day),
                 "--json",
+                timeout=1800,
             )
             .strip()
             .splitlines()[-1]

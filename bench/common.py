@@ -218,21 +218,6 @@ class Server:
     def device(self, kind: str) -> dict[str, Any]:
         return next(d for d in self.credentials["devices"] if d["kind"] == kind)
 
-    def flask(self, *args: str) -> str:
-        """Run `flask --app server <args>` against this server's instance and database."""
-        out = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "server", *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"flask {' '.join(args)} failed: {out.stderr[-3000:]}")
-        return out.stdout
-
     def kiosk_token(self, kind: str = "plain") -> str:
         """A kiosk's bearer token: "demo" = the demo kiosk (prints every slip to memory://),
         "plain" = a kiosk made with `flask devices create kiosk` without a printer."""
@@ -272,8 +257,18 @@ class Server:
             "app = create_app()\n"
             "ctx = app.app_context(); ctx.push()\n"
         )
+        return self._python(["-c", prelude + code], "app_python", timeout)
+
+    def flask(self, *args: str, timeout: float = 60.0) -> str:
+        """Run `flask --app server <args>` against this server's instance and database."""
+        return self._python(
+            ["-m", "flask", "--app", "server", *args], f"flask {' '.join(args)}", timeout
+        )
+
+    def _python(self, argv: list[str], what: str, timeout: float) -> str:
+        """This checkout's Python with `argv`, on the server's environment; its output."""
         out = subprocess.run(
-            [sys.executable, "-c", prelude + code],
+            [sys.executable, *argv],
             cwd=REPO,
             env=self.env,
             capture_output=True,
@@ -282,7 +277,7 @@ class Server:
             check=False,
         )
         if out.returncode != 0:
-            raise RuntimeError(f"app_python failed: {out.stderr[-3000:]}")
+            raise RuntimeError(f"{what} failed: {out.stderr[-3000:]}")
         return out.stdout
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from core.errors import IllegalTransition
 
@@ -24,6 +25,8 @@ from core.errors import IllegalTransition
 FRESH_COUNTER_NORMALS = 10**9
 
 DEFAULT_INTERLEAVE_N = 2
+
+T = TypeVar("T")
 
 # "Để người sau lên trước": how many people a ticket lets go first, and how often (office
 # settings `delay_places` and `delay_max`).
@@ -145,3 +148,24 @@ def call_order(
         order.append(chosen)
         normals_since_priority = normals_after_call(chosen, normals_since_priority)
     return order
+
+
+def share_next(orders: Sequence[tuple[int, Sequence[T]]], shown: int) -> dict[int, list[T]]:
+    """The next `shown` tickets of each counter on the board, no ticket under two counters.
+    `orders`: (counter number, its call order), the counter that calls first first; a waiting
+    ticket goes to the counter that would call it first: counters take turns in that order,
+    each its earliest ticket not yet shown, one per turn."""
+    taken: set[T] = set()
+    picked: dict[int, list[T]] = {number: [] for number, _ in orders}
+    places = dict.fromkeys(picked, 0)
+    for _turn in range(shown):
+        for number, order in orders:
+            i = places[number]
+            while i < len(order) and order[i] in taken:
+                i += 1
+            if i < len(order):
+                taken.add(order[i])
+                picked[number].append(order[i])
+                i += 1
+            places[number] = i
+    return picked

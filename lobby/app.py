@@ -19,6 +19,7 @@ import phone.views
 import tablet.views
 from core.clock import Clock, FileClock, SystemClock
 from lobby import cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
+from lobby.audit import models as audit_models  # noqa: F401  (its table: create_app(), Alembic)
 from lobby.config import REPO
 from lobby.context import LobbyContext
 from lobby.events import SocketPublisher, queue_options

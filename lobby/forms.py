@@ -59,6 +59,14 @@ def int64(value: Any) -> int:
     return n
 
 
+def whole(value: Any, low: int | None = None, high: int | None = None) -> bool:
+    """A JSON integer (an id, a count), within [low, high] when given. JSON's true and false
+    are not numbers, though Python's bool is an int: `true` is never the id 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 class Int64Converter(IntegerConverter):
     """`<int:...>` in every route: a number beyond 64 bits matches no route (404), as any
     other id that does not exist, instead of overflowing the database driver."""

@@ -28,21 +28,25 @@ def _patched() -> bool:
     return bool(monkey.is_module_patched("threading"))
 
 
-def run_off_loop_in_app(fn: Callable[..., T], *args: Any, one_at_a_time: str = "") -> T:
+def run_off_loop_in_app(
+    fn: Callable[..., T], *args: Any, one_at_a_time: str = "", app: Any = None
+) -> T:
     """run_off_loop for work that reads the database: in the thread, an app context (and so a
     session) of its own, removed afterwards. Inline (tests, the CLI), the caller's own.
     `one_at_a_time`: a name; calls with the same name run one after the other (three leaders
-    opening a year at once take turns instead of taking both cores from the lobby)."""
+    opening a year at once take turns instead of taking both cores from the lobby).
+    `app`: for a caller outside a request (the housekeeping job); then `fn` always runs in a
+    context of that app of its own, inline too."""
     from flask import current_app
 
     from lobby.extensions import db
 
-    if not _patched():
+    if app is None and not _patched():
         return fn(*args)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    owner = app if app is not None else current_app._get_current_object()  # type: ignore[attr-defined]
 
     def call() -> T:
-        with app.app_context():
+        with owner.app_context():
             try:
                 return fn(*args)
             finally:

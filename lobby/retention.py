@@ -35,7 +35,7 @@ from lobby.models import (
     TicketEvent,
     WebhookDelivery,
 )
-from lobby.offloop import run_off_loop
+from lobby.offloop import run_off_loop_in_app
 from lobby.queue.reference import is_day_off, windows
 from lobby.tx import transaction
 
@@ -151,19 +151,6 @@ def give_back_space() -> str:
         return "vacuum"
 
 
-def _off_loop(fn: Any, app: Flask) -> Any:
-    """Run `fn` in a thread when the server is gevent's, so the lobby keeps answering."""
-
-    def call() -> Any:
-        with app.app_context():
-            try:
-                return fn()
-            finally:
-                db.session.remove()
-
-    return run_off_loop(call)
-
-
 class Housekeeper:
     """The background job's memory: prune every hour, back up once a day at LOBBY_BACKUP_AT,
     give space back once a quiet night."""
@@ -185,7 +172,7 @@ class Housekeeper:
         today = ctx().clock.today()
         if self.vacuumed_on != today and is_quiet_hour():
             forget_sign_in_failures()
-            done = _off_loop(give_back_space, self.app)
+            done = run_off_loop_in_app(give_back_space, app=self.app)
             self.vacuumed_on = today
             log.info("housekeeping: database space given back (%s)", done)
 
@@ -207,7 +194,7 @@ class Housekeeper:
         ):
             return  # made after today's hour already (before a restart)
         try:
-            _off_loop(lambda: scheduled_backup(self.app), self.app)
+            run_off_loop_in_app(scheduled_backup, self.app, app=self.app)
         except Exception:
             log.exception("backup failed (tried again tomorrow; flask --app server backup now)")
 

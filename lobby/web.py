@@ -28,12 +28,14 @@ from sqlalchemy import text
 
 from core.access import DeviceKind, Role
 from core.errors import DomainError
+from lobby.audit import log as audit_log
 from lobby.auth import (
     DEVICE_COOKIE,
     AccountLocked,
     authenticate,
     current_device,
     end_session,
+    principal_from_session,
     principal_from_token,
     start_session,
 )
@@ -135,6 +137,7 @@ def login() -> Any:
             else:
                 if user is not None:
                     start_session(user)
+                    audit_log.signed_in(user.id)
                     return redirect(_safe_next(request.args.get("next"), _home_of(user)))
                 error, status = _("Tên đăng nhập hoặc mật khẩu không đúng."), 401
     return render_template("login.html", error=error), status
@@ -145,6 +148,9 @@ def logout() -> Any:
     """Sign-out is a form POST with the page's CSRF token; it ends the session on the server."""
     if not csrf_valid(request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")):
         raise CSRFError(_("Phiên làm việc đã hết hạn, vui lòng tải lại trang."))
+    signed_in = principal_from_session()
+    if signed_in is not None:
+        audit_log.signed_out(signed_in.user.id)
     end_session()
     return redirect(url_for("web.login"))
 

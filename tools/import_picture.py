@@ -25,7 +25,7 @@ ROOMS = {
     1: "printers",
     2: "kernel",
 }
-FEATURES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup")
+FEATURES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup", "lobby.audit")
 BOXES = {
     "core": "core/ (rules, stdlib only)",
     "printers": "printers/ (ESC/POS, no Flask)",
@@ -35,6 +35,8 @@ BOXES = {
     "lobby.dossiers": "lobby/dossiers/",
     "lobby.printing": "lobby/printing/",
     "lobby.setup": "lobby/setup/",
+    "lobby.audit.log": "lobby/audit/log.py, models.py (what is recorded: a leaf)",
+    "lobby.audit": "lobby/audit/ (the audit view)",
     "services": "stats, webhooks, backup, retention, housekeeping, simulate",
     "entries": "lobby entries: sockets, web, cli, startup",
     "surfaces": "surfaces: api, kiosk, display, counter, phone, tablet, admin",
@@ -48,6 +50,8 @@ def room(module: str) -> str:
         return ROOMS[floor]
     if module == "lobby.dossiers.lookup":
         return module
+    if module in ("lobby.audit.log", "lobby.audit.models"):
+        return "lobby.audit.log"
     if floor == 3:
         return next((f for f in FEATURES if module.startswith(f)), "services")
     if floor == 4:

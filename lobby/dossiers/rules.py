@@ -34,6 +34,7 @@ from lobby.forms import (
     says,
     text,
     trimmed,
+    whole,
 )
 from lobby.models import Dossier, Office, Procedure
 from lobby.workcal import working_calendar
@@ -151,7 +152,7 @@ class Applicant(Open):
 
 
 def _whole(low: int, high: int) -> Callable[[Any], bool]:
-    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+    return lambda v: whole(v, low, high)
 
 
 class AcceptRequest(Open):
@@ -161,7 +162,7 @@ class AcceptRequest(Open):
 
     ticket_id = fields.Raw(
         allow_none=True,
-        validate=Predicate(lambda v: isinstance(v, int), BAD_TICKET_ID),
+        validate=Predicate(whole, BAD_TICKET_ID),
         metadata={"type": "integer"},
     )
     procedure = text("procedure", required=True, limit=60, metadata={"minLength": 1})

@@ -26,6 +26,7 @@ from core.clock import Clock
 from core.errors import DomainError, InvalidRequest, NotFound
 from lobby.context import office
 from lobby.extensions import db
+from lobby.forms import whole
 from lobby.models import Counter, Device, Field, Office, PrintJob, StaffUser, Ticket, TicketEvent
 from lobby.printing.agents import PrintAgents, is_agent_key, job_printer_key
 from lobby.printing.render import logo_path, render_job
@@ -394,7 +395,7 @@ def _reprint_device(t: Ticket, device_id: Any, o: Office) -> Device:
     if device_id is None:
         device = db.session.get(Device, t.device_id) if t.device_id else None
     else:
-        if isinstance(device_id, bool) or not isinstance(device_id, int):
+        if not whole(device_id):
             raise InvalidRequest("Mã thiết bị (device) phải là số.", field="device")
         device = db.session.get(Device, device_id)
         if device is None or device.office_id != o.id or not device.active:

@@ -15,6 +15,7 @@ from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound, 
 from core.numbering import parse_number
 from core.tickets import Action, Outcome, TicketStatus, next_status, parse_outcome
 from lobby import events
+from lobby.audit import log as audit_log
 from lobby.context import ctx, office_ref, publish_after_commit, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
@@ -54,6 +55,7 @@ def _call(t: Ticket, c: Counter, user: StaffUser | None, o: Office, day: date, h
     c.normals_since_priority = queueing.normals_after_call(candidate(t), normals_served(c, day))
     c.interleave_day = day
     record_event(t, how, before, staff=user, counter=c)
+    audit_log.ticket_called(day, user.id if user else None, c.id)
     publish_called(t, c, o, recall=False)
     publish_updated(t)
     publish_positions({t.field_id}, o, day)
@@ -191,8 +193,18 @@ def _act(ticket_id: int, user: StaffUser, action: Action, **kw: Any) -> dict[str
                 "counter_id": None,
                 "target_counter_id": c.id if c is not None else None,
             }
+        serving_since = t.serving_started_at if before == TicketStatus.SERVING else None
+        held_by = t.staff_id or user.id
         write_ticket(t, values)
         record_event(t, action.value, before, staff=user, counter=c, **kw.get("detail", {}))
+        if serving_since is not None or action is Action.FINISH:
+            audit_log.ticket_left(
+                day,
+                held_by,
+                c.id if c else None,
+                serving_since,
+                finished=action is Action.FINISH,
+            )
         if action is Action.RECALL and c is not None:
             publish_called(t, c, o, recall=True)
         publish_updated(t, c)
@@ -271,6 +283,14 @@ def transfer(ticket_id: int, body: dict[str, Any], user: StaffUser) -> dict[str,
                 "tài khoản này đang giữ."
             )
         before = t.status
+        if before == TicketStatus.SERVING:  # the serving stretch ends here
+            audit_log.ticket_left(
+                t.service_day,
+                t.staff_id or user.id,
+                c.id if c else None,
+                t.serving_started_at,
+                finished=False,
+            )
         t.status = next_status(TicketStatus(t.status), Action.TRANSFER).value
         old_field = t.field_id
         detail: dict[str, Any] = {"note": note} if note else {}
@@ -376,6 +396,7 @@ def set_counter_state(
         if state == CounterState.CLOSED:
             c.staff_id = None
             hand_back_transfers(c, o, day)
+        audit_log.counter_changed(c.id, user.id, c.state, state, c.pause_reason)
         c.state = state
         view = counter_view(c, o, day)
         publish_after_commit(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core import queueing
 from core.access import CounterState
 from core.numbering import hours_text
 from core.tickets import AT_COUNTER_STATUSES, Action, TicketStatus
@@ -312,22 +313,36 @@ def board_snapshot(device: Device | None = None) -> dict[str, Any]:
 
 def next_numbers(o: Any, day: date, counters: list[Counter] | None = None) -> dict[str, list[str]]:
     """The next numbers each open counter will call, by counter number (as text: a JSON key),
-    in call-next's own order (line.counter_order): of `counters`, else of every active one."""
-    if counters is None:
-        counters = list(
-            db.session.scalars(
-                select(Counter).where(
-                    Counter.office_id == o.id,
-                    Counter.active,
-                    Counter.state == CounterState.OPEN,
-                )
+    in call-next's own order (line.counter_order): of `counters`, else of every active one.
+    A waiting number is shown under one counter only, the one that would call it first
+    (queueing.share_next over every open counter, whichever a board shows: free counters
+    first, then by number)."""
+    everyone = list(
+        db.session.scalars(
+            select(Counter)
+            .where(Counter.office_id == o.id, Counter.active, Counter.state == CounterState.OPEN)
+            .order_by(Counter.number)
+        )
+    )
+    # A free counter calls before one still serving: it takes its turn first.
+    busy = set(
+        db.session.scalars(
+            select(Ticket.counter_id).where(
+                Ticket.office_id == o.id,
+                Ticket.service_day == day,
+                Ticket.status.in_(AT_COUNTER_STATUSES),
             )
         )
-    return {
-        str(c.number): [t.number for t in counter_order(c, o, day, NEXT_SHOWN)]
-        for c in counters
-        if c.state == CounterState.OPEN
-    }
+    )
+    everyone.sort(key=lambda c: (c.id in busy, c.number))
+    # Each counter loses at most NEXT_SHOWN numbers to each other counter.
+    depth = NEXT_SHOWN * max(len(everyone), 1)
+    shared = queueing.share_next(
+        [(c.number, [t.number for t in counter_order(c, o, day, depth)]) for c in everyone],
+        NEXT_SHOWN,
+    )
+    wanted = everyone if counters is None else counters
+    return {str(c.number): shared.get(c.number, []) for c in wanted if c.state == CounterState.OPEN}
 
 
 def _board_counters(o: Any, wanted_ids: set[int], only: set[int]) -> list[Counter]:

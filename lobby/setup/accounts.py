@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from core.access import SUPERVISORS, CounterState, DeviceKind, Role
 from core.errors import Forbidden, IllegalTransition, InvalidRequest, NotFound
+from lobby.audit import log as audit_log
 from lobby.auth import DEVICE_TOKEN_PREFIX, hash_password, new_token, token_hash
 from lobby.context import ctx, of_this_office, office, public_url
 from lobby.extensions import db
@@ -176,6 +177,7 @@ def _close_counters_held_by(user: StaffUser) -> None:
     """An officer out of use leaves their counters closed: the board and the wait estimates
     stop counting them. A ticket still at such a counter stays there, to be finished."""
     for c in db.session.scalars(select(Counter).where(Counter.staff_id == user.id)):
+        audit_log.end_pause(c.id)
         c.state, c.staff_id = CounterState.CLOSED, None
 
 

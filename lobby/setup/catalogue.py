@@ -299,7 +299,7 @@ CSV_COLUMNS = (
     "thoi_han",
     "don_vi",
     "phi",
-    "ma_quoc_gia",
+    "ma_quoc_gia",  # left out: a known one unchanged
     "thanh_phan",
     "dang_dung",  # 1 in use, 0 not; left out: a new procedure is in use, a known one unchanged
     "can_cu",  # the legal basis, lines separated by "|"; left out: a known one unchanged
@@ -372,7 +372,10 @@ def _row_values(row: dict[str, Any], fields: dict[str, int], p: Procedure | None
         "deadline_value": row.get("thoi_han"),
         "deadline_unit": (row.get("don_vi") or "").strip(),
         "fee_text": row.get("phi") or "",
-        "national_code": row.get("ma_quoc_gia") or "",
+        # Left out: a known one unchanged (an empty cell clears it).
+        "national_code": row.get("ma_quoc_gia") or ""
+        if row.get("ma_quoc_gia") is not None
+        else (p.national_code if p else ""),
         "components": "\n".join((row.get("thanh_phan") or "").split("|")),
         "legal_basis": "\n".join((row.get("can_cu") or "").split("|"))
         if row.get("can_cu") is not None

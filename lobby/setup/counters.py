@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.access import CounterState
 from core.errors import IllegalTransition, InvalidRequest
 from lobby import events
+from lobby.audit import log as audit_log
 from lobby.context import of_this_office, office, publish_after_commit, today
 from lobby.extensions import db
 from lobby.forms import form_text, form_whole
@@ -85,6 +86,7 @@ def _take_out_of_use(c: Counter, o: Office) -> None:
     day = today(o)
     counter_actions.ensure_counter_free(c, day)
     counter_actions.hand_back_transfers(c, o, day)
+    audit_log.end_pause(c.id)
     c.state, c.staff_id = CounterState.CLOSED, None
 
 

@@ -485,6 +485,17 @@ CASES: list[tuple[str, str, dict[str, Any], int, dict[str, Any]]] = [
             "details": {"field": "ticket_id"},
         },
     ),
+    (  # JSON's true is no id, though Python's bool is an int (it was taken as ticket 1)
+        "staff",
+        "/api/v1/dossiers",
+        {"procedure": P, "applicant": A, "ticket_id": True},
+        422,
+        {
+            "error": "invalid_request",
+            "message": "ticket_id phải là số.",
+            "details": {"field": "ticket_id"},
+        },
+    ),
     (
         "staff",
         "/api/v1/dossiers",

@@ -71,6 +71,20 @@ def test_the_next_numbers_are_the_order_call_next_takes_with_a_priority_and_a_tr
     assert called == upcoming
 
 
+def test_a_waiting_number_is_next_under_one_counter_only(app: Any) -> None:
+    client = app.test_client()
+    first, second = Staff(app, "canbo1"), Staff(app, "canbo2")
+    first.open_counter(1)
+    second.open_counter(2)  # both serve questions (hoi_dap)
+    numbers = [issue(client, app, "hoi_dap")["number"] for _ in range(4)]
+    board = _board(app)
+    # Taking turns, as they would call: no number under both counters.
+    assert board["next"] == {"1": [numbers[0], numbers[2]], "2": [numbers[1], numbers[3]]}
+    assert first.call_next(1).get_json()["ticket"]["number"] == numbers[0]
+    # Counter 1 now serves: the free counter 2 calls before it.
+    assert _board(app)["next"] == {"1": [numbers[2]], "2": [numbers[1], numbers[3]]}
+
+
 def test_a_board_hears_the_new_next_numbers_after_a_ticket_is_issued(app: Any) -> None:
     officer = Staff(app, "canbo1")
     officer.open_counter(1)

@@ -209,6 +209,24 @@ def test_a_spreadsheet_adds_and_updates_procedures_by_code(app: Any) -> None:
     assert [c["name"] for c in procs["TP-ATTP"]["components"]] == ["Đơn đề nghị", "Bài kiểm tra"]
 
 
+def test_a_file_without_the_national_code_column_keeps_the_codes(app: Any) -> None:
+    admin = Staff(app, "admin")
+    with_code = (
+        "ma,linh_vuc,ten,thoi_han,don_vi,ma_quoc_gia\n"
+        "HT-KS,ho_tich,Đăng ký khai sinh,0,same_day,1.001193\n"
+        "HT-KH,ho_tich,Đăng ký kết hôn,0,same_day,1.000894\n"
+    )
+    assert "0 thủ tục mới, 2 thủ tục cập nhật." in _upload(admin, with_code.encode())
+    without = "ma,linh_vuc,ten,thoi_han,don_vi\nHT-KS,ho_tich,Đăng ký khai sinh,1,working_day\n"
+    assert "0 thủ tục mới, 1 thủ tục cập nhật." in _upload(admin, without.encode())
+    procs = _api_procedures(app)
+    assert procs["HT-KS"]["deadline"] == {"value": 1, "unit": "working_day"}  # the file applied
+    assert procs["HT-KS"]["national_code"] == "1.001193"  # no column: left as it was
+    emptied = "ma,linh_vuc,ten,thoi_han,don_vi,ma_quoc_gia\nHT-KH,ho_tich,Kết hôn,0,same_day,\n"
+    assert "0 thủ tục mới, 1 thủ tục cập nhật." in _upload(admin, emptied.encode())
+    assert _api_procedures(app)["HT-KH"]["national_code"] == ""  # an empty cell clears it
+
+
 def test_a_file_with_a_wrong_row_changes_nothing_and_says_which_rows(app: Any) -> None:
     admin = Staff(app, "admin")
     before = _api_procedures(app)

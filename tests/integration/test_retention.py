@@ -217,6 +217,23 @@ def test_the_housekeeper_prunes_hourly_and_gives_space_back_once_a_quiet_night(
         assert calls[-2:] == ["prune", "space"]
 
 
+def test_the_housekeepers_work_off_the_loop_runs_in_a_context_of_its_app(app: Any) -> None:
+    """The background job has no request: lobby.offloop gives its work the app's context."""
+    from flask import current_app, has_app_context
+
+    from lobby.extensions import db
+    from lobby.models import Office
+    from lobby.offloop import run_off_loop_in_app
+
+    assert not has_app_context()
+    seen = run_off_loop_in_app(
+        lambda: (current_app.name, db.session.scalar(select(func.count()).select_from(Office))),
+        app=app,
+    )
+    assert seen == (app.name, 1)
+    assert not has_app_context()
+
+
 def test_flask_status_shows_the_database_the_tables_the_disk_and_warns_when_it_is_nearly_full(
     app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

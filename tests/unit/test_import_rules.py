@@ -221,6 +221,7 @@ FLOORS: dict[str, int] = {
             "lobby.printing",
             "lobby.setup",
             "lobby.feedback",
+            "lobby.audit",
             "lobby.stats",
             "lobby.webhooks",
             "lobby.backup",
@@ -242,6 +243,7 @@ FEATURE_PACKAGES = (
     "lobby.printing",
     "lobby.setup",
     "lobby.feedback",
+    "lobby.audit",
 )
 
 

@@ -18,6 +18,7 @@ from core.queueing import (
     delayed_line_at,
     normals_after_call,
     order_key,
+    share_next,
 )
 
 T0 = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)  # 07:30 in Vietnam
@@ -479,3 +480,11 @@ def test_with_delays_each_call_takes_the_ticket_whose_phone_shows_it_first(event
     for priority in (True, False):
         in_class = [c for c in order if c.priority == priority]
         assert [place(waiting.values(), c) for c in in_class] == list(range(len(in_class)))
+
+
+def test_share_next_shows_each_ticket_under_the_counter_that_calls_it_first():
+    both = ["A1", "A2", "A3", "A4", "A5"]
+    shared = share_next([(2, both), (1, ["B1", *both]), (3, ["A9"])], 2)
+    assert shared == {2: ["A1", "A2"], 1: ["B1", "A3"], 3: ["A9"]}
+    assert share_next([(1, both), (2, both)], 3) == {1: ["A1", "A3", "A5"], 2: ["A2", "A4"]}
+    assert share_next([], 3) == {}
