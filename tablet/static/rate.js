@@ -75,6 +75,7 @@ let topic = null;
 
 function pickTopic(button) {
   topic = button ? button.dataset.topic : null;
+  $("fb-error").textContent = "";
   for (const b of topics) b.setAttribute("aria-checked", String(b === button));
 }
 
@@ -93,6 +94,7 @@ topics.forEach((b) => b.addEventListener("click", () => pickTopic(b)));
 // Any touch or key on the form restarts its idle time.
 for (const type of ["input", "pointerdown"]) {
   fb.addEventListener(type, () => {
+    if (type === "input") $("fb-error").textContent = "";
     if (screen === "feedback") {
       clearTimeout(timer);
       timer = setTimeout(() => show("idle"), FEEDBACK_IDLE_MS);
