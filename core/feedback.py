@@ -68,7 +68,7 @@ _MOVES: dict[tuple[FeedbackStatus, FeedbackAction], FeedbackStatus] = {
     (FeedbackStatus.ASSIGNED, FeedbackAction.OUT_OF_SCOPE): FeedbackStatus.OUT_OF_SCOPE,
 }
 
-_REFUSALS: dict[FeedbackAction, str] = {
+_REFUSAL_LABELS: dict[FeedbackAction, str] = {
     FeedbackAction.ASSIGN: "Phản ánh đã được trả lời hoặc đã đóng, không thể giao xử lý nữa.",
     FeedbackAction.ANSWER: "Phản ánh này đã được trả lời hoặc đã đóng.",
     FeedbackAction.PUBLISH: "Chỉ công khai được phản ánh đã trả lời và chưa công khai.",
@@ -80,7 +80,7 @@ def next_feedback_status(current: FeedbackStatus, action: FeedbackAction) -> Fee
     """The state after a staff step; IllegalTransition (409) when the step does not apply."""
     after = _MOVES.get((FeedbackStatus(current), FeedbackAction(action)))
     if after is None:
-        raise IllegalTransition(_REFUSALS.get(FeedbackAction(action)))
+        raise IllegalTransition(_REFUSAL_LABELS.get(FeedbackAction(action)))
     return after
 
 
