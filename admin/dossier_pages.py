@@ -21,6 +21,7 @@ from lobby.dossiers import pins as dossier_pins
 from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import views as dossier_views
 from lobby.dossiers.views import last_event
+from lobby.feedback import views as feedback_views
 from lobby.queue import reference
 from lobby.setup import accounts, catalogue
 
@@ -57,6 +58,7 @@ def dashboard() -> str:
         user=user(),
         office=office(),
         takeovers=stats.counter_takeovers(start, end),
+        feedback_overdue=feedback_views.overdue_count(user()),
     )
 
 

@@ -1,6 +1,6 @@
 """Staff pages for citizens' feedback about the desk (phản ánh, kiến nghị): the leader's list
 with its filters (status, overdue), one feedback with its history, and the steps (assign,
-answer, publish). Leaders and admins see all; an officer sees what was given to them."""
+answer, publish, or close as out of scope). Leaders and admins see all; an officer sees what was given to them."""
 
 from __future__ import annotations
 
@@ -86,4 +86,13 @@ def feedback_publish(code: str) -> Any:
         code,
         _("Đã công khai kết quả phản ánh %(code)s.", code=code),
         lambda: feedback_workflow.publish(code, user()),
+    )
+
+
+@bp.post("/admin/feedback/<code>/out-of-scope")
+def feedback_out_of_scope(code: str) -> Any:
+    return _step(
+        code,
+        _("Đã đóng phản ánh %(code)s: không thuộc phạm vi xử lý.", code=code),
+        lambda: feedback_workflow.close_out_of_scope(code, request.form.get("reason"), user()),
     )

@@ -21,24 +21,27 @@ from lobby.feedback.rules import FeedbackRequest
 from lobby.ratelimit import FEEDBACK_SCOPE, feedback_limit, limiter, public_limit
 
 
-def _channel() -> str:
-    """Where it was sent from: a paired kiosk or counter tablet, else a phone."""
+def _source() -> tuple[str, int | None]:
+    """Where it was sent from: a paired kiosk or counter tablet (with its counter), else a
+    phone."""
     try:
         principal = current_device()
     except Unauthorized:
-        return "phone"
+        return "phone", None
     device = principal.device if principal is not None else None
     if device is not None and device.kind == DeviceKind.KIOSK:
-        return "kiosk"
+        return "kiosk", None
     if device is not None and device.kind == DeviceKind.TABLET:
-        return "counter_tablet"
-    return "phone"
+        counter = (device.settings or {}).get("counter")
+        return "counter_tablet", int(counter) if str(counter or "").isdigit() else None
+    return "phone", None
 
 
 @bp.post("/feedback")
 @limiter.shared_limit(feedback_limit, scope=FEEDBACK_SCOPE)  # one bucket with the /gop-y form
 def send_feedback() -> tuple[Response, int]:
-    return jsonify(feedback_intake.submit_feedback(json_body(), _channel())), 201
+    channel, counter = _source()
+    return jsonify(feedback_intake.submit_feedback(json_body(), channel, counter)), 201
 
 
 @bp.get("/feedback/<token>")
@@ -72,6 +75,9 @@ class PublicFeedback(s.Open):
     url = fields.String(required=True)
     answer = fields.String(metadata={"description": "only once the office publishes it"})
     answered_at = fields.String(metadata={"format": "date-time"})
+    reason = fields.String(
+        metadata={"description": "why it was closed as out of scope (status out_of_scope only)"}
+    )
 
 
 PATHS: dict[str, dict[str, Any]] = {
@@ -82,7 +88,9 @@ PATHS: dict[str, dict[str, Any]] = {
             "description": "Public, rate-limited per address (together with the /gop-y page). "
             "`ticket_token` or `dossier_token` links it to a visit (an unknown one is ignored). "
             "The contact (name, phone) is stored encrypted, shown to staff only, never in a "
-            "public answer. Sent by a paired kiosk or counter tablet, it is counted as theirs.",
+            "public answer. Sent by a paired kiosk or counter tablet, it is counted as theirs; "
+            "a counter tablet's without a token is linked to the ticket served at its counter "
+            "(now, or finished there in the last 10 minutes).",
             **s.body(FeedbackRequest),
             "responses": {**s.answer(FeedbackReceived, "201"), **s.errors(400, 422, 429)},
         }

@@ -28,12 +28,14 @@ TOPIC_LABELS_VI: dict[FeedbackTopic, str] = {
 
 
 class FeedbackStatus(StrEnum):
-    """received → assigned → answered → (optionally) published."""
+    """received → assigned → answered → (optionally) published; or, before an answer, closed
+    by a leader as not the office's to handle (out_of_scope, with the reason)."""
 
     RECEIVED = "received"
     ASSIGNED = "assigned"
     ANSWERED = "answered"
     PUBLISHED = "published"
+    OUT_OF_SCOPE = "out_of_scope"
 
 
 STATUS_LABELS_VI: dict[FeedbackStatus, str] = {
@@ -41,6 +43,7 @@ STATUS_LABELS_VI: dict[FeedbackStatus, str] = {
     FeedbackStatus.ASSIGNED: "Đang xử lý",
     FeedbackStatus.ANSWERED: "Đã trả lời",
     FeedbackStatus.PUBLISHED: "Đã công khai kết quả",
+    FeedbackStatus.OUT_OF_SCOPE: "Không thuộc phạm vi xử lý",
 }
 
 # Still waiting for an answer: these count against the answer deadline.
@@ -52,6 +55,7 @@ class FeedbackAction(StrEnum):
     ASSIGN = "assign"
     ANSWER = "answer"
     PUBLISH = "publish"
+    OUT_OF_SCOPE = "out_of_scope"  # close it: not the office's to handle (a reason is given)
 
 
 _MOVES: dict[tuple[FeedbackStatus, FeedbackAction], FeedbackStatus] = {
@@ -60,12 +64,15 @@ _MOVES: dict[tuple[FeedbackStatus, FeedbackAction], FeedbackStatus] = {
     (FeedbackStatus.RECEIVED, FeedbackAction.ANSWER): FeedbackStatus.ANSWERED,
     (FeedbackStatus.ASSIGNED, FeedbackAction.ANSWER): FeedbackStatus.ANSWERED,
     (FeedbackStatus.ANSWERED, FeedbackAction.PUBLISH): FeedbackStatus.PUBLISHED,
+    (FeedbackStatus.RECEIVED, FeedbackAction.OUT_OF_SCOPE): FeedbackStatus.OUT_OF_SCOPE,
+    (FeedbackStatus.ASSIGNED, FeedbackAction.OUT_OF_SCOPE): FeedbackStatus.OUT_OF_SCOPE,
 }
 
-_REFUSALS: dict[FeedbackAction, str] = {
-    FeedbackAction.ASSIGN: "Phản ánh đã được trả lời, không thể giao xử lý nữa.",
-    FeedbackAction.ANSWER: "Phản ánh này đã được trả lời.",
+_REFUSAL_LABELS: dict[FeedbackAction, str] = {
+    FeedbackAction.ASSIGN: "Phản ánh đã được trả lời hoặc đã đóng, không thể giao xử lý nữa.",
+    FeedbackAction.ANSWER: "Phản ánh này đã được trả lời hoặc đã đóng.",
     FeedbackAction.PUBLISH: "Chỉ công khai được phản ánh đã trả lời và chưa công khai.",
+    FeedbackAction.OUT_OF_SCOPE: "Chỉ đóng được phản ánh chưa trả lời.",
 }
 
 
@@ -73,7 +80,7 @@ def next_feedback_status(current: FeedbackStatus, action: FeedbackAction) -> Fee
     """The state after a staff step; IllegalTransition (409) when the step does not apply."""
     after = _MOVES.get((FeedbackStatus(current), FeedbackAction(action)))
     if after is None:
-        raise IllegalTransition(_REFUSALS.get(FeedbackAction(action)))
+        raise IllegalTransition(_REFUSAL_LABELS.get(FeedbackAction(action)))
     return after
 
 

@@ -1,4 +1,5 @@
-"""The rating tablet at a counter (/rate): three big buttons after each service, then it times out."""
+"""The rating tablet at a counter (/rate): three big buttons after each service, then it times out;
+and a "Góp ý, phản ánh" button for feedback about the desk, sent as the tablet."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from core.errors import DomainError
 from lobby.auth import current_device
 from lobby.context import office
 from lobby.dossiers import ratings as dossier_ratings
+from lobby.feedback import views as feedback_views
 from lobby.web import unpaired_page
 
 bp = Blueprint(
@@ -36,4 +38,5 @@ def rate() -> tuple[str, int] | str:
         device=device,
         levels=dossier_ratings.rating_choices(),
         scale=dossier_ratings.rating_scale(o),
+        topics=feedback_views.topic_choices(),
     )

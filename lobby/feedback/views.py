@@ -32,6 +32,7 @@ ACTION_LABELS_VI: dict[str, str] = {
     FeedbackAction.ASSIGN: "Giao xử lý",
     FeedbackAction.ANSWER: "Trả lời",
     FeedbackAction.PUBLISH: "Công khai kết quả",
+    FeedbackAction.OUT_OF_SCOPE: "Đóng: không thuộc phạm vi xử lý",
 }
 LIST_LIMIT = 500
 
@@ -70,7 +71,23 @@ def public_feedback_view(f: Feedback) -> dict[str, Any]:
     if status is FeedbackStatus.PUBLISHED:
         view["answer"] = f.answer
         view["answered_at"] = iso(f.answered_at, o)
+    if status is FeedbackStatus.OUT_OF_SCOPE:
+        view["reason"] = out_of_scope_reason(f)
     return view
+
+
+def out_of_scope_reason(f: Feedback) -> str:
+    """Why a leader closed it as not the office's to handle (the note of that history row)."""
+    note = db.session.scalar(
+        select(FeedbackStep.note)
+        .where(
+            FeedbackStep.feedback_id == f.id,
+            FeedbackStep.action == FeedbackAction.OUT_OF_SCOPE.value,
+        )
+        .order_by(FeedbackStep.id.desc())
+        .limit(1)
+    )
+    return note or ""
 
 
 def _names(ids: set[int]) -> dict[int, str]:
@@ -99,6 +116,27 @@ def _row(f: Feedback, o: Office, names: dict[int, str], now: Any) -> dict[str, A
     }
 
 
+def _visible_to(user: StaffUser, o: Office) -> list[Any]:
+    """Leaders and admins see all of the office's feedback, an officer what was given to them."""
+    mine: list[Any] = [Feedback.office_id == o.id]
+    if not is_supervisor(user):
+        mine.append(Feedback.assignee_id == user.id)
+    return mine
+
+
+def _late(now: Any) -> list[Any]:
+    return [Feedback.status.in_([s.value for s in OPEN_STATUSES]), Feedback.due_at < now]
+
+
+def overdue_count(user: StaffUser) -> int:
+    """How many of the feedback this user sees are past their answer deadline (the staff home
+    links it to the list filtered on them)."""
+    late = _late(ctx().clock.now())
+    return int(
+        db.session.scalar(select(func.count()).where(*_visible_to(user, office()), *late)) or 0
+    )
+
+
 def feedback_list(
     user: StaffUser, status: str | None = None, overdue: bool = False
 ) -> dict[str, Any]:
@@ -106,10 +144,8 @@ def feedback_list(
     first, then the rest; filters by status and overdue; counts per status."""
     o = office()
     now = ctx().clock.now()
-    mine: list[Any] = [Feedback.office_id == o.id]
-    if not is_supervisor(user):
-        mine.append(Feedback.assignee_id == user.id)
-    late = [Feedback.status.in_([s.value for s in OPEN_STATUSES]), Feedback.due_at < now]
+    mine = _visible_to(user, o)
+    late = _late(now)
     where = list(mine)
     if status in {s.value for s in FeedbackStatus}:
         where.append(Feedback.status == status)

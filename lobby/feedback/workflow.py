@@ -1,5 +1,6 @@
 """The staff's steps on a feedback: assign (leader, admin), answer (leader, admin or the officer
-it was given to), publish the answer (leader, admin). One transaction each, a history row each;
+it was given to), publish the answer (leader, admin), or close it as out of scope (leader,
+admin; with a reason). One transaction each, a history row each;
 a step that does not apply is a 409, a staff member who may not take it a 403."""
 
 from __future__ import annotations
@@ -110,4 +111,19 @@ def publish(code: Any, user: StaffUser) -> dict[str, Any]:
         f = feedback_by_code(code, lock=True)
         _step(f, FeedbackAction.PUBLISH, user)
         f.published_at = ctx().clock.now()
+        return {"code": f.code, "status": f.status}
+
+
+def close_out_of_scope(code: Any, reason: Any, user: StaffUser) -> dict[str, Any]:
+    """Close a feedback not yet answered as not the office's to handle (không thuộc phạm vi),
+    with the reason the citizen reads on its tracking page (DOMAIN §14: within 2 working days).
+    The history keeps who closed it, when and why."""
+    if not is_supervisor(user):
+        raise Forbidden("Chỉ lãnh đạo hoặc quản trị được đóng phản ánh không thuộc phạm vi.")
+    why = _note(reason, NOTE_LIMIT, "reason")
+    if not why:
+        raise InvalidRequest("Vui lòng nêu lý do không thuộc phạm vi xử lý.", field="reason")
+    with transaction():
+        f = feedback_by_code(code, lock=True)
+        _step(f, FeedbackAction.OUT_OF_SCOPE, user, why)
         return {"code": f.code, "status": f.status}

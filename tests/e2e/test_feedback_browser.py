@@ -1,8 +1,10 @@
 """Feedback about the desk in real Chromium: a citizen sends it from the phone's ticket page and
-keeps its tracking page; the leader assigns, answers and publishes it on the staff pages."""
+keeps its tracking page, or from the counter tablet while being served; the leader assigns,
+answers and publishes it on the staff pages."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import LiveServer, issue_ticket
+from tests.e2e.conftest import LiveServer, api_login, issue_ticket, pair
 
 pytestmark = pytest.mark.browser
 
@@ -109,5 +111,70 @@ def test_the_leader_assigns_answers_and_publishes_feedback_on_the_staff_pages(
         expect(page.locator("#feedback-table tbody tr")).to_have_count(3)
         page.evaluate("document.fonts.ready")
         page.screenshot(path=str(screenshots_dir / "admin-feedback.png"), full_page=True)
+    finally:
+        ctx.close()
+
+
+def test_a_citizen_sends_feedback_from_the_counter_tablet_and_it_goes_back_to_idle(
+    browser: Any, live_server: LiveServer, screenshots_dir: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    ticket = issue_ticket(live_server)
+    officer = api_login(live_server, "canbo1")
+    officer.post(f"{live_server.url}/api/v1/counters/1/open", json={})  # the tablet's counter
+    called = officer.post(f"{live_server.url}/api/v1/counters/1/call-next", json={})
+    assert called.status_code == 200, called.text
+    started = officer.post(
+        f"{live_server.url}/api/v1/tickets/{called.json()['ticket']['id']}/start"
+    )
+    assert started.status_code == 200, started.text
+
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    page = ctx.new_page()
+    try:
+        page.clock.install()  # the screens' own timers, fast-forwarded below
+        pair(page, live_server, "tablet")
+        expect(page.locator("#idle")).to_be_visible()
+        page.get_by_role("button", name="Góp ý, phản ánh").click()
+        expect(page.locator("#feedback")).to_be_visible()
+        page.get_by_role("button", name="Gửi phản ánh").click()  # nothing chosen yet
+        expect(page.locator("#fb-error")).to_have_text("Vui lòng chọn nội dung góp ý, phản ánh.")
+        page.get_by_role("radio", name="Thời gian chờ đợi").click()
+        expect(page.locator("#fb-error")).to_have_text("")
+        expect(page.get_by_role("radio", name="Thời gian chờ đợi")).to_have_attribute(
+            "aria-checked", "true"
+        )
+        page.get_by_label("Nội dung phản ánh, kiến nghị").fill("Quầy 1 gọi số chậm, chờ lâu.")
+        page.get_by_label("Họ và tên (không bắt buộc)").fill(NAME)
+        page.evaluate("document.fonts.ready")
+        page.screenshot(path=str(screenshots_dir / "tablet-feedback.png"))
+        page.get_by_role("button", name="Gửi phản ánh").click()
+
+        expect(page.locator("#feedback-sent")).to_be_visible()
+        code = page.locator("#fb-code").inner_text()
+        assert code.startswith("PA-")
+        qr = page.locator("#fb-qr")
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=qr.element_handle()
+        )
+        assert NAME not in page.locator("#feedback-sent").inner_text()
+        page.screenshot(path=str(screenshots_dir / "tablet-feedback-sent.png"))
+
+        # Sent by the tablet, about the citizen being served at its counter.
+        with sqlite3.connect(live_server.instance / "lobby.sqlite3") as db:
+            row = db.execute(
+                "SELECT f.channel, t.number FROM feedback f JOIN tickets t ON t.id = f.ticket_id "
+                "WHERE f.code = ?",
+                (code,),
+            ).fetchone()
+        assert row == ("counter_tablet", ticket["number"])
+
+        # Left alone, the tablet goes back to its idle screen, the form emptied for the next one.
+        page.clock.fast_forward("01:05")
+        expect(page.locator("#idle")).to_be_visible()
+        expect(page.locator("#feedback-sent")).to_be_hidden()
+        page.get_by_role("button", name="Góp ý, phản ánh").click()
+        expect(page.get_by_label("Họ và tên (không bắt buộc)")).to_have_value("")
     finally:
         ctx.close()
