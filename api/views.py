@@ -2,6 +2,7 @@
 route module of api/ imported so that their routes are on it."""
 
 from api import (  # noqa: F401  (their routes register on bp)
+    bookings,
     dossier_import,
     dossiers,
     openapi,

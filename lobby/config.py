@@ -212,6 +212,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_PUBLIC": "600 per minute",
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_LOOKUP": "10 per minute",
+    "RATELIMIT_BOOKING": "10 per minute",
     "SOCKETIO_ASYNC_MODE": "threading",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
 }

@@ -217,6 +217,7 @@ FLOORS: dict[str, int] = {
     **dict.fromkeys(
         (
             "lobby.queue",
+            "lobby.bookings",
             "lobby.dossiers",
             "lobby.printing",
             "lobby.setup",
@@ -235,7 +236,13 @@ FLOORS: dict[str, int] = {
     # the composition root: create_app() and the server
     **dict.fromkeys(("lobby", "lobby.app", "server"), 5),
 }
-FEATURE_PACKAGES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup")
+FEATURE_PACKAGES = (
+    "lobby.queue",
+    "lobby.bookings",
+    "lobby.dossiers",
+    "lobby.printing",
+    "lobby.setup",
+)
 
 
 def floor_of(module: str) -> int | None:
