@@ -56,6 +56,7 @@ def _choices(service: str, day_text: str) -> dict[str, Any]:
         "days": [{"value": d.isoformat(), "label": day_label(d)} for d in days],
         "day": day.isoformat() if day else "",
         "table": table,
+        "limits": slots.settings(o),
     }
 
 
