@@ -38,6 +38,14 @@ class CheckInRequest(Open):
     )
 
 
+class ConfirmRequest(Open):
+    otp = fields.String(
+        required=True,
+        error_messages=says(gettext_noop("Nhập mã xác nhận gửi qua tin nhắn.")),
+        metadata={"description": "the one-time code the SMS brought"},
+    )
+
+
 class TicketLink(Open):
     number = fields.String(required=True)
     url = fields.String(required=True)
@@ -56,7 +64,6 @@ class BookingView(Open):
     status_label = fields.String(required=True)
     checkin_until = fields.String(required=True)
     ticket = fields.Nested(TicketLink, allow_none=True, required=True)
-    code_sent = fields.Boolean(metadata={"description": "the code went out by SMS"})
 
 
 @bp.post("/bookings")
@@ -81,6 +88,13 @@ def cancel(token: str) -> Response:
     return jsonify(booking.cancel(token))
 
 
+@bp.post("/bookings/<token>/confirm")
+@limiter.limit(booking_limit)
+def confirm(token: str) -> Response:
+    body = check(ConfirmRequest, json_body())
+    return jsonify(booking.confirm(token, body["otp"]))
+
+
 @bp.post("/bookings/check-in")
 @limiter.limit(issue_limit)
 @require_device(DeviceKind.KIOSK)
@@ -95,7 +109,8 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Book a remote ticket (lấy số từ xa): a field, a day (today or the next "
             "working days) and a slot. 409 slot_full (with details.next_slot) or "
-            "booking_limit (per number or address a day, and per field).",
+            "booking_limit (per number or address a day, and per field). With a phone number "
+            "and an SMS gateway the booking is `pending` until confirmed.",
             **s.body(BookingRequest),
             "responses": {
                 **s.answer(BookingView, "201", "Booked"),
@@ -116,11 +131,21 @@ PATHS: dict[str, dict[str, Any]] = {
             "responses": {**s.answer(BookingView), **s.errors(404, 409, 429)},
         },
     },
+    "/api/v1/bookings/{token}/confirm": {
+        "post": {
+            "summary": "Confirm a pending booking with the one-time code sent by SMS (only when "
+            "an SMS gateway is configured; without one a number is taken on trust). A wrong "
+            "code is a 422 (details.tries_left); too many, or too late: 409 booking_closed.",
+            "parameters": [s.path_param("token")],
+            **s.body(ConfirmRequest),
+            "responses": {**s.answer(BookingView), **s.errors(400, 404, 409, 422, 429)},
+        }
+    },
     "/api/v1/bookings/check-in": {
         "post": {
             "summary": "Check a booking in at the kiosk (its code typed or its QR scanned): "
             "issues its ticket, placed in line at the slot's start. 409 booking_closed, "
-            "booking_not_today, outside_hours.",
+            "booking_not_today, booking_unconfirmed, outside_hours.",
             "security": s.DEVICE,
             **s.body(CheckInRequest),
             "responses": {

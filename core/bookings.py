@@ -29,13 +29,18 @@ _PHONE_RE = re.compile(r"^0[35789]\d{8}$")  # a Vietnamese mobile number, 10 dig
 
 
 class BookingStatus(StrEnum):
+    PENDING = "pending"  # waiting for the one-time code sent by SMS (a gateway is configured)
     BOOKED = "booked"  # waiting for its day and slot
     CHECKED_IN = "checked_in"  # a ticket was issued for it
     CANCELLED = "cancelled"
     EXPIRED = "expired"
 
 
-ACTIVE = frozenset({BookingStatus.BOOKED, BookingStatus.CHECKED_IN})
+# Holding a place in a slot and counted by the limits.
+ACTIVE = frozenset({BookingStatus.PENDING, BookingStatus.BOOKED, BookingStatus.CHECKED_IN})
+OTP_LENGTH = 6
+OTP_MINUTES = 10  # a code not entered by then: the booking lapses
+OTP_TRIES = 5  # wrong codes before the booking is cancelled
 
 
 class SlotFull(DomainError):

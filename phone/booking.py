@@ -13,6 +13,7 @@ from flask import Response, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from core.bookings import OTP_MINUTES
 from core.errors import DomainError
 from lobby.bookings import booking, slots
 from lobby.context import office, office_ref
@@ -30,6 +31,7 @@ def day_label(day: date) -> str:
 
 
 def _page(template: str, status: int = 200, **values: Any) -> Response:
+    values.setdefault("otp_minutes", OTP_MINUTES)
     page = render_template(template, lang=str(get_locale() or "vi"), office=office(), **values)
     resp = Response(page, status=status)
     resp.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -113,6 +115,27 @@ def booking_qr(token: str) -> Response:
     resp = Response(qr_svg(view["code"]), mimetype="image/svg+xml")
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+@bp.post(PATH + "/<token>/xac-nhan")
+@limiter.limit(booking_limit)
+def confirm(token: str) -> Any:
+    """The one-time code from the SMS, typed on the booking's page."""
+    try:
+        booking.confirm(token, (request.form.get("otp") or "")[:20])
+    except DomainError as exc:
+        if exc.status == 404:
+            return _page("phone/not_found.html", status=404, booking=True)
+        if exc.status == 422:
+            view = booking.show(token)
+            return _page(
+                "phone/booked.html",
+                status=422,
+                view=view,
+                day_text=day_label(date.fromisoformat(view["day"])),
+                error=_(exc.message),
+            )
+    return redirect(f"{PATH}/{token}", code=303)
 
 
 @bp.post(PATH + "/<token>/huy")

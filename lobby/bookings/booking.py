@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from core import bookings as rules
 from core.bookings import BookingClosed, BookingStatus, SlotFull
-from core.errors import InvalidRequest, NotFound
+from core.errors import DomainError, InvalidRequest, NotFound
 from lobby.bookings import sms
 from lobby.bookings.models import Booking
 from lobby.bookings.slots import at, bookable_days, capacity, next_free, settings, slots_of, taken
@@ -22,6 +23,7 @@ from lobby.tx import transaction
 
 PAGE = "lay-so"
 STATUS_LABELS = {
+    BookingStatus.PENDING: "Chờ nhập mã xác nhận",
     BookingStatus.BOOKED: "Đã đặt lịch",
     BookingStatus.CHECKED_IN: "Đã xác nhận tại sảnh",
     BookingStatus.CANCELLED: "Đã hủy",
@@ -44,9 +46,13 @@ def person_keys(phone: str | None, address: str | None) -> tuple[str, str]:
 
 def book(service: Any, day: Any, slot: Any, phone: Any, address: str | None) -> dict[str, Any]:
     """Book a slot of a field (201), refused by the limits (409 booking_limit) or a full slot
-    (409 slot_full, with the next free slot in `next_slot`)."""
+    (409 slot_full, with the next free slot in `next_slot`). With a phone number and an SMS
+    gateway, the booking waits for the one-time code sent to it (`pending`, see confirm)."""
     when, start = rules.parse_day(day), rules.parse_slot(slot)
     number = None if phone in (None, "") else rules.normalise_phone(phone)
+    otp = f"{secrets.randbelow(10**rules.OTP_LENGTH):0{rules.OTP_LENGTH}d}"
+    if number is None or not sms.configured():
+        otp = ""
     with transaction():
         o = office_ref()
         try:
@@ -65,6 +71,7 @@ def book(service: Any, day: Any, slot: Any, phone: Any, address: str | None) -> 
         slot_at, slot_end = at(o, chosen)
         if taken(o, f, when).get(slot_at, 0) >= capacity(o, f):
             raise SlotFull(next_slot=next_free(o, f, chosen))
+        token = secrets.token_urlsafe(18)
         b = Booking(
             office_id=o.id,
             field_id=f.id,
@@ -72,8 +79,10 @@ def book(service: Any, day: Any, slot: Any, phone: Any, address: str | None) -> 
             slot_at=slot_at,
             slot_end=slot_end,
             code=_new_code(),
-            public_token=secrets.token_urlsafe(18),
-            status=BookingStatus.BOOKED.value,
+            public_token=token,
+            status=(BookingStatus.PENDING if otp else BookingStatus.BOOKED).value,
+            otp_hash=_otp_hash(otp, token) if otp else None,
+            otp_tries=0,
             person_key=person,
             address_key=address_key,
             phone=number,
@@ -82,9 +91,68 @@ def book(service: Any, day: Any, slot: Any, phone: Any, address: str | None) -> 
         db.session.add(b)
         db.session.flush()
         result = booking_view(b)
-    if number is not None:
-        result["code_sent"] = sms.send_booking_code(number, result["code"])
+    if otp and number is not None and not sms.send_one_time_code(number, otp):
+        result = _taken_on_trust(token)  # the gateway failed: the number is taken on trust
     return result
+
+
+def _otp_hash(otp: str, token: str) -> str:
+    from lobby.crypto import blind_index  # cryptography: see person_keys
+
+    return blind_index(otp, f"otp:{token}")
+
+
+def _taken_on_trust(token: str) -> dict[str, Any]:
+    with transaction():
+        b = booking_by_token(token)
+        if b.status == BookingStatus.PENDING:
+            b.status, b.otp_hash = BookingStatus.BOOKED.value, None
+        db.session.flush()
+        return booking_view(b)
+
+
+def confirm(token: str, otp: Any) -> dict[str, Any]:
+    """The one-time code sent by SMS confirms a pending booking (again: the same answer). A
+    wrong code is a 422 naming `otp`; too many wrong codes, or a code entered too late, close
+    the booking (409 booking_closed)."""
+    refusal: DomainError | None = None
+    with transaction():
+        b = booking_by_token(token)
+        if b.status == BookingStatus.PENDING:
+            refusal = _try_code(b, otp)
+        elif b.status != BookingStatus.BOOKED:
+            refusal = BookingClosed(status=b.status)
+        db.session.flush()
+        view = booking_view(b)
+    if refusal is not None:
+        raise refusal
+    return view
+
+
+def _try_code(b: Booking, otp: Any) -> DomainError | None:
+    if ctx().clock.now() >= b.created_at + timedelta(minutes=rules.OTP_MINUTES):
+        close(b, BookingStatus.EXPIRED)
+        return BookingClosed("Mã xác nhận đã hết hạn, lịch hẹn đã bị hủy.", status=b.status)
+    given = "".join(otp.split()) if isinstance(otp, str) else ""
+    if hmac.compare_digest(_otp_hash(given, b.public_token), b.otp_hash or ""):
+        b.status, b.otp_hash = BookingStatus.BOOKED.value, None
+        return None
+    b.otp_tries += 1
+    if b.otp_tries >= rules.OTP_TRIES:
+        close(b, BookingStatus.CANCELLED)
+        return BookingClosed("Nhập sai mã quá nhiều lần, lịch hẹn đã bị hủy.", status=b.status)
+    return InvalidRequest(
+        "Mã xác nhận không đúng.", field="otp", tries_left=rules.OTP_TRIES - b.otp_tries
+    )
+
+
+def close(b: Booking, status: BookingStatus) -> None:
+    """Cancelled, expired or used: the phone number has served its purpose and is forgotten
+    (the blind index stays, for the day's limits)."""
+    b.status = status.value
+    b.closed_at = ctx().clock.now()
+    b.phone = None
+    b.otp_hash = None
 
 
 def _check_limits(o: Any, f: Any, day: Any, person: str, address_key: str) -> None:
@@ -163,9 +231,8 @@ def cancel(token: str) -> dict[str, Any]:
     or expired."""
     with transaction():
         b = booking_by_token(token)
-        if b.status == BookingStatus.BOOKED:
-            b.status = BookingStatus.CANCELLED.value
-            b.closed_at = ctx().clock.now()
+        if b.status in (BookingStatus.BOOKED, BookingStatus.PENDING):
+            close(b, BookingStatus.CANCELLED)
         elif b.status != BookingStatus.CANCELLED:
             raise BookingClosed(status=b.status)
         db.session.flush()

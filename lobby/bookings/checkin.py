@@ -7,6 +7,7 @@ ahead of walk-ins issued after it. Bookings not checked in by slot end + grace e
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from core import bookings as rules
 from core.bookings import BookingClosed, BookingStatus
 from core.errors import DomainError, InvalidRequest, NotFound
-from lobby.bookings.booking import PAGE, booking_view
+from lobby.bookings.booking import PAGE, booking_view, close
 from lobby.bookings.models import Booking
 from lobby.bookings.slots import settings
 from lobby.context import ctx, local_now, office_ref
@@ -56,8 +57,8 @@ def check_in(text: Any, *, device: Device | None = None, how: str = "kiosk") -> 
         b = find(text)
         _check_usable(b)
         issued = issue_ticket(b.field.code, None, device=device, line_at=b.slot_at)
-        b.status = BookingStatus.CHECKED_IN.value
-        b.checked_in_at = ctx().clock.now()
+        close(b, BookingStatus.CHECKED_IN)
+        b.checked_in_at = b.closed_at
         b.ticket_id = issued["id"]
         b.checkin = how
         db.session.flush()
@@ -68,6 +69,10 @@ def _check_usable(b: Booking) -> None:
     status = BookingStatus(b.status)
     if status == BookingStatus.CHECKED_IN:
         raise BookingClosed("Lịch hẹn này đã được xác nhận.", status=status.value)
+    if status == BookingStatus.PENDING:
+        raise BookingClosed(
+            "Lịch hẹn chưa được xác nhận bằng mã gửi qua tin nhắn.", code="booking_unconfirmed"
+        )
     if status != BookingStatus.BOOKED:
         raise BookingClosed(status=status.value)
     if b.day != local_now(office_ref()).date():
@@ -83,19 +88,14 @@ def _expire_if_due(text: Any) -> str | None:
         b = find(text)
         grace = settings(office_ref()).grace_minutes
         if b.status == BookingStatus.BOOKED and rules.expired(b.slot_end, grace, ctx().clock.now()):
-            _close(b, BookingStatus.EXPIRED)
+            close(b, BookingStatus.EXPIRED)
             return b.status
     return None
 
 
-def _close(b: Booking, status: BookingStatus) -> None:
-    b.status = status.value
-    b.closed_at = ctx().clock.now()
-
-
 def expire_bookings() -> int:
     """The periodic job: bookings not checked in by slot end + grace expire (their slots' places
-    stay counted: nobody else was given them)."""
+    stay counted: nobody else was given them), and so do pending ones whose code never came."""
     with transaction():
         o = office_ref()
         now = ctx().clock.now()
@@ -108,8 +108,16 @@ def expire_bookings() -> int:
             )
         ).all()
         lapsed = [b for b in due if rules.expired(b.slot_end, grace, now)]
+        # A code never entered: the booking gives its place back.
+        lapsed += db.session.scalars(
+            select(Booking).where(
+                Booking.office_id == o.id,
+                Booking.status == BookingStatus.PENDING.value,
+                Booking.created_at <= now - timedelta(minutes=rules.OTP_MINUTES),
+            )
+        ).all()
         for b in lapsed:
-            _close(b, BookingStatus.EXPIRED)
+            close(b, BookingStatus.EXPIRED)
         return len(lapsed)
 
 

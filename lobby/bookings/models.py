@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.bookings import BookingStatus
@@ -44,4 +44,8 @@ class Booking(db.Model):
         ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True
     )
     checkin: Mapped[str | None] = mapped_column(String(10), nullable=True)  # kiosk | auto
+    # The one-time code sent by SMS, as a keyed hash (lobby.crypto.blind_index), and the wrong
+    # tries so far; None when the number was taken on trust.
+    otp_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    otp_tries: Mapped[int] = mapped_column(Integer, default=0)
     field: Mapped[Field] = relationship(foreign_keys=[field_id], lazy="joined")

@@ -20,13 +20,17 @@ def use_sender(app: Flask, sender: Sender | None) -> None:
     app.extensions[_KEY] = sender
 
 
-def send_booking_code(phone: str, code: str) -> bool:
-    """Send the booking's code to the phone; False when no gateway is configured or it failed.
-    The number and the code are never logged."""
+def configured() -> bool:
+    return current_app.extensions.get(_KEY) is not None
+
+
+def send_one_time_code(phone: str, otp: str) -> bool:
+    """Send the one-time code that confirms a booking's number; False when no gateway is
+    configured or it failed. The number and the code are never logged."""
     sender: Sender | None = current_app.extensions.get(_KEY)
     if sender is None:
         return False
     try:
-        return bool(sender(phone, f"Ma dat lich lay so: {code}"))
-    except Exception:  # a gateway's failure never loses the booking
+        return bool(sender(phone, f"Ma xac nhan dat lich lay so: {otp}"))
+    except Exception:  # a gateway's failure never loses the booking: taken on trust then
         return False

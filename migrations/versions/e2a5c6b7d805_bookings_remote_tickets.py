@@ -35,6 +35,8 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('checkin', sa.String(length=10), nullable=True),
+    sa.Column('otp_hash', sa.String(length=64), nullable=True),
+    sa.Column('otp_tries', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['field_id'], ['fields.id'], ),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ondelete='SET NULL'),
