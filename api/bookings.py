@@ -10,6 +10,7 @@ from marshmallow import fields
 
 from api import schemas as s
 from api.http import bp, json_body
+from api.idempotency import idempotent
 from core.access import DeviceKind
 from lobby.auth import current_device, require_device
 from lobby.bookings import booking, checkin
@@ -98,6 +99,7 @@ def confirm(token: str) -> Response:
 @bp.post("/bookings/check-in")
 @limiter.limit(issue_limit)
 @require_device(DeviceKind.KIOSK)
+@idempotent
 def check_in() -> tuple[dict[str, Any], int]:
     body = check(CheckInRequest, json_body())
     device = current_device()
@@ -147,6 +149,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "issues its ticket, placed in line at the slot's start. 409 booking_closed, "
             "booking_not_today, booking_unconfirmed, outside_hours.",
             "security": s.DEVICE,
+            "parameters": [s.IDEM],
             **s.body(CheckInRequest),
             "responses": {
                 **s.answer("IssuedTicket", "201", "Issued"),
