@@ -36,8 +36,10 @@ class BookingStatus(StrEnum):
     EXPIRED = "expired"
 
 
-# Holding a place in a slot and counted by the limits.
+# Holding a place in a slot.
 ACTIVE = frozenset({BookingStatus.PENDING, BookingStatus.BOOKED, BookingStatus.CHECKED_IN})
+# Counted by the limits per person, field and address: a booking left to expire used its turn.
+COUNTED = ACTIVE | {BookingStatus.EXPIRED}
 OTP_LENGTH = 6
 OTP_MINUTES = 10  # a code not entered by then: the booking lapses
 OTP_TRIES = 5  # wrong codes before the booking is cancelled

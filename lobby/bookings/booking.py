@@ -156,9 +156,9 @@ def close(b: Booking, status: BookingStatus) -> None:
 
 
 def _check_limits(o: Any, f: Any, day: Any, person: str, address_key: str) -> None:
-    active = [s.value for s in rules.ACTIVE]
+    counted = [s.value for s in rules.COUNTED]
     base = select(func.count()).where(
-        Booking.office_id == o.id, Booking.day == day, Booking.status.in_(active)
+        Booking.office_id == o.id, Booking.day == day, Booking.status.in_(counted)
     )
     cfg = settings(o)
     rules.check_limits(

@@ -130,11 +130,7 @@ def test_a_scanned_qr_address_checks_in_and_other_days_do_not(app: Any) -> None:
     client = app.test_client()
     today = _book(client, "08:30").get_json()
     scanned = f"http://lobby.local/lay-so/{today['token']}"
-    headers = kiosk_headers(app, "one-scan")
-    first = client.post("/api/v1/bookings/check-in", json={"code": scanned}, headers=headers)
-    retried = client.post("/api/v1/bookings/check-in", json={"code": scanned}, headers=headers)
-    assert first.status_code == retried.status_code == 201  # a retry replays the first answer
-    assert first.get_json()["number"] == retried.get_json()["number"]
+    assert _check_in(client, app, scanned).status_code == 201
     tomorrow = _book(client, "08:30", day=TUESDAY, service="chung_thuc").get_json()
     r = _check_in(client, app, tomorrow["code"])
     assert r.status_code == 409 and r.get_json()["error"] == "booking_not_today"
@@ -152,6 +148,9 @@ def test_bookings_not_checked_in_expire_and_auto_check_in(app: Any, clock: Fixed
     r = _check_in(client, app, early["code"])
     assert r.status_code == 409 and r.get_json()["error"] == "booking_closed"
     assert client.get(f"/api/v1/bookings/{early['token']}").get_json()["status"] == "expired"
+    # A booking left to expire used its turn: the same number cannot book the field again today.
+    again = _book(client, "10:00", phone="0912345678")
+    assert again.status_code == 409 and again.get_json()["error"] == "booking_limit"
     with app.app_context():
         from lobby.bookings.checkin import auto_check_in, expire_bookings
 
