@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from admin.blueprint import admin, bp, first_time, qr, user
 from core.errors import DomainError
 from lobby import context, workcal
+from lobby.bookings import slots
 from lobby.context import today
 from lobby.setup import accounts, catalogue, counters, office
 
@@ -43,6 +44,10 @@ _SETUP_ACTIONS: dict[str, tuple[str, Callable[[Any], str]]] = {
             if office.update_announcement(form)
             else _("Đã gỡ thông báo trên màn hình.")
         ),
+    ),
+    "bookings": (
+        "bookings",
+        lambda form: slots.update_settings(form) or _("Đã lưu cài đặt lấy số từ xa."),
     ),
     "field_add": (
         "fields",
@@ -87,7 +92,11 @@ def setup() -> Any:
             flash(_(getattr(exc, "message", str(exc))), "error")
         return redirect(url_for("admin.setup", s=section) + "#" + section)
     return render_template(
-        "admin/setup.html", user=by, focus=request.args.get("s"), **office.setup_view()
+        "admin/setup.html",
+        user=by,
+        focus=request.args.get("s"),
+        bookings=slots.settings_view(),
+        **office.setup_view(),
     )
 
 

@@ -17,12 +17,15 @@ from sqlalchemy import func, select
 
 from core import bookings as rules
 from core.bookings import Slot
+from core.errors import InvalidRequest
 from lobby.bookings.models import Booking
-from lobby.context import ctx, local_now, office_setting, office_tz
+from lobby.context import ctx, local_now, office, office_setting, office_tz
 from lobby.extensions import db
+from lobby.forms import form_whole
 from lobby.models import Counter, Field, counter_fields
 from lobby.queue.line import estimate_inputs
 from lobby.queue.reference import is_day_off, windows
+from lobby.tx import transaction
 
 LOOK_AHEAD_DAYS = 45  # enough calendar days to find the next N working days past Tết
 
@@ -170,3 +173,82 @@ def next_free(o: Any, f: Any, after: Slot | None = None) -> dict[str, str] | Non
             if held.get(at(o, s)[0], 0) < room:
                 return {"day": day.isoformat(), "slot": s.label}
     return None
+
+
+# --- the administrator's settings (/admin/setup, "Lấy số từ xa") ------------------------------
+
+MAX_DAYS, MAX_CAPACITY, MAX_GRACE = 30, 500, 240
+SLOT_LENGTHS = (15, 20, 30, 45, 60)
+
+
+def settings_view() -> dict[str, Any]:
+    """The settings as the setup page shows them, with each field's capacity (None: automatic)
+    and the automatic value beside it."""
+    o = office()
+    configured = office_setting(o, "booking_capacity", None)
+    per_field = configured if isinstance(configured, dict) else {}
+    fields = db.session.scalars(
+        select(Field).where(Field.office_id == o.id, Field.active).order_by(Field.sort_order)
+    ).all()
+    cfg = settings(o)
+    return {
+        "settings": cfg,
+        "slot_lengths": SLOT_LENGTHS,
+        "max_days": MAX_DAYS,
+        "max_capacity": MAX_CAPACITY,
+        "max_grace": MAX_GRACE,
+        "fields": [
+            {
+                "code": f.code,
+                "name": f.name_vi,
+                "capacity": per_field.get(f.code),
+                "automatic": rules.default_capacity(
+                    cfg.slot_minutes, estimate_inputs(f.id)[1], _assigned_counters(f.id)
+                ),
+            }
+            for f in fields
+        ],
+    }
+
+
+def update_settings(form: Any) -> None:
+    """Days offered, slot length, grace, automatic check-in, and each field's capacity a slot
+    (an empty box: automatic)."""
+    length = form_whole(
+        form.get("booking_slot_minutes"), "độ dài khung giờ", "booking_slot_minutes", 5, 120
+    )
+    if length not in SLOT_LENGTHS:
+        raise InvalidRequest("Độ dài khung giờ không hợp lệ.", field="booking_slot_minutes")
+    values: dict[str, Any] = {
+        "booking_days": form_whole(
+            form.get("booking_days"), "số ngày làm việc nhận đặt lịch", "booking_days", 0, MAX_DAYS
+        ),
+        "booking_slot_minutes": length,
+        "booking_grace_minutes": form_whole(
+            form.get("booking_grace_minutes"),
+            "số phút chờ sau khung giờ",
+            "booking_grace_minutes",
+            0,
+            MAX_GRACE,
+        ),
+        "booking_auto_checkin": bool(form.get("booking_auto_checkin")),
+    }
+    with transaction():
+        o = office()
+        capacity: dict[str, int] = {}
+        for code in fields_codes(o):
+            given = form_whole(
+                form.get(f"capacity_{code}"),
+                "số chỗ mỗi khung giờ",
+                f"capacity_{code}",
+                0,
+                MAX_CAPACITY,
+                blank=True,
+            )
+            if given is not None:
+                capacity[code] = given
+        o.settings = {**(o.settings or {}), **values, "booking_capacity": capacity}
+
+
+def fields_codes(o: Any) -> list[str]:
+    return [f["code"] for f in fields_list(o)]

@@ -233,3 +233,34 @@ def test_with_an_sms_gateway_the_number_is_confirmed_by_a_one_time_code(
     # Once used or closed, the number is forgotten.
     forgotten = {status for status, phone in phones if phone is None}
     assert forgotten == {"checked_in", "cancelled", "expired"}
+
+
+def test_the_administrator_sets_the_days_slots_and_capacity_of_each_field(app: Any) -> None:
+    admin = Staff(app, "admin")
+    page = admin.get("/admin/setup").get_data(as_text=True)
+    assert 'name="capacity_ho_tich"' in page and "tự động: 6" in page
+    r = admin.client.post(
+        "/admin/setup",
+        data={
+            "csrf_token": admin.csrf,
+            "action": "bookings",
+            "booking_days": "2",
+            "booking_slot_minutes": "60",
+            "booking_grace_minutes": "10",
+            "capacity_ho_tich": "1",
+            "capacity_chung_thuc": "",
+        },
+    )
+    assert r.status_code == 302
+    client = app.test_client()
+    form = client.get("/lay-so?service=ho_tich").get_data(as_text=True)
+    assert "09:00–10:00" in form and "còn 1 chỗ" in form and "Thứ Tư 02/12" in form
+    assert "Thứ Năm 03/12" not in form  # today and the next 2 working days
+    assert _book(client, "09:00").status_code == 201
+    assert _book(client, "09:00", phone="0912345678").status_code == 409
+    bad = admin.client.post(
+        "/admin/setup",
+        data={"csrf_token": admin.csrf, "action": "bookings", "booking_days": "x"},
+    )
+    assert bad.status_code == 302
+    assert "phải là một số nguyên" in admin.get("/admin/setup?s=bookings").get_data(as_text=True)
