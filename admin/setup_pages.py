@@ -15,6 +15,7 @@ from admin.blueprint import admin, bp, first_time, qr, user
 from core.errors import DomainError
 from lobby import context, workcal
 from lobby.audit import log as audit_log
+from lobby.bookings import slots
 from lobby.context import today
 from lobby.setup import accounts, catalogue, counters, office
 
@@ -60,6 +61,10 @@ _SETUP_ACTIONS: dict[str, tuple[str, Callable[[Any], str]]] = {
             else _("Đã gỡ thông báo trên màn hình.")
         ),
     ),
+    "bookings": (
+        "bookings",
+        lambda form: slots.update_settings(form) or _("Đã lưu cài đặt lấy số từ xa."),
+    ),
     "field_add": (
         "fields",
         lambda form: _("Đã thêm lĩnh vực %(name)s.", name=catalogue.add_field(form).name_vi),
@@ -104,7 +109,11 @@ def setup() -> Any:
             flash(_(getattr(exc, "message", str(exc))), "error")
         return redirect(url_for("admin.setup", s=section) + "#" + section)
     return render_template(
-        "admin/setup.html", user=by, focus=request.args.get("s"), **office.setup_view()
+        "admin/setup.html",
+        user=by,
+        focus=request.args.get("s"),
+        bookings=slots.settings_view(),
+        **office.setup_view(),
     )
 
 

@@ -13,6 +13,7 @@ import api.views
 import counter.views
 import display.views
 import kiosk.views
+import phone.booking  # its routes are on phone.views.bp
 import phone.feedback  # its routes are on phone.views.bp
 import phone.procedures  # its routes are on phone.views.bp
 import phone.views
@@ -20,6 +21,7 @@ import tablet.views
 from core.clock import Clock, FileClock, SystemClock
 from lobby import cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
 from lobby.audit import models as audit_models  # noqa: F401  (its table: create_app(), Alembic)
+from lobby.bookings.models import Booking  # noqa: F401  (its table: create_app and Alembic see it)
 from lobby.config import REPO
 from lobby.context import LobbyContext
 from lobby.events import SocketPublisher, queue_options

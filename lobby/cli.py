@@ -28,16 +28,7 @@ from lobby.context import ctx, office, office_tz
 from lobby.dossiers.rules import setting
 from lobby.extensions import db
 from lobby.housekeeping import expire_stale_tickets
-from lobby.models import (
-    ApiToken,
-    CalendarDay,
-    Counter,
-    Device,
-    Field,
-    Office,
-    Procedure,
-    StaffUser,
-)
+from lobby.models import ApiToken, CalendarDay, Counter, Device, Field, Office, Procedure, StaffUser
 from lobby.retention import give_back_space, prune
 from lobby.retention import status as read_status
 from lobby.setup.accounts import create_device, create_user, new_device_token, pairing_url

@@ -214,6 +214,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_LOOKUP": "10 per minute",
     # Feedback from citizens (POST /api/v1/feedback and the /gop-y form, one bucket per address).
     "RATELIMIT_FEEDBACK": "10 per hour",
+    "RATELIMIT_BOOKING": "10 per minute",
     "SOCKETIO_ASYNC_MODE": "threading",
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
 }

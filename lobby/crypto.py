@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,3 +41,12 @@ def decrypt(value: str) -> str:
     except InvalidToken:
         # Wrong or lost key: never crash a page over it, never show ciphertext either.
         return "[không giải mã được]"
+
+
+def blind_index(value: str, purpose: str) -> str:
+    """A keyed hash of a normalised personal value (a phone number), to count or find rows by
+    it without storing it in clear: HMAC-SHA256 under a key derived from the newest data key
+    and the purpose. Rotating the data keys changes it (limits then restart from zero)."""
+    newest = data_keys().split(",")[0].strip().encode()
+    key = hmac.new(newest, f"blind-index:{purpose}".encode(), hashlib.sha256).digest()
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

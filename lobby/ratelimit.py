@@ -64,3 +64,8 @@ FEEDBACK_SCOPE = "feedback"
 def login_limit() -> str:
     """Sign-in attempts per address (the account itself is locked after repeated failures)."""
     return _configured("RATELIMIT_LOGIN")
+
+
+def booking_limit() -> str:
+    """Remote tickets booked from one address (lobby.bookings also limits per number)."""
+    return _configured("RATELIMIT_BOOKING")

@@ -23,15 +23,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
-from lobby.models import (
-    CalendarDay,
-    Counter,
-    Device,
-    Field,
-    Office,
-    StaffUser,
-    WorkingWindow,
-)
+from lobby.models import CalendarDay, Counter, Device, Field, Office, StaffUser, WorkingWindow
 
 T = TypeVar("T")
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import NotFound
 from lobby.auth import password_matches
+from lobby.bookings.checkin import auto_check_in, expire_bookings
 from lobby.config import REPO
 from lobby.extensions import db, socketio
 from lobby.housekeeping import expire_stale_tickets
@@ -231,13 +232,15 @@ def say_listening(app: Flask) -> None:
 
 
 def run_background_jobs(app: Flask, interval: float = 60.0) -> None:
-    """Every minute: close tickets of past days; every hour, forget what has served its time
+    """Every minute: close tickets of past days, check in or expire bookings; every hour, forget what has served its time
     (lobby.retention); once a quiet night, give SQLite's free space back to the disk."""
     housekeeper = Housekeeper(app)
     while True:
         try:
             with app.app_context():
                 expire_stale_tickets()
+                auto_check_in()  # remote tickets (lobby.bookings): slots that opened
+                expire_bookings()
                 housekeeper.run()
                 db.session.remove()
         except NotFound:

@@ -25,12 +25,20 @@ ROOMS = {
     1: "printers",
     2: "kernel",
 }
-FEATURES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup", "lobby.audit")
+FEATURES = (
+    "lobby.queue",
+    "lobby.bookings",
+    "lobby.dossiers",
+    "lobby.printing",
+    "lobby.setup",
+    "lobby.audit",
+)
 BOXES = {
     "core": "core/ (rules, stdlib only)",
     "printers": "printers/ (ESC/POS, no Flask)",
     "kernel": "lobby kernel: config, extensions, models, tx, context, events, forms, auth",
     "lobby.queue": "lobby/queue/",
+    "lobby.bookings": "lobby/bookings/",
     "lobby.dossiers.lookup": "lobby/dossiers/lookup.py (a leaf)",
     "lobby.dossiers": "lobby/dossiers/",
     "lobby.printing": "lobby/printing/",

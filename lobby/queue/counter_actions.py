@@ -20,12 +20,7 @@ from lobby.context import ctx, office_ref, publish_after_commit, today
 from lobby.dossiers.lookup import dossier_of_ticket
 from lobby.extensions import db
 from lobby.models import Counter, CounterTakeover, Field, Office, StaffUser, Ticket
-from lobby.queue.broadcast import (
-    publish_called,
-    publish_counts,
-    publish_positions,
-    publish_updated,
-)
+from lobby.queue.broadcast import publish_called, publish_counts, publish_positions, publish_updated
 from lobby.queue.line import CURRENT_TICKET, call_heads, candidate, counter_policy, normals_served
 from lobby.queue.reference import (
     counter_by_number,

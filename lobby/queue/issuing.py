@@ -5,6 +5,7 @@ kiosk has a printer.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from core.errors import InvalidRequest, NotFound
@@ -21,8 +22,16 @@ from lobby.queue.tickets import INSERT_TICKET, record_event_row, take_seq
 from lobby.tx import transaction
 
 
-def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -> dict[str, Any]:
-    """Take the next number of the field for today, unless outside hours or over the daily limit."""
+def issue_ticket(
+    service: Any,
+    priority: Any,
+    *,
+    device: Device | None = None,
+    line_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Take the next number of the field for today, unless outside hours or over the daily limit.
+    `line_at`: the ticket's place in line when not its issue time (a checked-in booking's slot
+    start, lobby.bookings.checkin: ahead of walk-ins issued after it)."""
     priority = parse_priority_group(priority)
     with transaction() as tx:
         o = office_ref()
@@ -50,13 +59,14 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
             "status": TicketStatus.WAITING.value,
             "public_token": secrets.token_urlsafe(18),
             "issued_at": now,
-            "line_at": now,  # a new ticket's place: its issue time (core.queueing.order_key)
+            # A new ticket's place: its issue time (core.queueing.order_key), or its booked slot.
+            "line_at": now if line_at is None else line_at,
             "device_id": device.id if device else None,
         }
         ticket_id = db.session.connection().execute(INSERT_TICKET, row).scalar_one()
         record_event_row(ticket_id, "issue", None, "waiting", device_id=row["device_id"])
         ahead, waiting = ahead_and_waiting(
-            o.id, day, f.id, row["is_priority"], (now, seq, ticket_id)
+            o.id, day, f.id, row["is_priority"], (row["line_at"], seq, ticket_id)
         )
         result = _issued_view(ticket_id, row, f, o, ahead)
         publish_counts({f.id}, day)  # in the background: the boards' next numbers

@@ -40,13 +40,7 @@ def test_printed_slips_and_delivered_webhooks_are_forgotten_after_their_time_not
     app: Any, clock: FixedClock
 ) -> None:
     from lobby import retention
-    from lobby.models import (
-        IdempotencyRecord,
-        PrintJob,
-        Ticket,
-        TicketEvent,
-        WebhookDelivery,
-    )
+    from lobby.models import IdempotencyRecord, PrintJob, Ticket, TicketEvent, WebhookDelivery
 
     t = issue(app.test_client(), app)
     now = clock.now()

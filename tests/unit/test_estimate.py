@@ -4,11 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.estimate import (
-    DEFAULT_SERVICE_SECONDS,
-    average_service_seconds,
-    estimate_wait_minutes,
-)
+from core.estimate import DEFAULT_SERVICE_SECONDS, average_service_seconds, estimate_wait_minutes
 
 
 def test_average_is_the_default_when_there_is_no_history():

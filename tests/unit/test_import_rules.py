@@ -217,6 +217,7 @@ FLOORS: dict[str, int] = {
     **dict.fromkeys(
         (
             "lobby.queue",
+            "lobby.bookings",
             "lobby.dossiers",
             "lobby.printing",
             "lobby.setup",
@@ -244,6 +245,7 @@ FEATURE_PACKAGES = (
     "lobby.setup",
     "lobby.feedback",
     "lobby.audit",
+    "lobby.bookings",
 )
 
 
