@@ -146,6 +146,14 @@ def issue_ticket(
     return dict(r.json())
 
 
+def wait_until(pred: object, timeout: float = 30.0) -> None:
+    """Wait for a condition another process brings about (a server, a browser, a printer)."""
+    deadline = time.monotonic() + timeout
+    while not pred():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
 def make_server(tmp: Path, *, port: int | None = None, **env: str) -> LiveServer:
     tmp.mkdir(parents=True, exist_ok=True)
     chosen = port is None

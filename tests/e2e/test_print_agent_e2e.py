@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.e2e.conftest import REPO, LiveServer, api_login, make_server
+from tests.e2e.conftest import REPO, LiveServer, api_login, make_server, wait_until
 from tests.e2e.test_printing_e2e import StaffListener, add_kiosk, issue, qr_text
 from tests.printer_loopback import LoopbackPrinter
 
@@ -209,13 +208,6 @@ class AckDroppingProxy:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def wait_until(pred: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_a_job_printed_but_not_acknowledged_before_a_restart_is_acknowledged_not_reprinted(
