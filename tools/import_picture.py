@@ -25,7 +25,7 @@ ROOMS = {
     1: "printers",
     2: "kernel",
 }
-FEATURES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup")
+FEATURES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup", "lobby.notify")
 BOXES = {
     "core": "core/ (rules, stdlib only)",
     "printers": "printers/ (ESC/POS, no Flask)",
@@ -35,6 +35,7 @@ BOXES = {
     "lobby.dossiers": "lobby/dossiers/",
     "lobby.printing": "lobby/printing/",
     "lobby.setup": "lobby/setup/",
+    "lobby.notify": "lobby/notify/",
     "services": "stats, webhooks, backup, retention, housekeeping, simulate",
     "entries": "lobby entries: sockets, web, cli, startup",
     "surfaces": "surfaces: api, kiosk, display, counter, phone, tablet, admin",

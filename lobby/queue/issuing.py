@@ -14,6 +14,7 @@ from lobby import events
 from lobby.context import ctx, iso, local_now, office, office_ref, token_url
 from lobby.extensions import db
 from lobby.models import Device, Ticket
+from lobby.notify.contacts import set_ticket_contact
 from lobby.queue.broadcast import publish_counts
 from lobby.queue.line import ahead_and_waiting, eta_minutes
 from lobby.queue.reference import field_ref, is_day_off, windows
@@ -21,8 +22,11 @@ from lobby.queue.tickets import INSERT_TICKET, record_event_row, take_seq
 from lobby.tx import transaction
 
 
-def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -> dict[str, Any]:
-    """Take the next number of the field for today, unless outside hours or over the daily limit."""
+def issue_ticket(
+    service: Any, priority: Any, *, device: Device | None = None, phone: str | None = None
+) -> dict[str, Any]:
+    """Take the next number of the field for today, unless outside hours or over the daily limit;
+    keep the citizen's phone number for its messages when one is given (lobby.notify)."""
     priority = parse_priority_group(priority)
     with transaction() as tx:
         o = office_ref()
@@ -55,6 +59,8 @@ def issue_ticket(service: Any, priority: Any, *, device: Device | None = None) -
         }
         ticket_id = db.session.connection().execute(INSERT_TICKET, row).scalar_one()
         record_event_row(ticket_id, "issue", None, "waiting", device_id=row["device_id"])
+        if phone:
+            set_ticket_contact(ticket_id, phone)
         ahead, waiting = ahead_and_waiting(
             o.id, day, f.id, row["is_priority"], (now, seq, ticket_id)
         )

@@ -220,6 +220,7 @@ FLOORS: dict[str, int] = {
             "lobby.dossiers",
             "lobby.printing",
             "lobby.setup",
+            "lobby.notify",
             "lobby.stats",
             "lobby.webhooks",
             "lobby.backup",
@@ -235,7 +236,13 @@ FLOORS: dict[str, int] = {
     # the composition root: create_app() and the server
     **dict.fromkeys(("lobby", "lobby.app", "server"), 5),
 }
-FEATURE_PACKAGES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup")
+FEATURE_PACKAGES = (
+    "lobby.queue",
+    "lobby.dossiers",
+    "lobby.printing",
+    "lobby.setup",
+    "lobby.notify",
+)
 
 
 def floor_of(module: str) -> int | None:
