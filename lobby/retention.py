@@ -89,11 +89,11 @@ def prune(app: Flask | None = None) -> dict[str, int]:
     keys = prune_idempotency()
     contacts = forget_past_days()
     return {
-        "notify_contacts": contacts,
         "print_payloads": int(bytes_dropped or 0),
         "print_jobs": int(jobs or 0),
         "webhooks": int(hooks or 0),
         "idempotency_keys": keys,
+        "notify_contacts": contacts,
     }
 
 

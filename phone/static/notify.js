@@ -15,6 +15,18 @@ function keyBytes(b64) {
   return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
 }
 
+// The worker's scope (/phone/static/) does not hold the ticket's page, so serviceWorker.ready
+// would never resolve here: wait for this registration's worker itself.
+function activated(reg) {
+  if (reg.active) return Promise.resolve(reg);
+  const worker = reg.installing || reg.waiting;
+  return new Promise((resolve) => {
+    worker.addEventListener("statechange", () => {
+      if (worker.state === "activated") resolve(reg);
+    });
+  });
+}
+
 function say(text) {
   hint.textContent = text;
 }
@@ -31,7 +43,7 @@ async function subscribe() {
     const reg = await navigator.serviceWorker.register("/phone/static/notify-sw.js", {
       scope: "/phone/static/",
     });
-    await navigator.serviceWorker.ready;
+    await activated(reg);
     const sub =
       (await reg.pushManager.getSubscription()) ||
       (await reg.pushManager.subscribe({

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select, text
 
 from core.clock import FixedClock
-from tests.integration.helpers import Staff, issue, kiosk_headers
+from tests.integration.helpers import Staff, device_token, issue, kiosk_headers
 
 SECRET = "gateway-s3cret"
 PHONE = "0912 345 678"
@@ -325,7 +325,6 @@ def test_web_push_reaches_the_browser_signed_with_vapid_and_a_gone_subscription_
 
 def test_by_default_nothing_is_stored_nor_offered(app: Any) -> None:
     from lobby.extensions import db
-    from tests.integration.helpers import device_token
     from lobby.notify.models import NotifyContact
 
     ticket = _issue_with_phone(app, PHONE)  # accepted, and forgotten at once
@@ -356,7 +355,6 @@ def test_with_a_gateway_the_kiosk_asks_for_a_phone_and_intake_for_consent(
 ) -> None:
     from lobby.extensions import db
     from lobby.notify.models import NotifyContact
-    from tests.integration.helpers import device_token
 
     app = _app(
         db_url,
