@@ -149,6 +149,10 @@ def _housekeeping(instance: Path) -> dict[str, Any]:
     }
 
 
+# Chrome's, Firefox's, Safari's and Edge's push services.
+PUSH_SERVICES = "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com"
+
+
 def _notifications() -> dict[str, Any]:
     """Telling citizens (docs/notifications.md): LOBBY_NOTIFY lists the adapters (webpush,
     gateway), `none` by default: the lobby works offline. Each adapter needs its own keys."""
@@ -166,6 +170,13 @@ def _notifications() -> dict[str, Any]:
         "LOBBY_NOTIFY_ZNS_TEMPLATE": os.environ.get("LOBBY_NOTIFY_ZNS_TEMPLATE") or None,
         "LOBBY_VAPID_PRIVATE_KEY": os.environ.get("LOBBY_VAPID_PRIVATE_KEY") or None,
         "LOBBY_VAPID_SUBJECT": os.environ.get("LOBBY_VAPID_SUBJECT") or None,
+        # The push services a subscription may name (a host, or a domain and its subdomains):
+        # the server POSTs there, so never to an address a visitor makes up (a LAN printer).
+        "LOBBY_NOTIFY_PUSH_HOSTS": tuple(
+            h.strip().lower()
+            for h in os.environ.get("LOBBY_NOTIFY_PUSH_HOSTS", PUSH_SERVICES).split(",")
+            if h.strip()
+        ),
     }
     if "gateway" in chosen and not found["LOBBY_NOTIFY_GATEWAY_URL"]:
         raise RuntimeError("LOBBY_NOTIFY=gateway needs LOBBY_NOTIFY_GATEWAY_URL")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from core.errors import InvalidRequest, NotFound
@@ -58,14 +59,24 @@ def set_ticket_contact(ticket: Ticket | int, phone: str | None, field: str = "ph
     return True
 
 
+def push_service_allowed(endpoint: str) -> bool:
+    """Only a known push service (LOBBY_NOTIFY_PUSH_HOSTS), over HTTPS: the server will POST
+    to this address, and a visitor must not make it POST into the office's LAN."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    allowed = current_app.config.get("LOBBY_NOTIFY_PUSH_HOSTS") or ()
+    known = any(host == h or host.endswith("." + h) for h in allowed)
+    secure = parts.scheme == "https" or (parts.scheme == "http" and host in allowed)
+    return bool(host) and known and secure and len(endpoint) <= 1000
+
+
 def subscribe_ticket(token: str, subscription: dict[str, Any]) -> dict[str, Any]:
     """The ticket page's "Báo cho tôi": keep the browser's push subscription for this ticket."""
     if WEBPUSH not in adapters():
         raise NotFound("Đơn vị chưa bật thông báo trên điện thoại.")
     endpoint = str(subscription.get("endpoint") or "")
     keys = subscription.get("keys") or {}
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("https", "http") or not parts.netloc or len(endpoint) > 1000:
+    if not push_service_allowed(endpoint):
         raise InvalidRequest("Đăng ký nhận thông báo không hợp lệ.", field="endpoint")
     if not isinstance(keys, dict) or not all(
         isinstance(keys.get(k), str) and 0 < len(keys[k]) <= 200 for k in ("p256dh", "auth")

@@ -67,6 +67,7 @@ def test_notify_me_pushes_the_call_and_the_kiosk_takes_a_phone_number(
         LOBBY_NOTIFY="webpush,gateway",
         LOBBY_VAPID_PRIVATE_KEY=private,
         LOBBY_NOTIFY_GATEWAY_URL=f"http://127.0.0.1:{port}/sms",
+        LOBBY_NOTIFY_PUSH_HOSTS="127.0.0.1",
     ).start()
     browser_key = ec.generate_private_key(ec.SECP256R1())
     point = browser_key.public_key().public_bytes(

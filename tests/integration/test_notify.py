@@ -279,6 +279,7 @@ def test_web_push_reaches_the_browser_signed_with_vapid_and_a_gone_subscription_
         LOBBY_NOTIFY_ADAPTERS=("webpush",),
         LOBBY_VAPID_PRIVATE_KEY=private,
         LOBBY_VAPID_SUBJECT="mailto:mot-cua@xa.example",
+        LOBBY_NOTIFY_PUSH_HOSTS=("127.0.0.1",),  # the test's push service
     )
     ticket = issue(app.test_client(), app)
     page = app.test_client().get(f"/t/{ticket['token']}").get_data(as_text=True)
@@ -300,6 +301,11 @@ def test_web_push_reaches_the_browser_signed_with_vapid_and_a_gone_subscription_
     assert r.status_code == 200 and r.get_json() == {"subscribed": True}
     bad = app.test_client().post(f"/api/v1/tickets/{ticket['token']}/push", json={"keys": {}})
     assert bad.status_code == 422
+    for elsewhere in ("http://192.168.1.50:9100/", "https://fcm.googleapis.com.evil.example/x"):
+        lan = app.test_client().post(
+            f"/api/v1/tickets/{ticket['token']}/push", json={**subscription, "endpoint": elsewhere}
+        )
+        assert lan.status_code == 422, elsewhere  # never a POST into the office's LAN
     officer = Staff(app, "canbo1")
     officer.open_counter(1)
     tid = officer.call_next(1).get_json()["ticket"]["id"]
