@@ -24,23 +24,26 @@ def tell_the_near(field_ids: set[int], office_id: int, day: date) -> int:
     returns how many were queued. Needs an app context (run in a background task)."""
     if not enabled() or not field_ids:
         return 0
+    asked = select(Ticket).join(NotifyContact, NotifyContact.ticket_id == Ticket.id)
+    asked = asked.where(
+        NotifyContact.near_sent.is_(False),
+        Ticket.office_id == office_id,
+        Ticket.service_day == day,
+        Ticket.status == TicketStatus.WAITING,
+        Ticket.field_id.in_(field_ids),
+    )
+    limit = near_places()
+    # Reads first: the write transaction (on SQLite, the database's write lock) only when a
+    # ticket that asked is now close enough.
+    close = [t.id for t in db.session.scalars(asked) if ahead_of(t) <= limit]
+    db.session.rollback()
+    if not close:
+        return 0
     told = 0
     with transaction():
-        waiting = db.session.scalars(
-            select(Ticket)
-            .join(NotifyContact, NotifyContact.ticket_id == Ticket.id)
-            .where(
-                NotifyContact.near_sent.is_(False),
-                Ticket.office_id == office_id,
-                Ticket.service_day == day,
-                Ticket.status == TicketStatus.WAITING,
-                Ticket.field_id.in_(field_ids),
-            )
-        ).all()
-        limit = near_places()
-        for t in waiting:
+        for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(close))):
             ahead = ahead_of(t)
-            if ahead <= limit and ticket_near(t, ahead):
+            if t.status == TicketStatus.WAITING and ahead <= limit and ticket_near(t, ahead):
                 told += 1
     return told
 
