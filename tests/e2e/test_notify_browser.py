@@ -116,7 +116,9 @@ def test_notify_me_pushes_the_call_and_the_kiosk_takes_a_phone_number(
             phone.evaluate("document.fonts.ready")
             phone.screenshot(path=str(screenshots_dir / "phone-notify.png"))
             button.click()
-            expect(phone.get_by_text("Đã bật. Điện thoại sẽ báo", exact=False)).to_be_visible()
+            # The service worker installs first (seconds on a loaded machine).
+            done = phone.get_by_text("Đã bật. Điện thoại sẽ báo", exact=False)
+            expect(done).to_be_visible(timeout=60000)
             assert phone.evaluate("window.__asked") == 1
             assert phone.evaluate("window.__serverKey") == public
             registered = phone.evaluate(
