@@ -12,12 +12,15 @@ def _leave_out_unused_libraries() -> None:
     """python-socketio and python-engineio import every optional library they find installed:
     their client's transports (requests, websocket-client; installed here for the tests) and
     Redis (~6 MB with what it imports). This process is a Socket.IO server, and needs Redis only
-    when a message queue or a Redis rate-limit store is configured. Leaving them out makes it
+    when a message queue or a Redis rate-limit store is configured, requests only when it sends
+    web push (LOBBY_NOTIFY=webpush: pywebpush posts with it). Leaving them out makes it
     start ~11 MB smaller (bench/README.md); a library left out stays out of this process.
 
     The one read of the environment outside lobby.config: it runs before gevent patches the
     standard library, so before anything imports the lobby package (and Flask with it)."""
-    unused = ["requests", "websocket"]
+    unused = ["websocket"]
+    if "webpush" not in os.environ.get("LOBBY_NOTIFY", "").lower():
+        unused.append("requests")  # pywebpush sends with it (docs/notifications.md)
     settings = ("SOCKETIO_MESSAGE_QUEUE", "RATELIMIT_STORAGE_URI")
     if not any("redis" in os.environ.get(name, "").lower() for name in settings):
         unused.append("redis")

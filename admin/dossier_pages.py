@@ -22,6 +22,8 @@ from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import views as dossier_views
 from lobby.dossiers.views import last_event
 from lobby.feedback import views as feedback_views
+from lobby.notify.settings import GATEWAY
+from lobby.notify.settings import adapters as notify_adapters
 from lobby.queue import reference
 from lobby.setup import accounts, catalogue
 
@@ -127,6 +129,7 @@ def _intake_body(form: Any, ticket_id: int | None) -> dict[str, Any]:
         "sets_count": form.get("sets_count", type=int) or 1,
         "fee_method": form.get("fee_method", ""),
         "print": form.get("print") == "1",
+        "notify_consent": form.get("notify_consent") == "1",
     }
 
 
@@ -178,6 +181,7 @@ def dossier_new() -> Any:
         id_types={t.value: _(label) for t, label in ID_TYPE_LABELS.items()},
         units=UNIT_LABELS,
         user=user(),
+        texting=GATEWAY in notify_adapters(),
     )
 
 
@@ -245,6 +249,7 @@ def reissue_pin(code: str) -> Any:
         "id_number": form.get("id_number") or None,
         "identity_checked": form.get("identity_checked") == "1",
         "print": form.get("print") == "1",
+        "notify_consent": form.get("notify_consent") == "1",
     }
     try:
         result = dossier_pins.reissue_pin(code, body, user())

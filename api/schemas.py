@@ -55,6 +55,8 @@ BAD_NOTE = gettext_noop("Ghi chú (note) phải là chuỗi.")
 ONE_DESTINATION = gettext_noop(
     "Chọn đúng một nơi chuyển đến: lĩnh vực (service) hoặc quầy (counter)."
 )
+BAD_PUSH = gettext_noop("Đăng ký nhận thông báo không hợp lệ.")
+BAD_PHONE_TYPE = gettext_noop("Số điện thoại (phone) phải là chuỗi.")
 _NOTE_TOO_LONG = f"Ghi chú chuyển số tối đa {TRANSFER_NOTE_MAX} ký tự."  # an f-string there too
 
 
@@ -354,6 +356,31 @@ class IssueRequest(Open):
         validate=Length(min=1, error=NO_SERVICE),
         error_messages=says(NO_SERVICE),
     )
+    phone = fields.String(
+        allow_none=True,
+        error_messages=says(BAD_PHONE_TYPE),
+        metadata=_described(
+            "optional: a mobile number to text when the ticket is near its turn and called "
+            "(kept encrypted until the end of the day; ignored when the office has no "
+            "notification gateway)"
+        ),
+    )
+
+
+class PushKeys(Open):
+    p256dh = text("p256dh", required=True, limit=200)
+    auth = text("auth", required=True, limit=200)
+
+
+class PushRequest(Open):
+    """The browser's PushSubscription (its toJSON()), for "Báo cho tôi" (docs/notifications.md)."""
+
+    endpoint = text("endpoint", required=True, limit=1000, metadata={"format": "uri"})
+    keys = fields.Nested(PushKeys, required=True, error_messages=says(BAD_PUSH))
+
+
+class PushAnswer(Open):
+    subscribed = fields.Boolean(required=True)
 
 
 class CallRequest(Open):

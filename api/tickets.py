@@ -15,6 +15,7 @@ from core.errors import NotFound
 from lobby.auth import current_device, require_device, require_staff
 from lobby.context import ctx
 from lobby.dossiers.views import public_ticket_view
+from lobby.notify import contacts
 from lobby.queue import counter_actions, issuing, leaving, reference
 from lobby.queue import views as queue_views
 from lobby.ratelimit import issue_limit, limiter, public_limit
@@ -43,7 +44,10 @@ def issue_ticket() -> tuple[dict[str, Any], int]:
     body = s.check(s.IssueRequest, json_body())
     device = current_device()
     return issuing.issue_ticket(
-        body.get("service"), body.get("priority"), device=device.device if device else None
+        body.get("service"),
+        body.get("priority"),
+        device=device.device if device else None,
+        phone=body.get("phone"),
     ), 201
 
 
@@ -78,6 +82,14 @@ def delay_turn(token: str) -> Response:
             "delays_left": moved.delays_left,
         }
     )
+
+
+@bp.post("/tickets/<token>/push")
+@limiter.limit(public_limit)
+def push_subscribe(token: str) -> Response:
+    """ "Báo cho tôi": the ticket page's push subscription (only when web push is on)."""
+    body = s.check(s.PushRequest, json_body())
+    return jsonify(contacts.subscribe_ticket(token, body))
 
 
 @bp.get("/board")
@@ -263,6 +275,17 @@ PATHS: dict[str, dict[str, Any]] = {
             "waiting, out of delays, or nobody waits behind it.",
             "parameters": [s.path_param("token")],
             "responses": {**s.answer(s.DelayedTicket), **s.errors(400, 404, 409, 429)},
+        }
+    },
+    "/api/v1/tickets/{token}/push": {
+        "post": {
+            "summary": "“Báo cho tôi”: the ticket page's Web Push subscription; the office "
+            "then pushes “N places from your turn”, the call and the recall to this browser. "
+            "404 when the office has no web push (LOBBY_NOTIFY) or no such ticket today, 422 "
+            "when the ticket is done (docs/notifications.md).",
+            "parameters": [s.path_param("token")],
+            **s.body(s.PushRequest),
+            "responses": {**s.answer(s.PushAnswer), **s.errors(400, 404, 422, 429)},
         }
     },
     "/api/v1/board": {

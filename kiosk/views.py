@@ -14,6 +14,8 @@ from core.tickets import PRIORITY_GROUPS
 from lobby import context
 from lobby.auth import Principal, Unauthorized, current_device
 from lobby.context import ticket_url
+from lobby.notify.settings import GATEWAY
+from lobby.notify.settings import adapters as notify_adapters
 from lobby.qr import qr_svg
 from lobby.queue import reference
 from lobby.queue import views as queue_views
@@ -132,6 +134,7 @@ def kiosk() -> Any:
             priorities=priority_choices(),
             strings=config["strings"],
             config=config,
+            texting=GATEWAY in notify_adapters(),
         )
     )
     resp.headers["Cache-Control"] = "no-store"

@@ -27,6 +27,7 @@ from lobby.context import LobbyContext
 from lobby.events import SocketPublisher, queue_options
 from lobby.extensions import babel, csrf, db, socketio
 from lobby.feedback import models as _feedback_tables  # noqa: F401  (Alembic, create_app see them)
+from lobby.notify import outbox as notify_outbox  # its tables too (lobby.notify.models)
 from lobby.printing.service import Printing
 from lobby.refcache import RefCache
 from lobby.tx import configure_engine
@@ -47,6 +48,7 @@ def create_app(
     _init_extensions(app)
     app.extensions["lobby"] = _context(app, clock, publisher)
     webhooks.init_app(app)
+    notify_outbox.init_app(app)
     errors.register(app)
     forms.register(app)  # before the blueprints: their <int:…> routes use its converter
     security.init_app(app)

@@ -29,6 +29,7 @@ from lobby.dossiers.rules import setting
 from lobby.extensions import db
 from lobby.housekeeping import expire_stale_tickets
 from lobby.models import ApiToken, CalendarDay, Counter, Device, Field, Office, Procedure, StaffUser
+from lobby.notify.settings import new_vapid_key
 from lobby.retention import give_back_space, prune
 from lobby.retention import status as read_status
 from lobby.setup.accounts import create_device, create_user, new_device_token, pairing_url
@@ -379,6 +380,13 @@ def prune_now() -> None:
     counts = prune()
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
     click.echo(f"space: {give_back_space()}")
+
+
+@commands.command("notify-keys")
+def notify_keys() -> None:
+    """A new VAPID key pair for web push (LOBBY_NOTIFY=webpush, docs/notifications.md)."""
+    private, public = new_vapid_key()
+    click.echo(f"LOBBY_VAPID_PRIVATE_KEY={private}\n# public key (the pages read it): {public}")
 
 
 # --- calendar ---------------------------------------------------------------------------------

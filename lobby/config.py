@@ -119,6 +119,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         or os.environ.get("SOCKETIO_MESSAGE_QUEUE")
         or "memory://",
         **_housekeeping(instance),
+        **_notifications(),
         "HOST": os.environ.get("HOST", "0.0.0.0"),
         "PORT": port,
         "LOBBY_ENV": "production" if production else "development",
@@ -146,6 +147,44 @@ def _housekeeping(instance: Path) -> dict[str, Any]:
         "LOBBY_BACKUP_DIR": os.environ.get("LOBBY_BACKUP_DIR") or str(instance / "backups"),
         "LOBBY_BACKUP_KEEP": _backup_keep(),
     }
+
+
+# Chrome's, Firefox's, Safari's and Edge's push services.
+PUSH_SERVICES = "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com"
+
+
+def _notifications() -> dict[str, Any]:
+    """Telling citizens (docs/notifications.md): LOBBY_NOTIFY lists the adapters (webpush,
+    gateway), `none` by default: the lobby works offline. Each adapter needs its own keys."""
+    raw = os.environ.get("LOBBY_NOTIFY", "none").replace(" ", "").lower()
+    chosen = tuple(a for a in raw.split(",") if a and a != "none")
+    unknown = [a for a in chosen if a not in ("webpush", "gateway")]
+    if unknown:
+        raise RuntimeError(f"LOBBY_NOTIFY: none, webpush, gateway or both, got {raw!r}")
+    found = {
+        "LOBBY_NOTIFY_ADAPTERS": chosen,
+        # "N places from your turn" is sent when this many people (or fewer) are ahead.
+        "LOBBY_NOTIFY_NEAR": int(os.environ.get("LOBBY_NOTIFY_NEAR", "3") or 3),
+        "LOBBY_NOTIFY_GATEWAY_URL": os.environ.get("LOBBY_NOTIFY_GATEWAY_URL") or None,
+        "LOBBY_NOTIFY_GATEWAY_SECRET": os.environ.get("LOBBY_NOTIFY_GATEWAY_SECRET") or None,
+        "LOBBY_NOTIFY_ZNS_TEMPLATE": os.environ.get("LOBBY_NOTIFY_ZNS_TEMPLATE") or None,
+        "LOBBY_VAPID_PRIVATE_KEY": os.environ.get("LOBBY_VAPID_PRIVATE_KEY") or None,
+        "LOBBY_VAPID_SUBJECT": os.environ.get("LOBBY_VAPID_SUBJECT") or None,
+        # The push services a subscription may name (a host, or a domain and its subdomains):
+        # the server POSTs there, so never to an address a visitor makes up (a LAN printer).
+        "LOBBY_NOTIFY_PUSH_HOSTS": tuple(
+            h.strip().lower()
+            for h in os.environ.get("LOBBY_NOTIFY_PUSH_HOSTS", PUSH_SERVICES).split(",")
+            if h.strip()
+        ),
+    }
+    if "gateway" in chosen and not found["LOBBY_NOTIFY_GATEWAY_URL"]:
+        raise RuntimeError("LOBBY_NOTIFY=gateway needs LOBBY_NOTIFY_GATEWAY_URL")
+    if "webpush" in chosen and not found["LOBBY_VAPID_PRIVATE_KEY"]:
+        raise RuntimeError(
+            "LOBBY_NOTIFY=webpush needs LOBBY_VAPID_PRIVATE_KEY (flask --app server notify-keys)"
+        )
+    return found
 
 
 def _backup_at() -> time | None:

@@ -3,7 +3,8 @@
 Records stay: tickets, their history, dossiers, their events, ratings. What only served a moment
 goes: a printed slip keeps its audit row (who, when, which printer, attempts) but not its
 rendered bytes, and the row itself after LOBBY_PRINT_RETENTION_DAYS; delivered webhook rows
-after LOBBY_WEBHOOK_RETENTION_DAYS; idempotency keys after 24 hours; a day's wrong sign-ins
+after LOBBY_WEBHOOK_RETENTION_DAYS; citizens' phone numbers and push subscriptions given for a
+ticket once its service day is over (lobby.notify); idempotency keys after 24 hours; a day's wrong sign-ins
 each night. Failed and pending jobs and
 webhooks stay until they are resolved. On SQLite the freed pages go back to the disk at night.
 """
@@ -35,6 +36,7 @@ from lobby.models import (
     TicketEvent,
     WebhookDelivery,
 )
+from lobby.notify.contacts import forget_past_days
 from lobby.offloop import run_off_loop_in_app
 from lobby.queue.reference import is_day_off, windows
 from lobby.tx import transaction
@@ -85,11 +87,13 @@ def prune(app: Flask | None = None) -> dict[str, int]:
             )
         ).rowcount
     keys = prune_idempotency()
+    contacts = forget_past_days()
     return {
         "print_payloads": int(bytes_dropped or 0),
         "print_jobs": int(jobs or 0),
         "webhooks": int(hooks or 0),
         "idempotency_keys": keys,
+        "notify_contacts": contacts,
     }
 
 

@@ -136,9 +136,10 @@ def prepare(app: Flask) -> None:
     start_message_queue(app)  # /healthz knows at once whether Redis is reachable
     # Jobs left by the last run print now; kiosk printers report their paper state from now on.
     app.extensions["lobby"].printing.resume()
-    sender = app.extensions.get("lobby_webhooks")
-    if sender is not None:  # dossier changes not yet delivered go out now
-        sender.start()
+    for name in ("lobby_webhooks", "lobby_notify"):
+        sender = app.extensions.get(name)
+        if sender is not None:  # dossier changes, citizens' messages not yet delivered go out now
+            sender.start()
 
 
 def _load_demo(app: Flask) -> None:

@@ -34,12 +34,19 @@ def verify(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(sign(secret, body), header or "")
 
 
-class WebhookSender:
-    """Sends pending deliveries oldest first; a failure waits 2^attempts seconds (≤ 1 h)."""
+class OutboxSender:
+    """Sends the pending rows of an outbox table oldest first; a failure waits 2^attempts
+    seconds (≤ 1 h). One thread (a greenlet under gevent) per outbox: the event loop never
+    waits on the network. A subclass says how one row goes out (`job`, `send`) and may give a
+    row up (`give_up`) or wipe it once done (`finished`). The dossier webhook is one; the
+    citizens' notifications (lobby.notify.outbox) another."""
 
-    def __init__(self, app: Flask, secret: str, timeout: float = 5.0) -> None:
+    model: Any = WebhookDelivery
+    name = "outbox"
+    keep_order = True  # stop at the first failure: later rows wait for it
+
+    def __init__(self, app: Flask, timeout: float = 5.0) -> None:
         self.app = app
-        self.secret = secret
         self.timeout = timeout
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -50,7 +57,7 @@ class WebhookSender:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="webhooks", daemon=True)
+            self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
@@ -62,44 +69,61 @@ class WebhookSender:
             try:
                 wait = self.run_pending()
             except Exception:
-                log.exception("webhook sender failed")
+                log.exception("%s sender failed", self.name)
                 wait = 30.0
             self._wake.wait(wait)
             self._wake.clear()
 
+    def job(self, row: Any) -> tuple[Any, ...]:
+        """What `send` needs of a row, read before the transaction closes (id first)."""
+        raise NotImplementedError
+
+    def send(self, job: tuple[Any, ...]) -> str | None:
+        """Send one row; None when delivered, else the error (kept on the row)."""
+        raise NotImplementedError
+
+    def give_up(self, row: Any) -> bool:
+        return False
+
+    def finished(self, row: Any) -> None:
+        """A row delivered or given up (its status is set)."""
+
     def run_pending(self) -> float:
-        """Try every due delivery once; return the seconds until the next one is due."""
+        """Try every due row once; return the seconds until the next one is due."""
+        model = self.model
         with self.app.app_context():
             clock = self.app.extensions["lobby"].clock
             due = db.session.scalars(
-                select(WebhookDelivery)
-                .where(
-                    WebhookDelivery.status == "pending", WebhookDelivery.next_try_at <= clock.now()
-                )
-                .order_by(WebhookDelivery.id)
+                select(model)
+                .where(model.status == "pending", model.next_try_at <= clock.now())
+                .order_by(model.id)
                 .limit(100)
             ).all()
-            jobs = [(d.id, d.url, d.event, d.body) for d in due]
+            jobs = [self.job(d) for d in due]
             db.session.rollback()  # no transaction open while we talk to the network
-            for job_id, url, event, body in jobs:
-                error = self._post(url, event, job_id, body.encode("utf-8"))
-                d = db.session.get(WebhookDelivery, job_id)
+            for job in jobs:
+                error = self.send(job)
+                d = db.session.get(model, job[0])
                 if d is None:
                     continue
                 d.attempts += 1
                 if error is None:
                     d.status = "delivered"
                     d.delivered_at = clock.now()
+                    self.finished(d)
                 else:
                     d.last_error = error[:500]
                     d.next_try_at = clock.now() + min(timedelta(seconds=2**d.attempts), MAX_BACKOFF)
+                    if self.give_up(d):
+                        d.status = "failed"
+                        self.finished(d)
                 db.session.commit()
-                if error is not None:
+                if error is not None and self.keep_order:
                     break  # keep order: do not send later changes before this one
             nxt = db.session.scalar(
-                select(WebhookDelivery.next_try_at)
-                .where(WebhookDelivery.status == "pending")
-                .order_by(WebhookDelivery.next_try_at)
+                select(model.next_try_at)
+                .where(model.status == "pending")
+                .order_by(model.next_try_at)
                 .limit(1)
             )
             db.session.rollback()
@@ -107,27 +131,52 @@ class WebhookSender:
                 return 60.0
             return max(0.05, (nxt - clock.now()).total_seconds())
 
+
+def post_signed(
+    url: str, body: bytes, secret: str, timeout: float, headers: dict[str, str]
+) -> str | None:
+    """POST a JSON body with X-Lobby-Signature (HMAC-SHA256); None when the answer is 2xx."""
+    req = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            **headers,
+            "X-Lobby-Signature": sign(secret, body),
+        },
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            if 200 <= resp.status < 300:
+                return None
+            return f"HTTP {resp.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        return type(exc).__name__
+
+
+class WebhookSender(OutboxSender):
+    """The dossier webhook: each change POSTed, in order, to LOBBY_WEBHOOK_URL."""
+
+    model = WebhookDelivery
+    name = "webhooks"
+
+    def __init__(self, app: Flask, secret: str, timeout: float = 5.0) -> None:
+        super().__init__(app, timeout)
+        self.secret = secret
+
+    def job(self, row: Any) -> tuple[Any, ...]:
+        return (row.id, row.url, row.event, row.body)
+
+    def send(self, job: tuple[Any, ...]) -> str | None:
+        job_id, url, event, body = job
+        return self._post(url, event, job_id, body.encode("utf-8"))
+
     def _post(self, url: str, event: str, delivery_id: int, body: bytes) -> str | None:
-        req = urllib.request.Request(
-            url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "X-Lobby-Event": event,
-                "X-Lobby-Delivery": str(delivery_id),
-                "X-Lobby-Signature": sign(self.secret, body),
-            },
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                if 200 <= resp.status < 300:
-                    return None
-                return f"HTTP {resp.status}"
-        except urllib.error.HTTPError as exc:
-            return f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            return type(exc).__name__
+        headers = {"X-Lobby-Event": event, "X-Lobby-Delivery": str(delivery_id)}
+        return post_signed(url, body, self.secret, self.timeout, headers)
 
 
 def init_app(app: Flask) -> Any:

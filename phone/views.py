@@ -18,6 +18,7 @@ from lobby.dossiers import pins as dossier_pins
 from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import views as dossier_views
 from lobby.dossiers.views import public_ticket_view
+from lobby.notify.settings import vapid_public_key
 from lobby.queue import leaving, reference
 from lobby.ratelimit import limiter, lookup_limit, public_limit
 
@@ -61,6 +62,11 @@ def phone_strings() -> dict[str, str]:
         "rate_error": _("Không gửi được đánh giá, vui lòng thử lại."),
         "polling": _("Đang cập nhật mỗi %(s)s giây", s=str(POLL_SECONDS)),
         "offline": _("Mất kết nối, đang thử lại…"),
+        "notify_on": _("Đã bật. Điện thoại sẽ báo khi sắp đến lượt và khi được gọi."),
+        "notify_denied": _(
+            "Trình duyệt không cho phép thông báo. Quý khách vui lòng theo dõi màn hình."
+        ),
+        "notify_failed": _("Không bật được thông báo trên điện thoại này."),
     }
 
 
@@ -128,6 +134,8 @@ def _ticket_page(ticket: Any, *, notice: str = "", error: str = "", status: int 
         "poll_seconds": POLL_SECONDS,
         "ds": dossier_strings(),
         "left": left,
+        # "Báo cho tôi": the VAPID public key, None (button hidden) when web push is off.
+        "push_key": vapid_public_key(),
     }
     page = render_template(
         "phone/ticket.html",

@@ -32,6 +32,7 @@ FEATURES = (
     "lobby.printing",
     "lobby.setup",
     "lobby.audit",
+    "lobby.notify",
 )
 BOXES = {
     "core": "core/ (rules, stdlib only)",
@@ -45,6 +46,7 @@ BOXES = {
     "lobby.setup": "lobby/setup/",
     "lobby.audit.log": "lobby/audit/log.py, models.py (what is recorded: a leaf)",
     "lobby.audit": "lobby/audit/ (the audit view)",
+    "lobby.notify": "lobby/notify/",
     "services": "stats, webhooks, backup, retention, housekeeping, simulate",
     "entries": "lobby entries: sockets, web, cli, startup",
     "surfaces": "surfaces: api, kiosk, display, counter, phone, tablet, admin",

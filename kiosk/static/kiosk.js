@@ -14,6 +14,8 @@ const allowed = new Set(cfg.fields);
 let services = new Map();
 let tileCodes = "";
 let chosen = null; // the field picked on the start screen
+// The optional phone number for a text near the turn: only when the office has a gateway.
+const smsPhone = document.getElementById("sms-phone");
 const keys = new Map(); // "field|priority" → Idempotency-Key, for this visitor only
 let busy = false;
 let reloadOnHome = false;
@@ -112,6 +114,7 @@ function goHome() {
   }
   chosen = null;
   keys.clear();
+  if (smsPhone) smsPhone.value = ""; // the next citizen never sees this one's number
   setBusy(false);
   show("start");
   refreshServices();
@@ -305,10 +308,15 @@ async function showProcedures() {
 async function issue(priority, button) {
   if (busy || posting || !chosen) return;
   chosenPriority = priority || "";
-  const choice = `${chosen.code}|${priority}`;
+  const phone = smsPhone ? smsPhone.value.trim() : "";
+  const choice = `${chosen.code}|${priority}|${phone}`;
   if (!keys.has(choice)) keys.set(choice, newKey());
   const key = keys.get(choice);
-  const body = JSON.stringify({ service: chosen.code, priority: priority || null });
+  const body = JSON.stringify({
+    service: chosen.code,
+    priority: priority || null,
+    ...(phone ? { phone } : {}), // optional: texted near the turn (lobby.notify)
+  });
   posting = true;
   requestedAt = Date.now();
   setBusy(true, button);

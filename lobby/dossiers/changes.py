@@ -15,6 +15,7 @@ from lobby.context import ctx, iso, publish_after_commit
 from lobby.dossiers.views import public_dossier_view
 from lobby.extensions import db
 from lobby.models import Dossier, DossierEvent, Office, StaffUser, Ticket, WebhookDelivery
+from lobby.notify import tell
 from lobby.tx import current_tx
 
 
@@ -51,6 +52,7 @@ def after_change(d: Dossier, o: Office, event: str) -> None:
         if t is not None:
             rooms.append(events.ticket_room(t.public_token))
     publish_after_commit(events.DOSSIER_UPDATED, view, rooms)
+    tell.dossier_changed(d, event, view)  # the citizen's SMS / push, when asked for
     url = current_app.config.get("LOBBY_WEBHOOK_URL")
     if url:
         _queue_webhook(url, event, view, o)

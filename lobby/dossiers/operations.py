@@ -45,6 +45,7 @@ from lobby.dossiers.views import staff_dossier_view
 from lobby.extensions import db
 from lobby.forms import check, trimmed
 from lobby.models import Applicant, Dossier, DossierSequence, Office, Procedure, StaffUser, Ticket
+from lobby.notify.contacts import consent_dossier
 from lobby.queue.counter_actions import CONTRADICT_DOSSIER
 from lobby.queue.reference import may_operate, ticket_by_id
 from lobby.tx import insert_for, transaction
@@ -103,6 +104,8 @@ def accept_dossier(body: dict[str, Any], user: StaffUser) -> dict[str, Any]:
         ticket = _served_ticket(body.get("ticket_id"), user)
         check(AcceptRequest, body, only=AcceptRequest.CONTACTS)
         d, pin = _add_dossier(o, proc, intake, body, ticket, user)
+        if body.get("notify_consent") is True:
+            consent_dossier(d)
         record_event(d, DossierAction.ACCEPT.value, None, user, to_unit=d.current_unit)
         after_change(d, o, "dossier.accepted")
         result = {

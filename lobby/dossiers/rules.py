@@ -184,6 +184,14 @@ class AcceptRequest(Open):
     fee_method = text("fee_method")
     resolving_office = text("resolving_office")
     print = fields.Raw(metadata={"type": "boolean"})
+    notify_consent = fields.Raw(
+        metadata={
+            "type": "boolean",
+            "description": "the applicant agrees to be texted about this dossier at "
+            "applicant.phone (only when the office has a notification gateway: "
+            "docs/notifications.md)",
+        }
+    )
 
     INTAKE: ClassVar[tuple[str, ...]] = (
         "procedure",

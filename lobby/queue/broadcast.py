@@ -17,6 +17,8 @@ from lobby.announce import announcement_payload
 from lobby.context import ctx, iso, office_ref, publish_after_commit
 from lobby.extensions import db, socketio
 from lobby.models import Counter, Office, Ticket
+from lobby.notify import near, tell
+from lobby.notify.settings import enabled as notifying
 from lobby.queue.line import LINE_ORDER, estimate_inputs, eta_minutes, places_at, waiting_counts
 from lobby.queue.reference import counter_ref, field_code
 from lobby.queue.views import next_numbers, update_payload
@@ -39,6 +41,7 @@ def publish_called(t: Ticket, c: Counter, o: Office, *, recall: bool) -> None:
         events.ticket_room(t.public_token),
     ]
     publish_after_commit(event, payload, rooms)
+    tell.ticket_called(t, c.number, recall=recall)
 
 
 def publish_positions(field_ids: set[int], o: Office, day: date) -> None:
@@ -53,6 +56,10 @@ def publish_positions(field_ids: set[int], o: Office, day: date) -> None:
     tx.after_commit(
         lambda: socketio.start_background_task(_push_positions, app, ids, office_id, day)
     )
+    if notifying():  # "N places from your turn" to those who asked (lobby.notify)
+        tx.after_commit(
+            lambda: socketio.start_background_task(near.after_moves, app, ids, office_id, day)
+        )
 
 
 def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) -> None:

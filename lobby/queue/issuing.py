@@ -15,6 +15,7 @@ from lobby import events
 from lobby.context import ctx, iso, local_now, office, office_ref, token_url
 from lobby.extensions import db
 from lobby.models import Device, Ticket
+from lobby.notify.contacts import set_ticket_contact
 from lobby.queue.broadcast import publish_counts
 from lobby.queue.line import ahead_and_waiting, eta_minutes
 from lobby.queue.reference import field_ref, is_day_off, windows
@@ -28,8 +29,10 @@ def issue_ticket(
     *,
     device: Device | None = None,
     line_at: datetime | None = None,
+    phone: str | None = None,
 ) -> dict[str, Any]:
-    """Take the next number of the field for today, unless outside hours or over the daily limit.
+    """Take the next number of the field for today, unless outside hours or over the daily limit;
+    keep the citizen's phone number for its messages when one is given (lobby.notify).
     `line_at`: the ticket's place in line when not its issue time (a checked-in booking's slot
     start, lobby.bookings.checkin: ahead of walk-ins issued after it)."""
     priority = parse_priority_group(priority)
@@ -65,6 +68,8 @@ def issue_ticket(
         }
         ticket_id = db.session.connection().execute(INSERT_TICKET, row).scalar_one()
         record_event_row(ticket_id, "issue", None, "waiting", device_id=row["device_id"])
+        if phone:
+            set_ticket_contact(ticket_id, phone)
         ahead, waiting = ahead_and_waiting(
             o.id, day, f.id, row["is_priority"], (row["line_at"], seq, ticket_id)
         )

@@ -94,6 +94,7 @@ def test_printed_slips_and_delivered_webhooks_are_forgotten_after_their_time_not
         "print_jobs": 1,
         "webhooks": 1,
         "idempotency_keys": 1,
+        "notify_contacts": 0,
     }
     kept = [j for j in jobs_of(app) if j.printer_url == "memory://k"]
     assert sorted(j.status for j in kept) == ["failed", "pending", "printed"]

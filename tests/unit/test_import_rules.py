@@ -223,6 +223,7 @@ FLOORS: dict[str, int] = {
             "lobby.setup",
             "lobby.feedback",
             "lobby.audit",
+            "lobby.notify",
             "lobby.stats",
             "lobby.webhooks",
             "lobby.backup",
@@ -246,6 +247,7 @@ FEATURE_PACKAGES = (
     "lobby.feedback",
     "lobby.audit",
     "lobby.bookings",
+    "lobby.notify",
 )
 
 
