@@ -15,6 +15,7 @@ from core.dossiers import ID_TYPE_LABELS
 from core.errors import DomainError
 from lobby import forms, stats
 from lobby.context import local_now, office
+from lobby.dossiers import listing as dossier_listing
 from lobby.dossiers import lookup as dossier_lookup
 from lobby.dossiers import operations as dossier_operations
 from lobby.dossiers import pins as dossier_pins
@@ -60,12 +61,43 @@ def dashboard() -> str:
     )
 
 
+CHANNEL_LABELS = {
+    "truc_tiep": _l("Trực tiếp"),
+    "buu_chinh": _l("Bưu chính"),
+    "truc_tuyen": _l("Trực tuyến"),
+}
+_LIST_ARGS = ("status", "procedure", "field", "from", "to", "channel", "timeliness", "q")
+
+
 @bp.get("/admin/dossiers")
 def dossier_list() -> Any:
+    """Every dossier, filtered and searched (code, or name / phone / ID number through the
+    blind index), 50 a page; the late, due-soon and ready lists below."""
     code = (request.args.get("code") or "").strip()
     if code:
         return redirect(url_for("admin.dossier_detail", code=code))
-    return render_template("admin/dossiers.html", due=dossier_views.due_lists(user()), user=user())
+    args = {k: request.args[k] for k in _LIST_ARGS if request.args.get(k)}
+    error, page = None, None
+    try:
+        page = dossier_listing.dossier_list(dossier_listing.parse_list_query(request.args))
+    except DomainError as exc:
+        error = _(exc.message)
+    pages = {}
+    if page is not None:
+        for name, number in (("prev", page["page"] - 1), ("next", page["page"] + 1)):
+            if 1 <= number <= page["pages"]:
+                pages[name] = url_for("admin.dossier_list", **args, page=number)
+    return render_template(
+        "admin/dossiers.html",
+        due=dossier_views.due_lists(user()),
+        listing=page,
+        pages=pages,
+        args=args,
+        error=error,
+        choices=dossier_listing.list_choices(),
+        channels=CHANNEL_LABELS,
+        user=user(),
+    )
 
 
 # --- the intake form -------------------------------------------------------------------------

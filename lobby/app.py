@@ -20,6 +20,7 @@ from core.clock import Clock, FileClock, SystemClock
 from lobby import cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
 from lobby.config import REPO
 from lobby.context import LobbyContext
+from lobby.dossiers import models as _dossier_tables  # noqa: F401  (their tables, for Alembic)
 from lobby.events import SocketPublisher, queue_options
 from lobby.extensions import babel, csrf, db, socketio
 from lobby.printing.service import Printing

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,3 +41,26 @@ def decrypt(value: str) -> str:
     except InvalidToken:
         # Wrong or lost key: never crash a page over it, never show ciphertext either.
         return "[không giải mã được]"
+
+
+# --- the blind index: a keyed hash of a normalised personal value, to find it without
+# decrypting (lobby.dossiers.search). The key is derived from the OLDEST data key, so adding a
+# new key (rotation) keeps it; dropping the oldest changes it and the index is rebuilt at the
+# next start (rows carry the key's id).
+
+
+@lru_cache(maxsize=8)
+def _index_key(keys: str) -> bytes:
+    oldest = [k.strip() for k in keys.split(",") if k.strip()][-1]
+    return hmac.new(oldest.encode("ascii"), b"lobby blind index v1", hashlib.sha256).digest()
+
+
+def blind_index(kind: str, value: str) -> str:
+    """HMAC-SHA256 of kind and normalised value under the index key (128 bits, hex)."""
+    message = f"{kind}\x00{value}".encode()
+    return hmac.new(_index_key(data_keys()), message, hashlib.sha256).hexdigest()[:32]
+
+
+def index_key_id() -> str:
+    """A short name of the index key, stored with each row (never the key itself)."""
+    return hmac.new(_index_key(data_keys()), b"key id", hashlib.sha256).hexdigest()[:12]

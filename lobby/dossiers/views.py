@@ -8,7 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.deadlines import TIMELINESS_LABELS_VI, Timeliness, add_working_hours
+from core.deadlines import (
+    TIMELINESS_LABELS_VI,
+    Timeliness,
+    add_working_hours,
+    working_hours_between,
+)
 from core.dossiers import (
     STATUS_LABELS,
     STATUS_NAMES,
@@ -147,7 +152,10 @@ def due_lists(user: StaffUser) -> dict[str, Any]:
     now = ctx().clock.now()
     cal = working_calendar(o)
     tz = office_tz(o)
-    horizon = add_working_hours(now, float(setting(o, "due_soon_working_hours")), cal, tz)
+    # Decree 118: the apology goes out a working day before the due date, so "due soon" looks
+    # that much further ahead, and says by when the apology must go (apology_by).
+    lead = float(setting(o, "apology_lead_working_hours"))
+    horizon = add_working_hours(now, float(setting(o, "due_soon_working_hours")) + lead, cal, tz)
     open_codes = [int(s) for s in _OPEN]
     base = select(Dossier).where(Dossier.office_id == o.id, Dossier.status_code.in_(open_codes))
     late = db.session.scalars(
@@ -166,8 +174,20 @@ def due_lists(user: StaffUser) -> dict[str, Any]:
     ).all()
     return {
         "late": [_due_row(d, o) for d in late],
-        "due_soon": [_due_row(d, o) for d in soon],
+        "due_soon": [_soon_row(d, o, now, lead) for d in soon],
         "ready": [_due_row(d, o) for d in ready],
+    }
+
+
+def _soon_row(d: Dossier, o: Office, now: Any, lead: float) -> dict[str, Any]:
+    """A due-soon row with whether an apology may still go out (Decree 118: a working day
+    before the due moment, and only once)."""
+    cal, tz = working_calendar(o), office_tz(o)
+    left = working_hours_between(now, d.due_at, cal, tz)
+    return {
+        **_due_row(d, o),
+        "apology_open": d.new_due_at is None and left >= lead,
+        "working_hours_left": round(left, 1),
     }
 
 
