@@ -124,6 +124,17 @@ def test_a_dossier_from_another_system_keeps_its_code(app: Any) -> None:
     assert [(x["code"], x["external_code"]) for x in listed] == [(r.get_json()["code"], True)]
 
 
+def test_the_intake_form_takes_the_code_another_system_gave(app: Any) -> None:
+    officer = Staff(app, "canbo1")
+    form = {"csrf_token": officer.csrf, "procedure": "HT-KS", "full_name": "Trần Thị Bình"}
+    bad = officer.client.post("/admin/dossiers/new", data={**form, "external_code": "H15-1"})
+    assert bad.status_code == 200 and "không đúng cấu trúc" in bad.get_data(as_text=True)
+    r = officer.client.post(
+        "/admin/dossiers/new", data={**form, "external_code": "H15.50.05.13-261130-0042"}
+    )
+    assert r.status_code == 200 and "H15.50.05.13-261130-0042" in r.get_data(as_text=True)
+
+
 # --- the list -------------------------------------------------------------------------------
 
 
