@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.deadlines import (
     TIMELINESS_LABELS_VI,
@@ -157,7 +158,11 @@ def due_lists(user: StaffUser) -> dict[str, Any]:
     lead = float(setting(o, "apology_lead_working_hours"))
     horizon = add_working_hours(now, float(setting(o, "due_soon_working_hours")) + lead, cal, tz)
     open_codes = [int(s) for s in _OPEN]
-    base = select(Dossier).where(Dossier.office_id == o.id, Dossier.status_code.in_(open_codes))
+    base = (
+        select(Dossier)
+        .where(Dossier.office_id == o.id, Dossier.status_code.in_(open_codes))
+        .options(selectinload(Dossier.applicant))  # one query for the names, not one a row
+    )
     late = db.session.scalars(
         base.where(Dossier.due_at < now).order_by(Dossier.due_at).limit(200)
     ).all()
@@ -168,22 +173,22 @@ def due_lists(user: StaffUser) -> dict[str, Any]:
     ).all()
     ready = db.session.scalars(
         select(Dossier)
+        .options(selectinload(Dossier.applicant))
         .where(Dossier.office_id == o.id, Dossier.status_code == int(DossierStatus.RESULT_READY))
         .order_by(Dossier.result_ready_at)
         .limit(200)
     ).all()
     return {
         "late": [_due_row(d, o) for d in late],
-        "due_soon": [_soon_row(d, o, now, lead) for d in soon],
+        "due_soon": [_soon_row(d, o, now, lead, cal) for d in soon],
         "ready": [_due_row(d, o) for d in ready],
     }
 
 
-def _soon_row(d: Dossier, o: Office, now: Any, lead: float) -> dict[str, Any]:
+def _soon_row(d: Dossier, o: Office, now: Any, lead: float, cal: Any) -> dict[str, Any]:
     """A due-soon row with whether an apology may still go out (Decree 118: a working day
     before the due moment, and only once)."""
-    cal, tz = working_calendar(o), office_tz(o)
-    left = working_hours_between(now, d.due_at, cal, tz)
+    left = working_hours_between(now, d.due_at, cal, office_tz(o))
     return {
         **_due_row(d, o),
         "apology_open": d.new_due_at is None and left >= lead,

@@ -31,9 +31,14 @@ def upgrade():
     )
     with op.batch_alter_table('applicant_index', schema=None) as batch_op:
         batch_op.create_index('ix_applicant_index_digest', ['office_id', 'kind', 'digest'], unique=False)
+    # The dossier list finds an applicant's dossiers from the index's applicant ids.
+    with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.create_index('ix_dossiers_applicant_id', ['applicant_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.drop_index('ix_dossiers_applicant_id')
     with op.batch_alter_table('applicant_index', schema=None) as batch_op:
         batch_op.drop_index('ix_applicant_index_digest')
     op.drop_table('applicant_index')
