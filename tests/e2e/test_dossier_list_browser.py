@@ -67,3 +67,11 @@ def test_an_officer_finds_a_dossier_by_phone_and_filters_the_list(
     page.wait_for_url("**channel=truc_tuyen*")
     assert page.locator("#dossier-total").inner_text() == "3"
     assert "Mã của hệ thống khác" in page.locator("#dossier-list").inner_text()
+
+    # Mẫu 07: the tracking book of this month, on A4 landscape, in the circular's columns.
+    with page.expect_popup() as popup:
+        page.click("text=Sổ theo dõi hồ sơ (Mẫu 07)")
+    book = popup.value
+    book.wait_for_selector("#book-rows")
+    assert book.locator("#book-rows tbody tr").count() == 6
+    book.screenshot(path=str(screenshots_dir / "admin-tracking-book.png"), full_page=True)

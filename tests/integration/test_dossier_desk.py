@@ -13,7 +13,11 @@ from core.clock import FixedClock
 from tests.conftest import VN
 from tests.integration.helpers import Staff
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+# The list's queries (filters, the blind index) run on both databases.
+BOTH = pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 PEOPLE = [
     {"full_name": "Nguyễn Văn An", "id_number": "079123456789", "phone": "0901234567"},
@@ -34,6 +38,7 @@ def _event(officer: Staff, code: str, body: dict[str, Any]) -> Any:
 # --- Decree 118 -----------------------------------------------------------------------------
 
 
+@SQLITE
 def test_a_second_supplement_request_is_refused_with_the_reason(app: Any) -> None:
     officer = Staff(app, "canbo1")
     code = _accept(officer, PEOPLE[0]).get_json()["code"]
@@ -58,6 +63,7 @@ def test_a_second_supplement_request_is_refused_with_the_reason(app: Any) -> Non
     assert status == "processing"
 
 
+@SQLITE
 def test_an_apology_goes_out_a_working_day_ahead_and_once(app: Any, clock: FixedClock) -> None:
     officer = Staff(app, "canbo1")
     early = _accept(officer, PEOPLE[0]).get_json()  # Mon 08:00, due Thu 08:00
@@ -74,6 +80,7 @@ def test_an_apology_goes_out_a_working_day_ahead_and_once(app: Any, clock: Fixed
     assert "chậm nhất 01 ngày làm việc" in too_late.get_json()["message"]
 
 
+@SQLITE
 def test_the_due_soon_list_warns_while_an_apology_can_still_go_out(
     app: Any, clock: FixedClock
 ) -> None:
@@ -91,6 +98,7 @@ def test_the_due_soon_list_warns_while_an_apology_can_still_go_out(
 # --- codes ----------------------------------------------------------------------------------
 
 
+@SQLITE
 def test_the_10000th_code_of_a_day_has_five_digits(app: Any) -> None:
     officer = Staff(app, "canbo1")
     with app.app_context():
@@ -106,6 +114,7 @@ def test_the_10000th_code_of_a_day_has_five_digits(app: Any) -> None:
     assert officer.get(f"/api/v1/dossiers/{codes[1]}").status_code == 200
 
 
+@SQLITE
 def test_a_dossier_from_another_system_keeps_its_code(app: Any) -> None:
     officer = Staff(app, "canbo1")
     r = _accept(officer, PEOPLE[1], external_code=" 000.00.00.g12-261128-tp012345 ")
@@ -124,6 +133,7 @@ def test_a_dossier_from_another_system_keeps_its_code(app: Any) -> None:
     assert [(x["code"], x["external_code"]) for x in listed] == [(r.get_json()["code"], True)]
 
 
+@SQLITE
 def test_the_intake_form_takes_the_code_another_system_gave(app: Any) -> None:
     officer = Staff(app, "canbo1")
     form = {"csrf_token": officer.csrf, "procedure": "HT-KS", "full_name": "Trần Thị Bình"}
@@ -144,6 +154,7 @@ def _codes(officer: Staff, query: str) -> list[str]:
     return [x["code"] for x in r.get_json()["items"]]
 
 
+@BOTH
 def test_the_list_filters_by_status_procedure_field_period_channel_and_lateness(
     app: Any, clock: FixedClock
 ) -> None:
@@ -170,6 +181,7 @@ def test_the_list_filters_by_status_procedure_field_period_channel_and_lateness(
     assert app.test_client().get("/api/v1/dossiers").status_code == 401
 
 
+@SQLITE
 def test_the_list_pages_fifty_at_a_time(app: Any) -> None:
     officer = Staff(app, "canbo1")
     codes = [_accept(officer, PEOPLE[0]).get_json()["code"] for _ in range(52)]
@@ -181,6 +193,7 @@ def test_the_list_pages_fifty_at_a_time(app: Any) -> None:
     assert "Trang 2 / 2" in page and 'rel="prev"' in page
 
 
+@BOTH
 def test_search_finds_applicants_by_name_phone_or_id_without_storing_them(app: Any) -> None:
     officer = Staff(app, "canbo1")
     a = _accept(officer, PEOPLE[0]).get_json()["code"]
@@ -208,6 +221,7 @@ def test_search_finds_applicants_by_name_phone_or_id_without_storing_them(app: A
         assert plain.lower() not in stored.lower()
 
 
+@SQLITE
 def test_older_applicants_are_indexed_by_the_backfill(app: Any) -> None:
     officer = Staff(app, "canbo1")
     a = _accept(officer, PEOPLE[0]).get_json()["code"]
