@@ -374,6 +374,11 @@ PATHS: dict[str, dict[str, Any]] = {
             s.answer(DueLists),
             401,
             403,
+            description="`due_soon` looks one working day further ahead (the office's "
+            "`apology_lead_working_hours`) so that an apology can still go out in time (Decree "
+            "118: at least a working day before the due moment); each of its rows adds "
+            "`apology_open` (an apology with a new date may still be sent) and "
+            "`working_hours_left`.",
         )
     },
     "/api/v1/dossiers/{code}": {

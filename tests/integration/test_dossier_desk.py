@@ -95,6 +95,37 @@ def test_the_due_soon_list_warns_while_an_apology_can_still_go_out(
     assert "Hết hạn gửi phiếu xin lỗi" in officer.get("/admin/dossiers").get_data(as_text=True)
 
 
+@SQLITE
+def test_the_office_may_set_the_decree_118_limits(app: Any) -> None:
+    admin = Staff(app, "admin")
+    form = {
+        "csrf_token": admin.csrf,
+        "action": "rules",
+        "agency_code": "000.00.00.H00",
+        "rating_levels": "3",
+        "due_mode": "working_hours",
+        "timeliness_boundary": "due_day",
+        "supplement_clock": "restart",
+        "due_soon_working_hours": "8",
+        "supplement_requests_max": "0",
+        "reappointments_max": "2",
+        "apology_lead_working_hours": "0",
+    }
+    page = admin.client.post("/admin/setup", data=form, follow_redirects=True)
+    assert "Đã lưu quy tắc hồ sơ." in page.get_data(as_text=True)
+    code = _accept(admin, PEOPLE[0]).get_json()["code"]
+    ask = {"action": "request_supplement", "reason": "Thiếu tờ khai"}
+    for _ in range(2):
+        assert _event(admin, code, ask).status_code == 200
+        assert _event(admin, code, {"action": "supplement_received"}).status_code == 200
+    apology = {"action": "apologise", "reason": "Chờ xác minh", "new_due_at": "2026-12-09T16:00"}
+    assert [_event(admin, code, apology).status_code for _ in range(3)] == [200, 200, 409]
+    bad = admin.client.post(
+        "/admin/setup", data={**form, "reappointments_max": "9"}, follow_redirects=True
+    )
+    assert "phải từ 0 đến 5" in bad.get_data(as_text=True)
+
+
 # --- codes ----------------------------------------------------------------------------------
 
 
