@@ -84,7 +84,10 @@ def matching_applicants(office_id: int, query: str) -> Iterable[object] | None:
             pairs.append((kind.value, blind_index(kind.value, value)))
     if not pairs:
         return None
+    # Kinds IN and digests IN (each digest is keyed by its kind, so no cross-match can be
+    # found): the (office_id, kind, digest) index answers it, an OR of pairs would not.
     return select(ApplicantIndex.applicant_id).where(
         ApplicantIndex.office_id == office_id,
-        db.or_(*(and_(ApplicantIndex.kind == k, ApplicantIndex.digest == h) for k, h in pairs)),
+        ApplicantIndex.kind.in_([k for k, _h in pairs]),
+        ApplicantIndex.digest.in_([h for _k, h in pairs]),
     )
