@@ -175,7 +175,8 @@ def ensure_open(
 # digits (000.00.24.H56, H15.50.05.13, G22, …); a ministry system puts its two letters before
 # the sequence (…-YYMMDD-AAXXXX); the sequence has at least 4 digits, as many as needed.
 _DOSSIER_CODE_RE = re.compile(
-    r"^(?P<agency>[A-Z0-9]+(?:\.[A-Z0-9]+)*)-(?P<yymmdd>\d{6})-(?P<ministry>[A-Z]{2})?(?P<seq>\d{4,})$"
+    r"^(?P<agency>[A-Z0-9]+(?:\.[A-Z0-9]+)*)-(?P<yymmdd>\d{6})-(?P<ministry>[A-Z]{2})?(?P<seq>\d{4,})$",
+    re.ASCII,  # "\d" is 0-9 only: no other script's digits in a stored code
 )
 
 

@@ -31,6 +31,9 @@ def data_keys() -> str:
     return path.read_text().strip()
 
 
+UNREADABLE = "[không giải mã được]"  # what a value encrypted under another key reads as
+
+
 def encrypt(value: str) -> str:
     return _fernet(data_keys()).encrypt(value.encode("utf-8")).decode("ascii")
 
@@ -40,7 +43,7 @@ def decrypt(value: str) -> str:
         return _fernet(data_keys()).decrypt(value.encode("ascii")).decode("utf-8")
     except InvalidToken:
         # Wrong or lost key: never crash a page over it, never show ciphertext either.
-        return "[không giải mã được]"
+        return UNREADABLE
 
 
 # --- the blind index: a keyed hash of a normalised personal value, to find it without

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import and_, delete, select
 
 from core.dossiers import SearchKind, search_kinds, search_value
-from lobby.crypto import blind_index, index_key_id
+from lobby.crypto import UNREADABLE, blind_index, index_key_id
 from lobby.dossiers.models import ApplicantIndex
 from lobby.extensions import db
 from lobby.models import Applicant
@@ -24,7 +24,8 @@ _FIELDS = {
 def _rows(person: Applicant, key_id: str) -> list[dict[str, object]]:
     rows = []
     for kind, attr in _FIELDS.items():
-        value = search_value(kind, getattr(person, attr))
+        raw = getattr(person, attr)
+        value = search_value(kind, raw) if raw != UNREADABLE else None  # never index the marker
         if value is not None:
             rows.append(
                 {

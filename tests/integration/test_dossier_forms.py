@@ -82,5 +82,6 @@ def test_the_tracking_book_lists_the_period_on_a4_and_in_excel(app: Any) -> None
     ]
     empty = officer.get("/admin/dossiers/book?from=2026-10-01&to=2026-10-31")
     assert "Không có hồ sơ tiếp nhận" in empty.get_data(as_text=True)
+    assert app.test_client().get("/admin/dossiers/book").status_code == 302  # staff only
     too_long = officer.get("/admin/dossiers/book?from=2026-01-01&to=2026-11-30")
     assert too_long.status_code == 422 and "tối đa 92 ngày" in too_long.get_data(as_text=True)

@@ -61,7 +61,15 @@ def test_codes_of_other_systems_are_read(code: str, agency: str, ministry: str, 
 
 @pytest.mark.parametrize(
     "code",
-    ["H15-260105-123", "H15-261305-0001", "H15-260105", "-260105-0001", "H15 260105 0001", ""],
+    [
+        "H15-260105-123",
+        "H15-261305-0001",
+        "H15-260105",
+        "-260105-0001",
+        "H15 260105 0001",
+        "",
+        "H15-260105-\u0661\u0662\u0663\u0664",  # Arabic-Indic digits
+    ],
 )
 def test_what_is_not_a_dossier_code_is_refused(code: str) -> None:
     with pytest.raises(InvalidRequest):
