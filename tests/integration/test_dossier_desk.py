@@ -89,9 +89,14 @@ def test_the_due_soon_list_warns_while_an_apology_can_still_go_out(
     clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=VN))  # Tue: 2 working days left
     soon = officer.get("/api/v1/dossiers/due").get_json()["due_soon"]
     assert [(r["code"], r["apology_open"]) for r in soon] == [(code, True)]
+    other = _accept(officer, PEOPLE[1]).get_json()["code"]  # Tue 08:00, due Fri 08:00
+    apology = {"action": "apologise", "reason": "Chờ xác minh", "new_due_at": "2026-12-02T16:00"}
+    assert _event(officer, other, apology).status_code == 200  # re-appointed: no second time
+    soon = officer.get("/api/v1/dossiers/due").get_json()["due_soon"]
+    assert {r["code"]: r["apology_open"] for r in soon} == {code: True, other: False}
     clock.set(datetime(2026, 12, 2, 10, 0, tzinfo=VN))  # Wed 10:00: too late for the apology
     soon = officer.get("/api/v1/dossiers/due").get_json()["due_soon"]
-    assert [(r["code"], r["apology_open"]) for r in soon] == [(code, False)]
+    assert {r["code"]: r["apology_open"] for r in soon}[code] is False
     assert "Hết hạn gửi phiếu xin lỗi" in officer.get("/admin/dossiers").get_data(as_text=True)
 
 
