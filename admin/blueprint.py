@@ -81,7 +81,7 @@ def vn_datetime(value: str | datetime | None, style: str = "short") -> str:
     if not value:
         return ""
     dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    dt = dt.astimezone(ZoneInfo(office().timezone))
+    dt = dt.astimezone(ZoneInfo(_request_office().timezone))  # read once per request
     if style == "form":
         return f"{dt:%H} giờ {dt:%M} phút, ngày {dt:%d/%m/%Y}"
     if style == "seconds":

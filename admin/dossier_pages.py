@@ -15,6 +15,8 @@ from core.dossiers import ID_TYPE_LABELS
 from core.errors import DomainError
 from lobby import forms, stats
 from lobby.context import local_now, office
+from lobby.dossiers import book as dossier_book
+from lobby.dossiers import listing as dossier_listing
 from lobby.dossiers import lookup as dossier_lookup
 from lobby.dossiers import operations as dossier_operations
 from lobby.dossiers import pins as dossier_pins
@@ -24,6 +26,7 @@ from lobby.dossiers.views import last_event
 from lobby.feedback import views as feedback_views
 from lobby.notify.settings import GATEWAY
 from lobby.notify.settings import adapters as notify_adapters
+from lobby.offloop import run_off_loop, run_off_loop_in_app
 from lobby.queue import reference
 from lobby.setup import accounts, catalogue
 
@@ -36,7 +39,7 @@ ACTION_LABELS = {
     "result_ready": _l("Đã có kết quả"),
     "return": _l("Trả kết quả"),
     "withdraw": _l("Công dân rút hồ sơ"),
-    "stop": _l("Dừng xử lý"),
+    "stop": _l("Dừng xử lý theo đề nghị của người nộp (Mẫu 05)"),
     "apologise": _l("Lập phiếu xin lỗi, hẹn lại (Mẫu 04)"),
     "reissue_pin": _l("Cấp lại mã tra cứu"),  # a history row only, not a status change
 }
@@ -64,12 +67,43 @@ def dashboard() -> str:
     )
 
 
+CHANNEL_LABELS = {
+    "truc_tiep": _l("Trực tiếp"),
+    "buu_chinh": _l("Bưu chính"),
+    "truc_tuyen": _l("Trực tuyến"),
+}
+_LIST_ARGS = ("status", "procedure", "field", "from", "to", "channel", "timeliness", "q")
+
+
 @bp.get("/admin/dossiers")
 def dossier_list() -> Any:
+    """Every dossier, filtered and searched (code, or name / phone / ID number through the
+    blind index), 50 a page; the late, due-soon and ready lists below."""
     code = (request.args.get("code") or "").strip()
     if code:
         return redirect(url_for("admin.dossier_detail", code=code))
-    return render_template("admin/dossiers.html", due=dossier_views.due_lists(user()), user=user())
+    args = {k: request.args[k] for k in _LIST_ARGS if request.args.get(k)}
+    error, page = None, None
+    try:
+        page = dossier_listing.dossier_list(dossier_listing.parse_list_query(request.args))
+    except DomainError as exc:
+        error = _(exc.message)
+    pages = {}
+    if page is not None:
+        for name, number in (("prev", page["page"] - 1), ("next", page["page"] + 1)):
+            if 1 <= number <= page["pages"]:
+                pages[name] = url_for("admin.dossier_list", **args, page=number)
+    return render_template(
+        "admin/dossiers.html",
+        due=dossier_views.due_lists(user()),
+        listing=page,
+        pages=pages,
+        args=args,
+        error=error,
+        choices=dossier_listing.list_choices(),
+        channels=CHANNEL_LABELS,
+        user=user(),
+    )
 
 
 # --- the intake form -------------------------------------------------------------------------
@@ -128,6 +162,7 @@ def _intake_body(form: Any, ticket_id: int | None) -> dict[str, Any]:
         "components": _intake_components(form),
         "sets_count": form.get("sets_count", type=int) or 1,
         "fee_method": form.get("fee_method", ""),
+        "external_code": form.get("external_code") or None,
         "print": form.get("print") == "1",
         "notify_consent": form.get("notify_consent") == "1",
     }
@@ -210,6 +245,7 @@ def _receipt_page(code: str, pin: str | None = None, *, reprint: bool = False) -
             pin=pin,
             reprint=reprint,
             fee=proc.fee_text,
+            book=dossier_book.book_entry(d),
             today=local_now(office()),
             id_labels={t.value: label for t, label in ID_TYPE_LABELS.items()},
         )
@@ -287,10 +323,45 @@ def receipt(code: str) -> Any:
     return _receipt_page(code)
 
 
+@bp.get("/admin/dossiers/book")
+def tracking_book() -> Any:
+    """Mẫu 07, sổ theo dõi hồ sơ: a period's dossiers in the circular's columns, on A4
+    landscape, or (?format=xlsx) as an Excel workbook. Read and written off the event loop."""
+    today = local_now(office()).date()
+    args = {
+        "from": request.args.get("from") or today.replace(day=1).isoformat(),
+        "to": request.args.get("to") or today.isoformat(),
+    }
+    page, error = None, None
+    try:
+        start, end = dossier_book.parse_period(args["from"], args["to"], today)
+        page = run_off_loop_in_app(dossier_book.book_page, start, end, one_at_a_time="book")
+    except DomainError as exc:
+        error = _(exc.message)
+    if page is not None and request.args.get("format") == "xlsx":
+        data = run_off_loop(dossier_book.book_xlsx, page, office().name)
+        resp = make_response(data)
+        resp.mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        resp.headers["Content-Disposition"] = (
+            f'attachment; filename="so-theo-doi-ho-so-{page["from"]}-{page["to"]}.xlsx"'
+        )
+        return resp
+    return render_template(
+        "admin/book.html",
+        page=page,
+        error=error,
+        args=args,
+        columns=dossier_book.COLUMNS,
+        office=office(),
+        today=local_now(office()),
+    ), (200 if error is None else 422)
+
+
 @bp.get("/admin/dossiers/<code>/notice/<kind>")
 def notice(code: str, kind: str) -> str:
-    """Mẫu 02 (supplement request) or Mẫu 04 (apology and new date), from the dossier's events."""
-    action = {"supplement": "request_supplement", "apology": "apologise"}.get(kind)
+    """Mẫu 02 (supplement request), Mẫu 04 (apology, new date and extension request) or Mẫu 05
+    (notice that handling stopped, at the citizen's request), from the dossier's events."""
+    action = {"supplement": "request_supplement", "apology": "apologise", "stop": "stop"}.get(kind)
     if action is None:
         abort(404)
     d = dossier_lookup.dossier_by_code(code)

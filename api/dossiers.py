@@ -16,16 +16,17 @@ from api.idempotency import idempotent
 from api.schemas import Predicate, gettext_noop
 from core.access import SUPERVISORS, DeviceKind
 from core.deadlines import Timeliness
-from core.dossiers import RatingLevel, normalize_dossier_code
+from core.dossiers import STATUS_NAMES, RatingLevel, normalize_dossier_code
 from core.errors import InvalidRequest, NotFound
 from lobby import stats
 from lobby.auth import current_device, require_device, require_staff
+from lobby.dossiers import listing as dossier_listing
 from lobby.dossiers import lookup as dossier_lookup
 from lobby.dossiers import operations as dossier_operations
 from lobby.dossiers import pins as dossier_pins
 from lobby.dossiers import ratings as dossier_ratings
 from lobby.dossiers import views as dossier_views
-from lobby.dossiers.rules import AcceptRequest, EventRequest
+from lobby.dossiers.rules import CHANNELS, AcceptRequest, EventRequest
 from lobby.errors import error_response
 from lobby.ratelimit import limiter, lookup_limit, public_limit
 
@@ -35,6 +36,13 @@ from lobby.ratelimit import limiter, lookup_limit, public_limit
 @idempotent
 def accept_dossier() -> tuple[dict[str, Any], int]:
     return dossier_operations.accept_dossier(json_body(), staff()), 201
+
+
+@bp.get("/dossiers")
+@require_staff()
+def list_dossiers() -> Response:
+    """All the office's dossiers, filtered and searched (the blind index for personal data)."""
+    return jsonify(dossier_listing.dossier_list(dossier_listing.parse_list_query(request.args)))
 
 
 @bp.get("/dossiers/due")
@@ -172,6 +180,34 @@ class Accepted(s.Open):
     print = fields.Dict()
 
 
+class DossierRow(s.Open):
+    code = fields.String(required=True)
+    procedure = fields.String(required=True)
+    procedure_code = fields.String(required=True)
+    applicant = fields.String(required=True, metadata={"description": "staff only: full name"})
+    channel = fields.String(required=True)
+    received_at = fields.String(required=True)
+    due_at = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.String(required=True)
+    timeliness = fields.String(allow_none=True)
+    timeliness_label = fields.String(allow_none=True)
+    late = fields.Boolean(
+        required=True, metadata={"description": "finished late, or open past due"}
+    )
+    external_code = fields.Boolean(
+        required=True, metadata={"description": "the code was given by another system"}
+    )
+
+
+class DossierPage(s.Open):
+    items = fields.List(fields.Nested(DossierRow), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
 class DueLists(s.Open):
     late = fields.Raw(required=True)
     due_soon = fields.Raw(required=True)
@@ -295,8 +331,30 @@ _RANGE = [
 ]
 
 
+_LIST = [
+    s.query_param("status", {"enum": ["open", *(n for n in STATUS_NAMES.values())]}),
+    s.query_param("procedure", {"type": "string"}),
+    s.query_param("field", {"type": "string"}),
+    *_RANGE,
+    s.query_param("channel", {"enum": list(CHANNELS)}),
+    s.query_param("timeliness", {"enum": ["late", "on_time"]}),
+    s.query_param("q", {"type": "string"}),
+    s.query_param("page", {"type": "integer", "minimum": 1}),
+]
+
 PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/dossiers": {
+        "get": s.staff_op(
+            "All dossiers, newest first, 50 a page: filtered by status (or `open`), procedure, "
+            "field, period received (`from`, `to`), channel, `late` / `on_time`; `q` finds a "
+            "code (or part of one) or an applicant's full name, phone or ID number, through a "
+            "blind index (keyed hashes; the plain values are never stored unencrypted)",
+            s.answer(DossierPage),
+            401,
+            403,
+            422,
+            parameters=_LIST,
+        ),
         "post": s.staff_op(
             "Accept a dossier (usually from the ticket being served)",
             s.answer(Accepted, "201"),
@@ -308,7 +366,7 @@ PATHS: dict[str, dict[str, Any]] = {
             422,
             parameters=[s.IDEM],
             **s.body(AcceptRequest),
-        )
+        ),
     },
     "/api/v1/dossiers/due": {
         "get": s.staff_op(
@@ -316,6 +374,11 @@ PATHS: dict[str, dict[str, Any]] = {
             s.answer(DueLists),
             401,
             403,
+            description="`due_soon` looks one working day further ahead (the office's "
+            "`apology_lead_working_hours`) so that an apology can still go out in time (Decree "
+            "118: at least a working day before the due moment); each of its rows adds "
+            "`apology_open` (an apology with a new date may still be sent) and "
+            "`working_hours_left`.",
         )
     },
     "/api/v1/dossiers/{code}": {

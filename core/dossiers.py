@@ -10,6 +10,7 @@ from datetime import date
 from enum import IntEnum, StrEnum
 
 from core.errors import IllegalTransition, InvalidRequest
+from core.text import fold
 
 
 class DossierStatus(IntEnum):
@@ -155,10 +156,20 @@ DEFAULT_CODE_FORMAT = "{agency}-{yymmdd}-{seq:04d}"
 
 
 def dossier_code(agency_code: str, received: date, seq: int, fmt: str = DEFAULT_CODE_FORMAT) -> str:
-    """The dossier code of Circular 01/2018: <agency code>-YYMMDD-NNNN (format configurable)."""
+    """The dossier code of Circular 01/2018 and Decree 118: <agency code>-YYMMDD-NNNN, the
+    running number in at least 4 digits and as many as it needs (the 10000th is 10000). The
+    format is configurable; one asking for fewer digits ({seq}, {seq:02d}) still gets 4."""
     if seq < 1:
         raise ValueError("dossier running numbers start at 1")
-    return fmt.format(agency=agency_code, yymmdd=received.strftime("%y%m%d"), seq=seq)
+    return fmt.format(agency=agency_code, yymmdd=received.strftime("%y%m%d"), seq=_Seq(seq))
+
+
+class _Seq(int):
+    """A running number that formats with at least 4 digits, or the width its spec asks."""
+
+    def __format__(self, spec: str) -> str:
+        digits = "".join(ch for ch in spec if ch.isdigit())
+        return f"{int(self):0{max(4, int(digits or 0))}d}"
 
 
 def mask_name(full_name: str) -> str:
@@ -288,3 +299,82 @@ def level_counts(levels: Iterable[RatingLevel]) -> Mapping[RatingLevel, int]:
     for x in levels:
         counts[x] += 1
     return counts
+
+
+# --- Decree 118/2025 (DOMAIN §14): one supplement request, an apology in time, one new date ----
+
+
+def check_supplement_request(earlier_requests: int, limit: int = 1) -> None:
+    """A supplement may be requested only once (Decree 118 Art. 11): a further request is
+    refused (IllegalTransition), saying what to do instead. `limit` 0 means no limit."""
+    if limit and earlier_requests >= limit:
+        raise IllegalTransition(
+            "Hồ sơ đã được yêu cầu bổ sung một lần; theo Nghị định 118/2025 chỉ được yêu cầu "
+            "bổ sung một lần. Hãy xử lý với giấy tờ đã có, hoặc từ chối giải quyết và nêu rõ "
+            "lý do.",
+            earlier_requests=earlier_requests,
+            limit=limit,
+        )
+
+
+def check_apology(
+    earlier_apologies: int,
+    working_hours_left: float,
+    *,
+    max_reappointments: int = 1,
+    lead_working_hours: float = 8.0,
+) -> None:
+    """An apology with a new date goes out no later than one working day (`lead_working_hours`)
+    before the due moment, and a dossier is re-appointed at most `max_reappointments` times
+    (DOMAIN §14). `working_hours_left`: working hours from now to the due moment (0 once
+    passed). A limit of 0 turns that check off."""
+    if max_reappointments and earlier_apologies >= max_reappointments:
+        raise IllegalTransition(
+            "Hồ sơ đã được hẹn lại ngày trả kết quả một lần; không được hẹn lại lần nữa.",
+            earlier_apologies=earlier_apologies,
+            limit=max_reappointments,
+        )
+    if lead_working_hours and working_hours_left < lead_working_hours:
+        raise IllegalTransition(
+            "Đã quá thời hạn gửi phiếu xin lỗi và hẹn lại: phiếu phải gửi chậm nhất 01 ngày "
+            "làm việc trước ngày hẹn trả kết quả.",
+            working_hours_left=round(working_hours_left, 1),
+            lead_working_hours=lead_working_hours,
+        )
+
+
+# --- the blind index: applicants found by name, phone or ID number without decrypting --------
+
+
+class SearchKind(StrEnum):
+    NAME = "name"
+    PHONE = "phone"
+    ID_NUMBER = "id_number"
+
+
+def search_value(kind: SearchKind, raw: str | None) -> str | None:
+    """The normalised value a blind index hashes, the same for what was stored and what is
+    typed: a name folded (no diacritics, any case, spaces collapsed); a phone as its digits with
+    +84 / 84 read as 0; an ID number as capitals and digits only. None when nothing is left."""
+    if raw is None:
+        return None
+    if kind is SearchKind.NAME:
+        value = fold(raw)
+    elif kind is SearchKind.PHONE:
+        value = "".join(ch for ch in raw if ch.isascii() and ch.isdigit())
+        if value.startswith("84") and len(value) >= 11:
+            value = "0" + value[2:]
+    else:
+        value = "".join(ch for ch in unicodedata.normalize("NFKC", raw) if ch.isalnum()).upper()
+    return value or None
+
+
+def search_kinds(query: str) -> list[SearchKind]:
+    """Which indexes a typed query may be looked up in: digits (and + . - spaces) are a phone
+    or an ID number; anything with a letter is a name, or a passport / other ID number."""
+    text = query.strip()
+    if not text:
+        return []
+    if all(ch.isdigit() or ch in "+.- ()" for ch in text):
+        return [SearchKind.PHONE, SearchKind.ID_NUMBER]
+    return [SearchKind.NAME, SearchKind.ID_NUMBER]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from core.clock import OUTSIDE_HOURS, SESSION_LABELS, session_of
 from core.errors import DailyLimitReached, InvalidRequest, OutsideHours
@@ -167,3 +167,46 @@ def ensure_open(
     else:
         message = "Ngoài giờ lấy số. Hiện chưa có lịch giờ lấy số."
     raise OutsideHours(message, hours=hours, day_off=day_off)
+
+
+# --- dossier codes (DOMAIN §4, §14: Circular 01/2018, Decree 118, Circular 04/2025) -----------
+
+# <agency electronic ID>-YYMMDD-<sequence>: the agency ID is dot-separated groups of letters and
+# digits (000.00.24.H56, H15.50.05.13, G22, …); a ministry system puts its two letters before
+# the sequence (…-YYMMDD-AAXXXX); the sequence has at least 4 digits, as many as needed.
+_DOSSIER_CODE_RE = re.compile(
+    r"^(?P<agency>[A-Z0-9]+(?:\.[A-Z0-9]+)*)-(?P<yymmdd>\d{6})-(?P<ministry>[A-Z]{2})?(?P<seq>\d{4,})$",
+    re.ASCII,  # "\d" is 0-9 only: no other script's digits in a stored code
+)
+
+
+@dataclass(frozen=True)
+class DossierCode:
+    """A dossier code read back: the agency, the day of receipt, the ministry letters (a ministry
+    system's code) and the running number."""
+
+    agency: str
+    received: str  # YYMMDD as written
+    ministry: str | None
+    seq: int
+
+
+def parse_dossier_code(code: str) -> DossierCode:
+    """A code given by the office, the national portal or a ministry system (already normalised:
+    capitals, no spaces); anything else — or an impossible date — is InvalidRequest."""
+    match = _DOSSIER_CODE_RE.match(code) if isinstance(code, str) else None
+    if match is not None and len(code) <= 80:
+        yymmdd = match.group("yymmdd")
+        try:
+            date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:]))
+        except ValueError:
+            match = None
+        else:
+            return DossierCode(
+                match.group("agency"), yymmdd, match.group("ministry"), int(match.group("seq"))
+            )
+    raise InvalidRequest(
+        "Mã hồ sơ không đúng cấu trúc <mã cơ quan>-YYMMDD-<số thứ tự từ 4 chữ số> "
+        "(VD: H15.50.05.13-260105-0001 hoặc 000.00.00.G12-260105-TP0001).",
+        field="external_code",
+    )

@@ -24,6 +24,7 @@ from lobby.audit import models as audit_models  # noqa: F401  (its table: create
 from lobby.bookings.models import Booking  # noqa: F401  (its table: create_app and Alembic see it)
 from lobby.config import REPO
 from lobby.context import LobbyContext
+from lobby.dossiers import models as _dossier_tables  # noqa: F401  (their tables, for Alembic)
 from lobby.events import SocketPublisher, queue_options
 from lobby.extensions import babel, csrf, db, socketio
 from lobby.feedback import models as _feedback_tables  # noqa: F401  (Alembic, create_app see them)

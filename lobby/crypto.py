@@ -31,6 +31,9 @@ def data_keys() -> str:
     return path.read_text().strip()
 
 
+UNREADABLE = "[không giải mã được]"  # what a value encrypted under another key reads as
+
+
 def encrypt(value: str) -> str:
     return _fernet(data_keys()).encrypt(value.encode("utf-8")).decode("ascii")
 
@@ -40,13 +43,27 @@ def decrypt(value: str) -> str:
         return _fernet(data_keys()).decrypt(value.encode("ascii")).decode("utf-8")
     except InvalidToken:
         # Wrong or lost key: never crash a page over it, never show ciphertext either.
-        return "[không giải mã được]"
+        return UNREADABLE
 
 
-def blind_index(value: str, purpose: str) -> str:
-    """A keyed hash of a normalised personal value (a phone number), to count or find rows by
-    it without storing it in clear: HMAC-SHA256 under a key derived from the newest data key
-    and the purpose. Rotating the data keys changes it (limits then restart from zero)."""
-    newest = data_keys().split(",")[0].strip().encode()
-    key = hmac.new(newest, f"blind-index:{purpose}".encode(), hashlib.sha256).digest()
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+# --- the blind index: a keyed hash of a normalised personal value, to find it without
+# decrypting (lobby.dossiers.search). The key is derived from the OLDEST data key, so adding a
+# new key (rotation) keeps it; dropping the oldest changes it and the index is rebuilt at the
+# next start (rows carry the key's id).
+
+
+@lru_cache(maxsize=8)
+def _index_key(keys: str) -> bytes:
+    oldest = [k.strip() for k in keys.split(",") if k.strip()][-1]
+    return hmac.new(oldest.encode("ascii"), b"lobby blind index v1", hashlib.sha256).digest()
+
+
+def blind_index(kind: str, value: str) -> str:
+    """HMAC-SHA256 of kind and normalised value under the index key (128 bits, hex)."""
+    message = f"{kind}\x00{value}".encode()
+    return hmac.new(_index_key(data_keys()), message, hashlib.sha256).hexdigest()[:32]
+
+
+def index_key_id() -> str:
+    """A short name of the index key, stored with each row (never the key itself)."""
+    return hmac.new(_index_key(data_keys()), b"key id", hashlib.sha256).hexdigest()[:12]

@@ -407,7 +407,7 @@ class Dossier(db.Model):
     lookup_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lookup_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id"), nullable=True, index=True
     )

@@ -40,8 +40,8 @@ def person_keys(phone: str | None, address: str | None) -> tuple[str, str]:
     address's. The plain values are never stored or logged."""
     from lobby.crypto import blind_index  # cryptography: loaded with the first booking
 
-    address_key = blind_index(address or "", "address")
-    return (blind_index(phone, "phone") if phone else address_key), address_key
+    address_key = blind_index("booking-address", address or "")
+    return (blind_index("booking-phone", phone) if phone else address_key), address_key
 
 
 def book(service: Any, day: Any, slot: Any, phone: Any, address: str | None) -> dict[str, Any]:
@@ -99,7 +99,7 @@ def book(service: Any, day: Any, slot: Any, phone: Any, address: str | None) -> 
 def _otp_hash(otp: str, token: str) -> str:
     from lobby.crypto import blind_index  # cryptography: see person_keys
 
-    return blind_index(otp, f"otp:{token}")
+    return blind_index(f"booking-otp:{token}", otp)
 
 
 def _taken_on_trust(token: str) -> dict[str, Any]:

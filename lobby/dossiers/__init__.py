@@ -10,6 +10,9 @@ citizen, rated.
   pins.py        the lookup PIN: made and hashed, the public lookup with its lock, the reissue
   ratings.py     satisfaction ratings: the scale, the phone's rating, the counter tablet
   operations.py  use cases: accept at the counter, follow through (apply_event)
+  models.py      the feature's own tables: the applicants' blind index (applicant_index)
+  search.py      the blind index: written with each applicant, backfilled, searched
+  listing.py     read model: the staff's dossier list, filtered, searched, paged
 
 Submodules import each other directly, never this package; importers name the submodule, so
 importing this package imports nothing.

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.deadlines import DueMode, add_working_hours, timeliness, working_hours_between
 from core.dossiers import (
@@ -20,6 +20,8 @@ from core.dossiers import (
     STATUS_NAMES,
     DossierAction,
     DossierStatus,
+    check_apology,
+    check_supplement_request,
     dossier_code,
     next_dossier_status,
     normalize_id_number,
@@ -36,15 +38,26 @@ from lobby.dossiers.rules import (
     AcceptRequest,
     EventRequest,
     due_from,
+    external_code,
     local_moment,
     parse_components,
     setting,
     status_of,
 )
+from lobby.dossiers.search import index_applicant
 from lobby.dossiers.views import staff_dossier_view
 from lobby.extensions import db
 from lobby.forms import check, trimmed
-from lobby.models import Applicant, Dossier, DossierSequence, Office, Procedure, StaffUser, Ticket
+from lobby.models import (
+    Applicant,
+    Dossier,
+    DossierEvent,
+    DossierSequence,
+    Office,
+    Procedure,
+    StaffUser,
+    Ticket,
+)
 from lobby.notify.contacts import consent_dossier
 from lobby.queue.counter_actions import CONTRADICT_DOSSIER
 from lobby.queue.reference import may_operate, ticket_by_id
@@ -68,6 +81,7 @@ class _Intake:
     channel: str
     components: list[dict[str, Any]]
     sets: int
+    external_code: str | None
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> _Intake:
@@ -83,6 +97,7 @@ class _Intake:
             channel=body.get("channel", "truc_tiep"),
             components=parse_components(body.get("components")),
             sets=body.get("sets_count", 1),
+            external_code=external_code(body.get("external_code")),
         )
 
 
@@ -171,12 +186,18 @@ def _add_dossier(
     now = ctx().clock.now()
     due = due_from(now, proc, o, DueMode(setting(o, "due_mode")))
     day = now.astimezone(office_tz(o)).date()
-    code = dossier_code(
+    code = intake.external_code or dossier_code(
         o.agency_code or "000.00.00.H00",
         day,
         _take_dossier_seq(o.id, day),
         (o.settings or {}).get("dossier_code_format", "{agency}-{yymmdd}-{seq:04d}"),
     )
+    if intake.external_code and db.session.scalar(
+        select(Dossier.id).where(Dossier.code == intake.external_code)
+    ):
+        raise IllegalTransition(
+            "Mã hồ sơ này đã được tiếp nhận trước đó.", field="external_code", code=code
+        )
     person = Applicant(
         office_id=o.id,
         full_name=intake.full_name,
@@ -188,6 +209,7 @@ def _add_dossier(
     )
     db.session.add(person)
     db.session.flush()
+    index_applicant(person)  # the blind index: found later by name, phone or ID number
     pin, pin_hash = new_pin()
     d = Dossier(
         office_id=o.id,
@@ -210,7 +232,8 @@ def _add_dossier(
         fee_method=trimmed(body.get("fee_method")) or "",
         resolving_office=trimmed(body.get("resolving_office")) or o.name,
         current_unit=RECEPTION_UNIT,
-        rules={k: setting(o, k) for k in KEPT_RULES},
+        rules={k: setting(o, k) for k in KEPT_RULES}
+        | ({"code_from": "external"} if intake.external_code else {}),
     )
     db.session.add(d)
     db.session.flush()
@@ -268,6 +291,9 @@ def _request_supplement(
     d: Dossier, body: dict[str, Any], o: Office, now: datetime, reason: str
 ) -> dict[str, Any]:
     items = parse_components(body.get("items")) if body.get("items") is not None else []
+    check_supplement_request(
+        _earlier(d, DossierAction.REQUEST_SUPPLEMENT), int(setting(o, "supplement_requests_max"))
+    )
     d.supplement_requested_at = now
     return {"items": items}
 
@@ -290,12 +316,31 @@ def _apologise(
     d: Dossier, body: dict[str, Any], o: Office, now: datetime, reason: str
 ) -> dict[str, Any]:
     new_due = local_moment(body["new_due_at"], o)
+    left = working_hours_between(now, d.due_at, working_calendar(o), office_tz(o))
+    check_apology(
+        _earlier(d, DossierAction.APOLOGISE),
+        left if d.due_at > now else 0.0,
+        max_reappointments=int(setting(o, "reappointments_max")),
+        lead_working_hours=float(setting(o, "apology_lead_working_hours")),
+    )
     if new_due <= now:
         raise InvalidRequest("Ngày hẹn trả mới phải sau thời điểm hiện tại.", field="new_due_at")
     d.new_due_at = new_due
     d.due_at = new_due
     d.apology = f"Cơ quan xin lỗi vì sự chậm trễ. {reason}"
     return {"new_due_at": new_due}
+
+
+def _earlier(d: Dossier, action: DossierAction) -> int:
+    """How many times this dossier already had `action` (rows of its control sheet)."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(DossierEvent)
+            .where(DossierEvent.dossier_id == d.id, DossierEvent.action == action.value)
+        )
+        or 0
+    )
 
 
 def _result_ready(

@@ -18,11 +18,13 @@ from core.dossiers import (
     DossierAction,
     DossierStatus,
     IdType,
+    normalize_dossier_code,
     normalize_id_number,
     parse_action,
     parse_id_type,
 )
 from core.errors import InvalidRequest
+from core.numbering import parse_dossier_code
 from lobby.context import office_setting, office_tz
 from lobby.forms import (
     Open,
@@ -48,6 +50,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "hide_applicant_name": False,  # a small commune may hide even the masked name
     "due_soon_working_hours": 8.0,  # "Hồ sơ sắp đến hạn": due within one working day
     "rating_levels": 3,  # the three official levels; 5 adds Bình thường, Rất không hài lòng
+    # Decree 118/2025 (DOMAIN §14); 0 turns a check off
+    "supplement_requests_max": 1,  # a supplement may be requested once
+    "reappointments_max": 1,  # a dossier is re-appointed (apology + new date) at most once
+    "apology_lead_working_hours": 8.0,  # the apology goes out ≥ 1 working day before due
 }
 # The rules a dossier keeps from the day it was accepted (Dossier.rules).
 KEPT_RULES = ("due_mode", "timeliness_boundary", "supplement_clock")
@@ -93,6 +99,18 @@ def local_moment(value: str, o: Office) -> datetime:
     local time."""
     when = datetime.fromisoformat(value)
     return when if when.tzinfo is not None else when.replace(tzinfo=office_tz(o))
+
+
+def external_code(value: Any) -> str | None:
+    """A code given by another system (Decree 118, DOMAIN §14), as stored: capitals, no spaces;
+    blank is none. Refused (InvalidRequest) when it is not a dossier code."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        parse_dossier_code(value)  # refuses
+    code = normalize_dossier_code(value)
+    parse_dossier_code(code)
+    return code
 
 
 def due_from(now: datetime, proc: Procedure, o: Office, mode: DueMode) -> datetime:
@@ -180,6 +198,16 @@ class AcceptRequest(Open):
         error_messages={"null": BAD_SETS},
         metadata={"type": "integer", "minimum": 1, "maximum": 50},
     )
+    external_code = fields.Raw(
+        allow_none=True,
+        validate=Rule(external_code),
+        metadata={
+            "type": "string",
+            "description": "the code the national portal or a ministry system gave the dossier "
+            "(<agency ID>-YYMMDD-<4+ digits>, a ministry's two letters allowed before the "
+            "digits): kept as the dossier's code instead of making one",
+        },
+    )
     return_place = text("return_place")
     fee_method = text("fee_method")
     resolving_office = text("resolving_office")
@@ -201,6 +229,7 @@ class AcceptRequest(Open):
         "channel",
         "components",
         "sets_count",
+        "external_code",
     )
     FROM_TICKET: ClassVar[tuple[str, ...]] = ("ticket_id",)
     CONTACTS: ClassVar[tuple[str, ...]] = (

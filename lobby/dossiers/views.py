@@ -6,9 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from core.deadlines import TIMELINESS_LABELS_VI, Timeliness, add_working_hours
+from core.deadlines import (
+    TIMELINESS_LABELS_VI,
+    Timeliness,
+    add_working_hours,
+    working_hours_between,
+)
 from core.dossiers import (
     STATUS_LABELS,
     STATUS_NAMES,
@@ -147,9 +153,16 @@ def due_lists(user: StaffUser) -> dict[str, Any]:
     now = ctx().clock.now()
     cal = working_calendar(o)
     tz = office_tz(o)
-    horizon = add_working_hours(now, float(setting(o, "due_soon_working_hours")), cal, tz)
+    # Decree 118: the apology goes out a working day before the due date, so "due soon" looks
+    # that much further ahead, and says whether an apology may still go out (apology_open).
+    lead = float(setting(o, "apology_lead_working_hours"))
+    horizon = add_working_hours(now, float(setting(o, "due_soon_working_hours")) + lead, cal, tz)
     open_codes = [int(s) for s in _OPEN]
-    base = select(Dossier).where(Dossier.office_id == o.id, Dossier.status_code.in_(open_codes))
+    base = (
+        select(Dossier)
+        .where(Dossier.office_id == o.id, Dossier.status_code.in_(open_codes))
+        .options(selectinload(Dossier.applicant))  # one query for the names, not one a row
+    )
     late = db.session.scalars(
         base.where(Dossier.due_at < now).order_by(Dossier.due_at).limit(200)
     ).all()
@@ -160,14 +173,42 @@ def due_lists(user: StaffUser) -> dict[str, Any]:
     ).all()
     ready = db.session.scalars(
         select(Dossier)
+        .options(selectinload(Dossier.applicant))
         .where(Dossier.office_id == o.id, Dossier.status_code == int(DossierStatus.RESULT_READY))
         .order_by(Dossier.result_ready_at)
         .limit(200)
     ).all()
+    # Re-appointments so far (apologise rows of the control sheet), in one query.
+    apologies: dict[int, int] = dict(
+        db.session.execute(
+            select(DossierEvent.dossier_id, func.count())
+            .where(
+                DossierEvent.dossier_id.in_([d.id for d in soon]),
+                DossierEvent.action == "apologise",
+            )
+            .group_by(DossierEvent.dossier_id)
+        ).all()
+    )
+    most = int(setting(o, "reappointments_max"))
     return {
         "late": [_due_row(d, o) for d in late],
-        "due_soon": [_due_row(d, o) for d in soon],
+        "due_soon": [
+            _soon_row(d, o, now, lead, cal, not most or apologies.get(d.id, 0) < most) for d in soon
+        ],
         "ready": [_due_row(d, o) for d in ready],
+    }
+
+
+def _soon_row(
+    d: Dossier, o: Office, now: Any, lead: float, cal: Any, may_reappoint: bool
+) -> dict[str, Any]:
+    """A due-soon row with whether an apology may still go out (Decree 118: a working day
+    before the due moment, and re-appointed at most reappointments_max times)."""
+    left = working_hours_between(now, d.due_at, cal, office_tz(o))
+    return {
+        **_due_row(d, o),
+        "apology_open": may_reappoint and left >= lead,
+        "working_hours_left": round(left, 1),
     }
 
 

@@ -97,6 +97,14 @@ def update_office(form: Any) -> None:
             o.settings = {**(o.settings or {}), **changed}  # a new dict: the JSON column sees it
 
 
+# Decree 118/2025 (lobby.dossiers.rules): (setting, its name in messages, the largest value)
+DECREE_118_LIMITS = (
+    ("supplement_requests_max", "số lần yêu cầu bổ sung tối đa", 5),
+    ("reappointments_max", "số lần hẹn lại tối đa", 5),
+    ("apology_lead_working_hours", "số giờ làm việc gửi phiếu xin lỗi trước hạn", 40),
+)
+
+
 def update_dossier_rules(form: Any) -> None:
     """The agency code in dossier codes, and the rules of DOMAIN that the law leaves open."""
     agency = form_text(form.get("agency_code"), "mã đơn vị trong mã hồ sơ", "agency_code", limit=60)
@@ -120,6 +128,11 @@ def update_dossier_rules(form: Any) -> None:
             80,
         )
     )
+    for name, label, high in DECREE_118_LIMITS:  # left out of a form: kept as they are
+        if form.get(name) not in (None, ""):
+            rules[name] = form_whole(form.get(name), label, name, 0, high)
+    if "apology_lead_working_hours" in rules:
+        rules["apology_lead_working_hours"] = float(rules["apology_lead_working_hours"])
     rules["saturday_counts"] = bool(form.get("saturday_counts"))
     rules["hide_applicant_name"] = bool(form.get("hide_applicant_name"))
     assert set(rules) <= set(DEFAULT_SETTINGS)
@@ -163,6 +176,7 @@ def dossier_rules(o: Office) -> dict[str, Any]:
         for name in (
             *RULE_CHOICES,
             "due_soon_working_hours",
+            *(name for name, _label, _high in DECREE_118_LIMITS),
             "saturday_counts",
             "hide_applicant_name",
         )
