@@ -23,6 +23,7 @@ from lobby.context import LobbyContext
 from lobby.events import SocketPublisher, queue_options
 from lobby.extensions import babel, csrf, db, socketio
 from lobby.printing.service import Printing
+from lobby.reception import models as reception_models  # noqa: F401  (its tables, for Alembic)
 from lobby.refcache import RefCache
 from lobby.tx import configure_engine
 

@@ -226,6 +226,7 @@ FLOORS: dict[str, int] = {
             "lobby.retention",
             "lobby.housekeeping",
             "lobby.simulate",
+            "lobby.reception",
         ),
         3,
     ),
@@ -235,7 +236,13 @@ FLOORS: dict[str, int] = {
     # the composition root: create_app() and the server
     **dict.fromkeys(("lobby", "lobby.app", "server"), 5),
 }
-FEATURE_PACKAGES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup")
+FEATURE_PACKAGES = (
+    "lobby.queue",
+    "lobby.dossiers",
+    "lobby.printing",
+    "lobby.setup",
+    "lobby.reception",
+)
 
 
 def floor_of(module: str) -> int | None:
