@@ -6,6 +6,7 @@ from api import (  # noqa: F401  (their routes register on bp)
     dossiers,
     openapi,
     print_agent,
+    reception,
     tickets,
 )
 from api.http import bp  # noqa: F401  (create_app registers api.views.bp)

@@ -17,6 +17,7 @@ from lobby.context import ticket_url
 from lobby.qr import qr_svg
 from lobby.queue import reference
 from lobby.queue import views as queue_views
+from lobby.reception import schedule
 from lobby.web import unpaired_page
 
 bp = Blueprint(
@@ -108,7 +109,8 @@ def kiosk() -> Any:
         return unpaired_page("kiosk")
     device = principal.device
     office = context.office()
-    codes = reference.board_field_codes(device)
+    # The reception field ("Gặp lãnh đạo / Tiếp công dân") only on a day with a session.
+    codes = schedule.kiosk_hides(reference.board_field_codes(device))
     lang = str(get_locale() or "vi")
     fields = localised(
         [s for s in queue_views.services_list()["services"] if s["code"] in codes], lang

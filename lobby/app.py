@@ -14,6 +14,7 @@ import counter.views
 import display.views
 import kiosk.views
 import phone.procedures  # its routes are on phone.views.bp
+import phone.reception  # its routes are on phone.views.bp
 import phone.views
 import tablet.views
 from core.clock import Clock, FileClock, SystemClock
