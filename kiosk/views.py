@@ -17,7 +17,7 @@ from lobby.context import ticket_url
 from lobby.qr import qr_svg
 from lobby.queue import reference
 from lobby.queue import views as queue_views
-from lobby.reception import schedule
+from lobby.reception import schedule, words
 from lobby.web import unpaired_page
 
 bp = Blueprint(
@@ -134,10 +134,24 @@ def kiosk() -> Any:
             priorities=priority_choices(),
             strings=config["strings"],
             config=config,
+            reception=_reception(codes, fields),
         )
     )
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def _reception(codes: list[str], fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The reception panel's sessions and duty, and the reception field when offered today."""
+    data = schedule.public_schedule()
+    code = schedule.reception_field_code()
+    name = next((f["name"] for f in fields if f["code"] == code), "")
+    return {
+        "sessions": words.with_words(data["sessions"]),
+        "duty": data["duty_today"],
+        "today_open": bool(name) and code in codes,
+        "field_name": name,
+    }
 
 
 @bp.get("/kiosk/qr.svg")

@@ -234,3 +234,37 @@ def test_the_kiosk_offers_the_reception_ticket_on_reception_days_called_at_its_d
     called = leader.call_next(6)
     assert called.status_code == 200, called.get_json()
     assert called.get_json()["ticket"]["number"] == ticket["number"]
+
+
+def test_the_board_shows_the_next_session_and_the_leader_on_duty(desk: Any) -> None:
+    board = desk.test_client()
+    board.get(f"/pair/{device_token(desk, 'board')}")
+    page = board.get("/display").get_data(as_text=True)
+    assert 'class="side has-reception"' in page
+    assert "Thứ Năm 10/12, 07:30–11:30: Huỳnh Văn Chánh – Chủ tịch UBND xã" in page
+    assert "Lê Thị Phó – Phó Chủ tịch UBND xã" in page
+
+
+def test_an_office_without_a_schedule_keeps_its_board_and_kiosk_as_they_were(app: Any) -> None:
+    board = app.test_client()
+    board.get(f"/pair/{device_token(app, 'board')}")
+    page = board.get("/display").get_data(as_text=True)
+    assert (
+        'class="side"' in page and 'id="reception" aria-labelledby="reception-title" hidden' in page
+    )
+    kiosk = app.test_client()
+    kiosk.get(f"/pair/{device_token(app, 'kiosk')}")
+    assert 'id="reception-open"' not in kiosk.get("/kiosk").get_data(as_text=True)
+
+
+def test_the_kiosk_button_lists_the_sessions_and_says_when_to_take_the_ticket(
+    desk: Any, clock: Any
+) -> None:
+    kiosk = desk.test_client()
+    kiosk.get(f"/pair/{device_token(desk, 'kiosk')}")
+    page = kiosk.get("/kiosk").get_data(as_text=True)
+    assert 'id="reception-open"' in page and "Thứ Năm, 10/12/2026" in page
+    assert "Hôm nay có buổi tiếp công dân" not in page
+    clock.set(datetime(2026, 12, 10, 8, 0, tzinfo=VN))
+    page = kiosk.get("/kiosk").get_data(as_text=True)
+    assert "chọn “Gặp lãnh đạo / Tiếp công dân” để lấy số" in page
