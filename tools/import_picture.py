@@ -35,7 +35,7 @@ BOXES = {
     "lobby.dossiers": "lobby/dossiers/",
     "lobby.printing": "lobby/printing/",
     "lobby.setup": "lobby/setup/",
-    "services": "stats, webhooks, backup, retention, housekeeping, simulate",
+    "services": "stats, webhooks, backup, retention, housekeeping, simulate, reception",
     "entries": "lobby entries: sockets, web, cli, startup",
     "surfaces": "surfaces: api, kiosk, display, counter, phone, tablet, admin",
     "root": "lobby.app: create_app(), server.py",
