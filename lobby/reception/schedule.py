@@ -268,7 +268,11 @@ def admin_view() -> dict[str, Any]:
     ).all()
     return {
         "entries": entries,
-        "upcoming": [_public(x) for x in _occurrences(day, day + timedelta(31))],
+        "upcoming": [
+            _public(x)
+            for x in _occurrences(day, day + timedelta(31))
+            if x.entry.kind is not rules.Kind.DUTY
+        ],
         "rhythm": rhythm(),
         "fields": [{"code": c, "name": n} for c, n in fields],
         "reception_field": str(office_setting(o, RECEPTION_FIELD, "") or ""),

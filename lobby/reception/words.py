@@ -64,14 +64,15 @@ def _when(s: dict[str, Any], today: str, words: dict[str, Any]) -> str:
 
 
 def board_lines(data: dict[str, Any]) -> dict[str, Any]:
-    """The board's reception lines from the public schedule: the next session, and today's
-    leaders on duty ('' for none)."""
+    """The board's reception lines from the public schedule, short enough for the footer's
+    middle: the next session (when and who, without the title), and today's leaders on duty
+    with their titles ('' for none)."""
     words = board_words()
     first = data["sessions"][0] if data["sessions"] else None
     who = "{name} – {title}"
     return {
         "next": (
-            f"{_when(first, data['today'], words)}: {who.format(**first['official'])}"
+            f"{_when(first, data['today'], words)} · {first['official']['name']}"
             if first
             else ""
         ),

@@ -240,8 +240,8 @@ def test_the_board_shows_the_next_session_and_the_leader_on_duty(desk: Any) -> N
     board = desk.test_client()
     board.get(f"/pair/{device_token(desk, 'board')}")
     page = board.get("/display").get_data(as_text=True)
-    assert 'class="side has-reception"' in page
-    assert "Thứ Năm 10/12, 07:30–11:30: Huỳnh Văn Chánh – Chủ tịch UBND xã" in page
+    assert 'class="footer-info reception-strip" id="reception">' in page
+    assert "Thứ Năm 10/12, 07:30–11:30 · Huỳnh Văn Chánh" in page
     assert "Lê Thị Phó – Phó Chủ tịch UBND xã" in page
 
 
@@ -249,9 +249,7 @@ def test_an_office_without_a_schedule_keeps_its_board_and_kiosk_as_they_were(app
     board = app.test_client()
     board.get(f"/pair/{device_token(app, 'board')}")
     page = board.get("/display").get_data(as_text=True)
-    assert (
-        'class="side"' in page and 'id="reception" aria-labelledby="reception-title" hidden' in page
-    )
+    assert 'class="footer-info reception-strip" id="reception" hidden>' in page
     kiosk = app.test_client()
     kiosk.get(f"/pair/{device_token(app, 'kiosk')}")
     assert 'id="reception-open"' not in kiosk.get("/kiosk").get_data(as_text=True)

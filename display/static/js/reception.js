@@ -1,10 +1,12 @@
-// The board's citizen reception panel: the next session and today's leaders on duty, written
-// by the server on load and refreshed from the public /api/v1/reception now and then (the
-// schedule changes rarely; a board runs for days). Lines are written as display/views.py does.
+// The board's citizen reception strip (display/templates/display/board.html, the footer's
+// middle): the next session and today's leaders on duty take turns; written by the server on
+// load, refreshed from the public /api/v1/reception now and then (the schedule changes rarely;
+// a board runs for days). Lines are written as lobby/reception/words.py writes them.
 import { $ } from "/static/js/live.js";
 
 const W = JSON.parse($("reception-text").textContent);
 const REFRESH_MS = 5 * 60 * 1000;
+const TURN_MS = 8000;
 
 function who(o) {
   return `${o.name} – ${o.title}`;
@@ -18,16 +20,28 @@ function when(s, today) {
   return `${name} ${String(d).padStart(2, "0")}/${String(m).padStart(2, "0")}, ${s.start}–${s.end}${online}`;
 }
 
+function lines() {
+  return ["rc-next", "rc-duty"].map($).filter((line) => !line.hidden);
+}
+
+function turn() {
+  const shown = lines();
+  if (shown.length === 0) return;
+  const at = shown.findIndex((line) => line.classList.contains("current"));
+  shown.forEach((line) => line.classList.remove("current"));
+  shown[(at + 1) % shown.length].classList.add("current");
+}
+
 function render(data) {
   const first = (data.sessions || [])[0];
-  const next = first ? `${when(first, data.today)}: ${who(first.official)}` : "";
+  const next = first ? `${when(first, data.today)} · ${first.official.name}` : "";
   const duty = (data.duty_today || []).map((d) => who(d.official)).join("; ");
   $("rc-next-text").textContent = next;
   $("rc-next").hidden = !next;
   $("rc-duty-text").textContent = duty;
   $("rc-duty").hidden = !duty;
   $("reception").hidden = !(next || duty);
-  $("side").classList.toggle("has-reception", Boolean(next || duty));
+  if (!lines().some((line) => line.classList.contains("current"))) turn();
 }
 
 async function refresh() {
@@ -35,8 +49,9 @@ async function refresh() {
     const r = await fetch("/api/v1/reception", { headers: { Accept: "application/json" } });
     if (r.ok) render(await r.json());
   } catch (e) {
-    // Offline: the panel keeps what it showed; the next refresh tries again.
+    // Offline: the strip keeps what it showed; the next refresh tries again.
   }
 }
 
 setInterval(refresh, REFRESH_MS);
+setInterval(turn, TURN_MS);
