@@ -72,9 +72,7 @@ def board_lines(data: dict[str, Any]) -> dict[str, Any]:
     who = "{name} – {title}"
     return {
         "next": (
-            f"{_when(first, data['today'], words)} · {first['official']['name']}"
-            if first
-            else ""
+            f"{_when(first, data['today'], words)} · {first['official']['name']}" if first else ""
         ),
         "duty": "; ".join(who.format(**d["official"]) for d in data["duty_today"]),
         "words": words,
