@@ -85,7 +85,10 @@ def test_public_answers_carry_no_personal_data_of_citizens(desk: Any) -> None:
     public = desk.test_client()
     kiosk = desk.test_client()
     kiosk.get(f"/pair/{device_token(desk, 'kiosk')}")
+    board = desk.test_client()
+    board.get(f"/pair/{device_token(desk, 'board')}")
     for client, path in [
+        (board, "/display"),
         (public, "/api/v1/reception"),
         (public, "/lich-tiep-cong-dan"),
         (public, "/api/v1/services"),
