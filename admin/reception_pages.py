@@ -49,12 +49,15 @@ def reception() -> Any:
         except DomainError as exc:
             flash(_(getattr(exc, "message", str(exc))), "error")
         return redirect(url_for("admin.reception"))
-    return render_template(
-        "admin/reception.html",
-        user=me,
-        may_edit=edits_the_schedule(me),
-        **schedule.admin_view(),
-    )
+    view = schedule.admin_view()
+    view["ordinal_labels"] = {
+        1: _("tuần thứ nhất"),
+        2: _("tuần thứ hai"),
+        3: _("tuần thứ ba"),
+        4: _("tuần thứ tư"),
+        -1: _("tuần cuối"),
+    }
+    return render_template("admin/reception.html", user=me, may_edit=edits_the_schedule(me), **view)
 
 
 @bp.route("/admin/reception/book", methods=["GET", "POST"])

@@ -23,7 +23,6 @@ from lobby.workcal import working_calendar
 RECEPTION_FIELD = "reception_field"  # the office setting naming the reception field's code
 UPCOMING_DAYS = 62  # the public list looks two months ahead
 UPCOMING_MAX = 12
-ORDINALS = (1, 2, 3, 4, -1)
 
 
 # --- reading a form --------------------------------------------------------------------------
@@ -278,6 +277,5 @@ def admin_view() -> dict[str, Any]:
         "reception_field": str(office_setting(o, RECEPTION_FIELD, "") or ""),
         "kinds": {k.value: rules.KIND_LABELS[k] for k in rules.Kind},
         "modes": {m.value: rules.MODE_LABELS[m] for m in rules.Mode},
-        "ordinal_labels": {n: rules.ORDINALS_VI[n] for n in ORDINALS},
         "today": day,
     }
