@@ -269,3 +269,26 @@ def test_the_kiosk_button_lists_the_sessions_and_says_when_to_take_the_ticket(
     clock.set(datetime(2026, 12, 10, 8, 0, tzinfo=VN))
     page = kiosk.get("/kiosk").get_data(as_text=True)
     assert "chọn “Gặp lãnh đạo / Tiếp công dân” để lấy số" in page
+
+
+def test_flask_demo_gives_the_demo_office_a_reception_desk(
+    db_url: str, tmp_path: Any, clock: Any
+) -> None:
+    from tests.conftest import build_app
+
+    empty = build_app(db_url, tmp_path, clock)
+    out = empty.test_cli_runner().invoke(args=["demo", "--json"])
+    assert out.exit_code == 0, out.output
+    client = empty.test_client()
+    services = client.get("/api/v1/services").get_json()["services"]
+    assert [s["name"] for s in services if s["code"] == "tiep_cong_dan"] == [
+        "Gặp lãnh đạo / Tiếp công dân"
+    ]
+    counters = client.get("/api/v1/counters").get_json()["counters"]
+    assert next(c for c in counters if c["number"] == 6)["services"] == ["tiep_cong_dan"]
+    assert client.get("/api/v1/reception").get_json()["sessions"][0]["date"] == "2026-12-10"
+    with empty.app_context():
+        from lobby.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
