@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core import reception as rules
-from core.errors import InvalidRequest, NotFound
+from core.errors import DomainError, InvalidRequest, NotFound
 from lobby.context import of_this_office, office, office_ref, office_setting, today
 from lobby.extensions import db
 from lobby.forms import form_text
@@ -210,6 +210,16 @@ def is_reception_day(day: date | None = None) -> bool:
 
 def reception_field_code() -> str:
     return str(office_setting(office_ref(), RECEPTION_FIELD, "") or "")
+
+
+def check_ticket(code: str) -> None:
+    """A ticket of the reception field only on a day with a session (a kiosk page left open
+    from a reception day must not issue one the next day)."""
+    if code and code == reception_field_code() and not is_reception_day():
+        raise DomainError(
+            "Hôm nay không có buổi tiếp công dân. Vui lòng xem lịch tiếp công dân.",
+            code="no_reception_today",
+        )
 
 
 def kiosk_hides(codes: list[str]) -> list[str]:

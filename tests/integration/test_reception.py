@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.integration.helpers import Staff, device_token, issue
+from tests.integration.helpers import Staff, device_token, issue, kiosk_headers
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -226,6 +226,12 @@ def test_the_kiosk_offers_the_reception_ticket_on_reception_days_called_at_its_d
     kiosk.get(f"/pair/{device_token(desk, 'kiosk')}")
     assert "tiep_cong_dan" not in _kiosk_codes(kiosk)  # Monday 30 Nov: no session
     assert "ho_tich" in _kiosk_codes(kiosk)
+    # A kiosk page left open from a reception day gets a kind refusal, not a number.
+    refused = desk.test_client().post(
+        "/api/v1/tickets", json={"service": "tiep_cong_dan"}, headers=kiosk_headers(desk)
+    )
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == "no_reception_today"
     clock.set(datetime(2026, 12, 10, 8, 0, tzinfo=VN))  # Thursday: the chairman receives
     desk.extensions["lobby"].reference.clear()
     assert "tiep_cong_dan" in _kiosk_codes(kiosk)
