@@ -60,6 +60,22 @@ def test_the_board_panel_and_the_public_page_show_the_schedule(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
     phone.screenshot(path=str(screenshots_dir / "reception-public.png"), full_page=True)
 
+    # The kiosk's button opens the schedule over the start screen; "Đóng" closes it.
+    kiosk = browser.new_context(viewport={"width": 1920, "height": 1080}, has_touch=True).new_page()
+    pair(kiosk, live_server, "kiosk")
+    kiosk.wait_for_selector("#screen-start.is-active .tile")
+    # The button keeps clear of the greeting (its side padding is the corner's room).
+    button, title = (kiosk.locator(s).bounding_box() for s in ("#reception-open", "#greeting"))
+    assert button["x"] >= title["x"] + title["width"] - kiosk.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('#greeting')).paddingRight)"
+    )
+    kiosk.click("#reception-open")
+    kiosk.wait_for_selector("#reception-panel:not([hidden])")
+    assert "Huỳnh Văn Chánh" in kiosk.inner_text("#reception-panel")
+    kiosk.screenshot(path=str(screenshots_dir / "kiosk-reception.png"))
+    kiosk.click("#reception-close")
+    kiosk.wait_for_selector("#reception-panel", state="hidden")
+
 
 def test_the_leader_edits_the_schedule_and_keeps_the_book(
     live_server: LiveServer, browser: Any, screenshots_dir: Any
