@@ -12,11 +12,11 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Response, jsonify
 from marshmallow import fields
 
-from api import bookings, dossier_import, dossiers, feedback, print_agent, tickets
+from api import bookings, dossier_import, dossiers, feedback, print_agent, reception, tickets
 from api import schemas as s
 from api.http import bp
 
-ROUTE_MODULES = (tickets, bookings, dossiers, dossier_import, print_agent, feedback)
+ROUTE_MODULES = (tickets, bookings, dossiers, dossier_import, print_agent, feedback, reception)
 
 # Outside /api/v1, documented for monitors.
 HEALTH_PATHS: dict[str, dict[str, Any]] = {

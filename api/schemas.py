@@ -295,6 +295,40 @@ class ProcedureList(Open):
     procedures = fields.List(fields.Nested(Procedure), required=True)
 
 
+class Official(_Closed):
+    name = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class ReceptionSession(_Closed):
+    """One session as anyone may see it: the official's name and title, never a citizen."""
+
+    date = fields.Date(required=True)
+    start = fields.String(required=True, metadata=_described("HH:MM, office time"))
+    end = fields.String(required=True, metadata=_described("HH:MM, office time"))
+    official = fields.Nested(Official, required=True)
+    place = fields.String(required=True)
+    mode = fields.String(required=True, validate=OneOf(["in_person", "online"]))
+    kind = fields.String(
+        required=True,
+        validate=OneOf(["dinh_ky", "truc", "chuyen_de"]),
+        metadata=_described(
+            "dinh_ky: the chairman's periodic reception; truc: a leader on duty at the desk; "
+            "chuyen_de: a thematic session"
+        ),
+    )
+
+
+class ReceptionSchedule(_Closed):
+    today = fields.Date(required=True)
+    sessions = fields.List(
+        fields.Nested(ReceptionSession),
+        required=True,
+        metadata=_described("reception sessions from today on, two months ahead at most"),
+    )
+    duty_today = fields.List(fields.Nested(ReceptionSession), required=True)
+
+
 class ReprintStatus(Open):
     status = fields.String(required=True, validate=OneOf(["queued", "failed"]))
 
@@ -330,6 +364,7 @@ COMPONENTS: dict[str, type[Schema]] = {
     "Service": Service,
     "Counter": Counter,
     "Procedure": Procedure,
+    "ReceptionSchedule": ReceptionSchedule,
     "IssuedTicket": IssuedTicket,
     "PublicTicket": PublicTicket,
     "StaffTicket": StaffTicket,

@@ -11,6 +11,7 @@ from core.errors import DomainError
 from lobby import context
 from lobby.auth import current_device
 from lobby.queue import views as queue_views
+from lobby.reception import schedule, words
 from lobby.web import unpaired_page
 
 bp = Blueprint(
@@ -42,4 +43,5 @@ def board() -> Any:
         snapshot=snapshot,
         timezone=office.timezone,
         preload=[f"/voice/vi/{clip}" for clip in PRELOAD_CLIPS],
+        reception=words.board_lines(schedule.public_schedule()),
     )

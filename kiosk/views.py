@@ -19,6 +19,7 @@ from lobby.notify.settings import adapters as notify_adapters
 from lobby.qr import qr_svg
 from lobby.queue import reference
 from lobby.queue import views as queue_views
+from lobby.reception import schedule, words
 from lobby.web import unpaired_page
 
 bp = Blueprint(
@@ -110,7 +111,8 @@ def kiosk() -> Any:
         return unpaired_page("kiosk")
     device = principal.device
     office = context.office()
-    codes = reference.board_field_codes(device)
+    # The reception field ("Gặp lãnh đạo / Tiếp công dân") only on a day with a session.
+    codes = schedule.kiosk_hides(reference.board_field_codes(device))
     lang = str(get_locale() or "vi")
     fields = localised(
         [s for s in queue_views.services_list()["services"] if s["code"] in codes], lang
@@ -135,10 +137,24 @@ def kiosk() -> Any:
             strings=config["strings"],
             config=config,
             texting=GATEWAY in notify_adapters(),
+            reception=_reception(codes, fields),
         )
     )
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def _reception(codes: list[str], fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The reception panel's sessions and duty, and the reception field when offered today."""
+    data = schedule.public_schedule()
+    code = schedule.reception_field_code()
+    name = next((f["name"] for f in fields if f["code"] == code), "")
+    return {
+        "sessions": words.with_words(data["sessions"]),
+        "duty": data["duty_today"],
+        "today_open": bool(name) and code in codes,
+        "field_name": name,
+    }
 
 
 @bp.get("/kiosk/qr.svg")

@@ -16,6 +16,7 @@ import kiosk.views
 import phone.booking  # its routes are on phone.views.bp
 import phone.feedback  # its routes are on phone.views.bp
 import phone.procedures  # its routes are on phone.views.bp
+import phone.reception  # its routes are on phone.views.bp
 import phone.views
 import tablet.views
 from core.clock import Clock, FileClock, SystemClock
@@ -30,6 +31,7 @@ from lobby.extensions import babel, csrf, db, socketio
 from lobby.feedback import models as _feedback_tables  # noqa: F401  (Alembic, create_app see them)
 from lobby.notify import outbox as notify_outbox  # its tables too (lobby.notify.models)
 from lobby.printing.service import Printing
+from lobby.reception import models as reception_models  # noqa: F401  (its tables, for Alembic)
 from lobby.refcache import RefCache
 from lobby.tx import configure_engine
 

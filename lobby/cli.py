@@ -31,6 +31,7 @@ from lobby.extensions import db
 from lobby.housekeeping import expire_stale_tickets
 from lobby.models import ApiToken, CalendarDay, Counter, Device, Field, Office, Procedure, StaffUser
 from lobby.notify.settings import new_vapid_key
+from lobby.reception.demo import add_reception_demo
 from lobby.retention import give_back_space, prune
 from lobby.retention import status as read_status
 from lobby.setup.accounts import create_device, create_user, new_device_token, pairing_url
@@ -142,6 +143,7 @@ def _load_demo(as_json: bool) -> None:
         data = load_demo()
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
+    add_reception_demo()  # the reception desk and schedule: `flask demo` only, not tests' office
     for d in data["devices"]:
         d["pairing_url"] = pairing_url(d["token"])
     lines = [f"Demo office: {data['office']['name']} (sample data)"]

@@ -47,7 +47,7 @@ BOXES = {
     "lobby.audit.log": "lobby/audit/log.py, models.py (what is recorded: a leaf)",
     "lobby.audit": "lobby/audit/ (the audit view)",
     "lobby.notify": "lobby/notify/",
-    "services": "stats, webhooks, backup, retention, housekeeping, simulate",
+    "services": "stats, webhooks, backup, retention, housekeeping, simulate, reception",
     "entries": "lobby entries: sockets, web, cli, startup",
     "surfaces": "surfaces: api, kiosk, display, counter, phone, tablet, admin",
     "root": "lobby.app: create_app(), server.py",

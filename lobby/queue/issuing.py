@@ -20,6 +20,7 @@ from lobby.queue.broadcast import publish_counts
 from lobby.queue.line import ahead_and_waiting, eta_minutes
 from lobby.queue.reference import field_ref, is_day_off, windows
 from lobby.queue.tickets import INSERT_TICKET, record_event_row, take_seq
+from lobby.reception import schedule as reception
 from lobby.tx import transaction
 
 
@@ -46,6 +47,7 @@ def issue_ticket(
         day = now_local.date()
         office_windows, day_off = windows(o), is_day_off(o, day)
         ensure_open(office_windows, now_local, day_off=day_off, open_always=ctx().open_always)
+        reception.check_ticket(f.code)  # the reception field: only on a day with a session
         seq = take_seq(o.id, f.id, day)
         check_daily_limit(seq - 1, f.daily_ticket_limit)
         now = ctx().clock.now()

@@ -230,6 +230,7 @@ FLOORS: dict[str, int] = {
             "lobby.retention",
             "lobby.housekeeping",
             "lobby.simulate",
+            "lobby.reception",
         ),
         3,
     ),
@@ -248,6 +249,7 @@ FEATURE_PACKAGES = (
     "lobby.audit",
     "lobby.bookings",
     "lobby.notify",
+    "lobby.reception",
 )
 
 
