@@ -4,6 +4,7 @@ imported by name, so a missing one fails loudly) and the Socket.IO handlers."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Flask, request
@@ -22,6 +23,7 @@ import tablet.views
 from core.clock import Clock, FileClock, SystemClock
 from lobby import cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
 from lobby.audit import models as audit_models  # noqa: F401  (its table: create_app(), Alembic)
+from lobby.bookings import sms as booking_sms
 from lobby.bookings.models import Booking  # noqa: F401  (its table: create_app and Alembic see it)
 from lobby.config import REPO
 from lobby.context import LobbyContext
@@ -30,6 +32,9 @@ from lobby.events import SocketPublisher, queue_options
 from lobby.extensions import babel, csrf, db, socketio
 from lobby.feedback import models as _feedback_tables  # noqa: F401  (Alembic, create_app see them)
 from lobby.notify import outbox as notify_outbox  # its tables too (lobby.notify.models)
+from lobby.notify.adapters import text_now as notify_text_now
+from lobby.notify.settings import GATEWAY
+from lobby.notify.settings import adapters as notify_adapters
 from lobby.printing.service import Printing
 from lobby.reception import models as reception_models  # noqa: F401  (its tables, for Alembic)
 from lobby.refcache import RefCache
@@ -51,7 +56,9 @@ def create_app(
     _init_extensions(app)
     app.extensions["lobby"] = _context(app, clock, publisher)
     webhooks.init_app(app)
-    notify_outbox.init_app(app)
+    if notify_outbox.init_app(app) is not None and GATEWAY in notify_adapters(app):
+        # A booking's one-time code goes out through the same SMS/Zalo gateway.
+        booking_sms.use_sender(app, partial(notify_text_now, app, "booking_code"))
     errors.register(app)
     forms.register(app)  # before the blueprints: their <int:…> routes use its converter
     security.init_app(app)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from typing import Any
 
-from lobby.notify.settings import vapid_private_key
+from lobby.notify.settings import GATEWAY, adapters, vapid_private_key
 from lobby.webhooks import post_signed
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def zalo_phone(phone: str) -> str:
 
 
 def gateway_body(
-    app: Any, message_id: int, event: str, phone: str, message: dict[str, Any]
+    app: Any, message_id: int | str, event: str, phone: str, message: dict[str, Any]
 ) -> dict[str, Any]:
     """The POST's body (docs/notifications.md): the message for an SMS gateway, and a ready
     Zalo ZNS request (`zalo_zns`) when LOBBY_NOTIFY_ZNS_TEMPLATE names the OA's template."""
@@ -49,7 +50,7 @@ def gateway_body(
 
 
 def send_gateway(
-    app: Any, message_id: int, event: str, phone: str, stored: str, timeout: float
+    app: Any, message_id: int | str, event: str, phone: str, stored: str, timeout: float
 ) -> str | None:
     url = app.config.get("LOBBY_NOTIFY_GATEWAY_URL")
     if not url:
@@ -59,6 +60,17 @@ def send_gateway(
     raw = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
     headers = {"X-Lobby-Event": event, "X-Lobby-Delivery": f"notify-{message_id}"}
     return post_signed(url, raw, secret, timeout, headers)
+
+
+def text_now(app: Any, event: str, phone: str, text: str) -> bool:
+    """A text that cannot wait for the outbox (a booking's one-time code, lobby.bookings.sms):
+    posted to the gateway within the request, never stored; True when the gateway took it."""
+    if GATEWAY not in adapters(app):
+        return False
+    once = f"now-{secrets.token_hex(6)}"  # the gateway may drop a delivery id it saw before
+    stored = json.dumps({"title": None, "text": text, "data": {}}, ensure_ascii=False)
+    timeout = float(app.config.get("LOBBY_NOTIFY_TIMEOUT", 5.0))
+    return send_gateway(app, once, event, phone, stored, timeout) is None
 
 
 def push_payload(message: dict[str, Any], event: str) -> dict[str, Any]:

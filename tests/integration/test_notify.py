@@ -391,3 +391,50 @@ def test_with_a_gateway_the_kiosk_asks_for_a_phone_and_intake_for_consent(
         consents = db.session.scalars(select(NotifyContact)).all()
         assert [(c.dossier_id is not None, c.phone) for c in consents] == [(True, None)]
     assert [m.event for m in _messages(app)] == ["dossier.received"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_with_a_gateway_a_booking_s_one_time_code_goes_out_through_it(
+    db_url: str, tmp_path: Any, clock: FixedClock
+) -> None:
+    """The booking page's SMS code (lobby.bookings.sms) uses the office's gateway: signed, its
+    own delivery id each time, and the code typed back confirms the booking."""
+    from lobby.webhooks import verify
+    from tests.conftest import MONDAY_8AM
+
+    port = _free_port()
+    app = _app(
+        db_url,
+        tmp_path,
+        clock,
+        LOBBY_NOTIFY_ADAPTERS=("gateway",),
+        LOBBY_NOTIFY_GATEWAY_URL=f"http://127.0.0.1:{port}/sms",
+        LOBBY_NOTIFY_GATEWAY_SECRET=SECRET,
+    )
+    clock.set(MONDAY_8AM)
+    client = app.test_client()
+
+    def book(service: str, phone: str) -> dict[str, Any]:
+        slot = {"service": service, "day": "2026-11-30", "slot": "09:00", "phone": phone}
+        r = client.post("/api/v1/bookings", json=slot)
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()  # type: ignore[no-any-return]
+
+    with _listening(port):
+        made = book("ho_tich", PHONE)
+        assert made["status"] == "pending"
+        other = book("chung_thuc", "0987 654 321")
+    assert len(_Listener.got) == 2
+    bodies = [json.loads(raw) for _, _, raw in _Listener.got]
+    assert all(verify(SECRET, raw, h["X-Lobby-Signature"]) for _, h, raw in _Listener.got)
+    assert [b["event"] for b in bodies] == ["booking_code", "booking_code"]
+    assert [b["phone"] for b in bodies] == ["0912345678", "0987654321"]
+    deliveries = {h["X-Lobby-Delivery"] for _, h, _ in _Listener.got}
+    assert len(deliveries) == 2  # a gateway that drops repeated delivery ids still sends both
+    otp = bodies[0]["text"].rsplit(" ", 1)[1]
+    confirmed = client.post(f"/api/v1/bookings/{made['token']}/confirm", json={"otp": otp})
+    assert confirmed.status_code == 200, confirmed.get_json()
+    assert client.get(f"/api/v1/bookings/{made['token']}").get_json()["status"] == "booked"
+    # With the gateway down the number is taken on trust: the booking stands.
+    trusted = book("dat_dai", "0987 654 322")
+    assert trusted["status"] == "booked" and other["status"] == "pending"
