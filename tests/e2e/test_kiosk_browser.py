@@ -76,11 +76,28 @@ WORDS_OUTSIDE_TILES = """() => [...document.querySelectorAll('.tile')].filter(t 
 }).map(t => t.dataset.code)"""
 
 
+# The start screen's pieces that lie on top of one another: the QR codes, the greeting's lines,
+# the buttons of the corners (language, booking check-in, reception) and the tiles.
+HEADER_OVERLAPS = """() => {
+  const name = e => e.id || e.className;
+  const shown = [...document.querySelectorAll(
+    '.greeting .corner > *, .greeting .welcome > *, .tiles')].filter(e => e.offsetParent !== null);
+  const boxes = shown.map(e => [name(e), e.getBoundingClientRect()]);
+  const hits = [];
+  boxes.forEach(([a, r], i) => boxes.slice(i + 1).forEach(([b, s]) => {
+    if (r.left < s.right - 0.5 && s.left < r.right - 0.5 && r.top < s.bottom - 0.5
+        && s.top < r.bottom - 0.5) hits.push([a, b]);
+  }));
+  return hits;
+}"""
+
+
 def assert_every_tile_reads_whole_on_every_screen_shape(page: Any) -> None:
     for width, height in SCREEN_SHAPES:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_function("() => document.fonts.status === 'loaded'")
         assert page.evaluate(WORDS_OUTSIDE_TILES) == [], (width, height)
+        assert page.evaluate(HEADER_OVERLAPS) == [], (width, height)
         assert_fits_without_scrolling(page)
 
 
