@@ -17,7 +17,7 @@ import phone.procedures  # its routes are on phone.views.bp
 import phone.views
 import tablet.views
 from core.clock import Clock, FileClock, SystemClock
-from lobby import cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
+from lobby import assets, cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
 from lobby.config import REPO
 from lobby.context import LobbyContext
 from lobby.events import SocketPublisher, queue_options
@@ -41,6 +41,7 @@ def create_app(
     app = _configure(overrides)
     _init_extensions(app)
     app.extensions["lobby"] = _context(app, clock, publisher)
+    assets.init_app(app)  # first: its after-request hook (gzip) runs last
     webhooks.init_app(app)
     errors.register(app)
     forms.register(app)  # before the blueprints: their <int:…> routes use its converter

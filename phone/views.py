@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -128,6 +128,8 @@ def _ticket_page(ticket: Any, *, notice: str = "", error: str = "", status: int 
         "poll_seconds": POLL_SECONDS,
         "ds": dossier_strings(),
         "left": left,
+        # Loaded by phone.js after the page (issue 16): the state is already on the page.
+        "socketio": url_for("static", filename="vendor/socket.io/socket.io.min.js"),
     }
     page = render_template(
         "phone/ticket.html",
