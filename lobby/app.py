@@ -21,7 +21,7 @@ import phone.reception  # its routes are on phone.views.bp
 import phone.views
 import tablet.views
 from core.clock import Clock, FileClock, SystemClock
-from lobby import cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
+from lobby import assets, cli, config, errors, forms, ratelimit, security, sockets, web, webhooks
 from lobby.audit import models as audit_models  # noqa: F401  (its table: create_app(), Alembic)
 from lobby.bookings import sms as booking_sms
 from lobby.bookings.models import Booking  # noqa: F401  (its table: create_app and Alembic see it)
@@ -55,6 +55,7 @@ def create_app(
     app = _configure(overrides)
     _init_extensions(app)
     app.extensions["lobby"] = _context(app, clock, publisher)
+    assets.init_app(app)  # first: its after-request hook (gzip) runs last
     webhooks.init_app(app)
     if notify_outbox.init_app(app) is not None and GATEWAY in notify_adapters(app):
         # A booking's one-time code goes out through the same SMS/Zalo gateway.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -136,6 +136,8 @@ def _ticket_page(ticket: Any, *, notice: str = "", error: str = "", status: int 
         "left": left,
         # "Báo cho tôi": the VAPID public key, None (button hidden) when web push is off.
         "push_key": vapid_public_key(),
+        # Loaded by phone.js after the page (issue 16): the state is already on the page.
+        "socketio": url_for("static", filename="vendor/socket.io/socket.io.min.js"),
     }
     page = render_template(
         "phone/ticket.html",

@@ -15,10 +15,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
-import qrcode
-import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from printers import qrfast
 from printers.fonts import font_path
 from printers.slips import RECEIPT_NOTE, ReceiptSlip, TicketSlip, session_line
 
@@ -58,6 +57,10 @@ def threshold(image: Image.Image, level: int = INK_THRESHOLD) -> Image.Image:
     return grey.point(lambda v: 255 if v >= level else 0, mode="1")
 
 
+# What does not change from slip to slip (the office, the titles, the captions, the footer) is
+# drawn and wrapped once per process: the caches below hold the drawn lines and the wrapping.
+# Callers only paste a cached image, never draw on it.
+@lru_cache(maxsize=512)
 def draw_text(text: str, font: ImageFont.FreeTypeFont) -> Image.Image:
     """Draw one line of text tightly on white, baseline at the font ascent, as mode "1"."""
     text = nfc(text)
@@ -75,9 +78,14 @@ def draw_text(text: str, font: ImageFont.FreeTypeFont) -> Image.Image:
 
 def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     """Break text into lines no wider than max_width, at spaces, splitting only over-long words."""
+    return list(_wrap_text(text, font, max_width))
+
+
+@lru_cache(maxsize=512)
+def _wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> tuple[str, ...]:
     text = nfc(" ".join(text.split()))
     if not text:
-        return []
+        return ()
     lines: list[str] = []
     current = ""
     for word in text.split(" "):
@@ -98,7 +106,7 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[s
         current = word
     if current:
         lines.append(current)
-    return lines
+    return tuple(lines)
 
 
 def _even_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
@@ -119,6 +127,11 @@ def _even_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[
 def balanced_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     """Wrap into as few lines as wrap_text, as even as possible, after commas when that costs
     no extra line (for centred text: no lone last word, no clause cut in two)."""
+    return list(_balanced_wrap(text, font, max_width))
+
+
+@lru_cache(maxsize=512)
+def _balanced_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> tuple[str, ...]:
     text = nfc(" ".join(text.split()))
     fewest = len(wrap_text(text, font, max_width))
     parts = text.split(", ")
@@ -126,17 +139,15 @@ def balanced_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> li
         clauses = [part + "," for part in parts[:-1]] + parts[-1:]
         by_clause = [line for clause in clauses for line in _even_wrap(clause, font, max_width)]
         if len(by_clause) == fewest:
-            return by_clause
-    return _even_wrap(text, font, max_width)
+            return tuple(by_clause)
+    return tuple(_even_wrap(text, font, max_width))
 
 
 @lru_cache(maxsize=32)
 def qr_matrix(data: str, border: int = 4) -> tuple[tuple[bool, ...], ...]:
-    """Return the QR modules of data (True = dark), quiet zone included, error correction M."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
-    qr.add_data(data)
-    qr.make(fit=True)
-    return tuple(tuple(row) for row in qr.get_matrix())
+    """Return the QR modules of data (True = dark), quiet zone included, error correction M
+    (qrcode's own matrix, the mask chosen fast: printers/qrfast.py)."""
+    return qrfast.qr_matrix(data, border)
 
 
 def qr_modules(data: str, border: int = 4) -> int:
@@ -269,11 +280,7 @@ class _Canvas:
         self.qr_box = self.paste(qr_image(data, box_size))
 
     def logo(self, logo: Image.Image, max_height: float) -> None:
-        image = logo.convert("L")
-        scale = min(self.inner / image.width, self.px(max_height) / image.height, 1.0)
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        # A logo is a picture, so it is the one place where dithering is right.
-        self.paste(image.resize(size, Image.Resampling.LANCZOS).convert("1"))
+        self.paste(_logo_block(logo, self.inner, self.px(max_height)))
 
     def finish(self) -> RenderedSlip:
         height = self.y + self.px(8)
@@ -281,6 +288,27 @@ class _Canvas:
         for block, x, y in self.blocks:
             image.paste(block, (x, y))
         return RenderedSlip(image, self.lines, self.qr_box)
+
+
+_logos: dict[tuple[int, int, int], tuple[Image.Image, Image.Image]] = {}
+
+
+def _logo_block(logo: Image.Image, width: int, height: int) -> Image.Image:
+    """The logo scaled into width x height and dithered, once per logo image and size (the
+    logo is kept alongside, so its id cannot be reused while it is cached)."""
+    key = (id(logo), width, height)
+    known = _logos.get(key)
+    if known is not None and known[0] is logo:
+        return known[1]
+    image = logo.convert("L")
+    scale = min(width / image.width, height / image.height, 1.0)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # A logo is a picture, so it is the one place where dithering is right.
+    block = image.resize(size, Image.Resampling.LANCZOS).convert("1")
+    if len(_logos) >= 8:
+        _logos.clear()
+    _logos[key] = (logo, block)
+    return block
 
 
 def _check_width(width_dots: int) -> None:

@@ -42,20 +42,33 @@ def render_job(kind: str, data: dict[str, Any], printer_url: str) -> bytes:
     return slip_bytes(image, profile=target.profile)
 
 
+_logo_cache: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
 def _logo(path: Any) -> Any:
-    """The office's logo for the top of the slip, if one was configured and can be read."""
+    """The office's logo for the top of the slip, if one was configured and can be read; read
+    once and kept until the file changes (the same image object lets the layout keep its
+    scaled, dithered copy too)."""
     if not path:
         return None
     # Pillow: loaded with the first slip, as in render_job.
     from PIL import Image, UnidentifiedImageError
 
     try:
+        st = os.stat(path)
+        stamp = (st.st_mtime_ns, st.st_size)
+        known = _logo_cache.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
         with Image.open(path) as img:
             img.load()
-            return img.copy()
+            logo = img.copy()
     except (OSError, UnidentifiedImageError):
         log.warning("the office logo %s cannot be read; printing without it", path)
         return None
+    _logo_cache.clear()  # one office, one logo
+    _logo_cache[path] = (stamp, logo)
+    return logo
 
 
 def logo_path(app: Flask) -> str | None:

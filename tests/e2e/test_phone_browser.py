@@ -128,25 +128,70 @@ def test_no_show_and_done_are_shown_with_what_to_do(phone: Any, live_server: Liv
     )
 
 
-def test_the_first_load_is_under_150_kb_without_the_font(
+# Slow 3G as issue 16 sets it: 400 ms latency, 400 kbit/s each way.
+SLOW_3G = {
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 50_000,
+    "uploadThroughput": 50_000,
+}
+FIRST_LOAD_BUDGET = 80 * 1024
+
+
+def test_the_first_load_on_slow_3g_is_at_most_80_kb_and_its_time_is_recorded(
     phone: Any, live_server: LiveServer
 ) -> None:
+    """Transferred bytes (headers and compressed bodies, as Chromium counts them) on an empty
+    cache, fonts and the Socket.IO client included, until the page is live. The times are
+    recorded, not asserted: this machine's speed is not the test's to judge (bench/README.md
+    keeps the figures; LOBBY_FIRST_LOAD_RECORD=<file> writes them as JSON)."""
+    import json
+    import os
+
     mine = issue_ticket(live_server)
-    finished: list[Any] = []
-    phone.on("requestfinished", lambda req: finished.append(req))
-    phone.goto(mine["url"])
-    wait_live(phone)
-    phone.wait_for_load_state("networkidle")
-    total = 0
-    counted = []
-    for req in finished:
-        if req.resource_type == "font" or "/fonts/" in req.url:
-            continue
-        sizes = req.sizes()
-        total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        counted.append(req.url)
-    assert any("/t/" in u for u in counted) and any("socket.io.min.js" in u for u in counted)
-    assert 0 < total < 150 * 1024, (total, counted)
+    cdp = phone.context.new_cdp_session(phone)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    urls: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    cdp.on(
+        "Network.requestWillBeSent", lambda e: urls.setdefault(e["requestId"], e["request"]["url"])
+    )
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: sizes.setdefault(e["requestId"], e["encodedDataLength"]),
+    )
+    phone.goto(mine["url"], wait_until="load", timeout=60_000)
+    at_load = sum(sizes.values())
+    wait_live(phone, timeout=60_000)
+    live_ms = phone.evaluate("performance.now()")
+    timing = phone.evaluate(
+        "() => { const n = performance.getEntriesByType('navigation')[0];"
+        " return {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd}; }"
+    )
+    phone.evaluate("document.fonts.ready.then(() => true)")
+    files = {}
+    for rid, n in sizes.items():
+        path = urls.get(rid, rid).split("?")[0].removeprefix(live_server.url)
+        if not path.startswith("/socket.io/"):  # the live channel's own packets
+            files[path] = files.get(path, 0) + n
+    figures = {
+        "transferred_bytes": sum(files.values()),
+        "transferred_bytes_at_load_event": at_load,
+        "load_event_ms": round(timing["load"]),
+        "dom_content_loaded_ms": round(timing["dcl"]),
+        "live_ms": round(live_ms),
+        "files": files,
+        "conditions": SLOW_3G,
+    }
+    print("phone first load on slow 3G:", json.dumps(figures, ensure_ascii=False))
+    if os.environ.get("LOBBY_FIRST_LOAD_RECORD"):
+        Path(os.environ["LOBBY_FIRST_LOAD_RECORD"]).write_text(json.dumps(figures, indent=2))
+    assert any(u.startswith("/t/") for u in files), files
+    assert any(u.endswith("socket.io.min.js") for u in files), files
+    assert any(u.endswith(".woff2") for u in files), files  # the fonts count, as WOFF2
+    assert not any(u.endswith(".woff") for u in files), files  # no fallback asked for
+    assert figures["transferred_bytes"] <= FIRST_LOAD_BUDGET, figures
 
 
 def test_a_wrong_token_gets_a_friendly_404_page_about_nothing_else(

@@ -210,6 +210,7 @@ FLOORS: dict[str, int] = {
             "lobby.offloop",
             "lobby.qr",
             "lobby.announce",
+            "lobby.assets",
         ),
         2,
     ),

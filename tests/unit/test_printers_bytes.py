@@ -20,6 +20,7 @@ from printers.escpos_out import (
     TCVN3_UPPER_PAGE,
     encode_tcvn3,
     slip_bytes,
+    slip_bytes_escpos,
     ticket_text_bytes,
 )
 from printers.layout import render_receipt, render_ticket
@@ -51,6 +52,14 @@ def test_a_tall_slip_is_sent_in_fragments_that_add_up_to_the_slip() -> None:
     images = parse_raster(data)
     assert len(images) == -(-image.height // 256)
     assert stitch(images).tobytes() == image.tobytes()
+
+
+@pytest.mark.parametrize("profile", [None, "TM-T20II", "TM-P80"])
+def test_the_fast_encoder_writes_exactly_what_python_escpos_writes(profile: str | None) -> None:
+    slips = [render_ticket(sample_ticket_slip(NOW)), render_receipt(sample_receipt_slip(NOW), 384)]
+    for image, cut, fragment in itertools.product(slips, (True, False), (960, 256, 100)):
+        fast = slip_bytes(image, cut=cut, profile=profile, fragment_height=fragment)
+        assert fast == slip_bytes_escpos(image, cut=cut, profile=profile, fragment_height=fragment)
 
 
 def test_without_cut_there_is_no_cut_command() -> None:

@@ -267,7 +267,8 @@ def test_a_width_that_is_not_a_paper_width_is_refused() -> None:
 
 @pytest.mark.parametrize("bold", [False, True])
 def test_every_vietnamese_letter_has_a_glyph_in_the_print_and_web_fonts(bold: bool) -> None:
-    for path in (font_path(bold), web_font_path(bold)):
+    # The WOFF fallback is the same subset as the WOFF2 (one build); reading WOFF2 needs brotli.
+    for path in (font_path(bold), web_font_path(bold, "woff")):
         cmap = TTFont(path).getBestCmap()
         missing = [c for c in VIETNAMESE_LETTERS + list("–“”…₫") if ord(c) not in cmap]
         assert missing == [], f"{path.name} lacks {missing}"

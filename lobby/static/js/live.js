@@ -141,3 +141,24 @@ export function connectLive({
   for (const [name, handler] of Object.entries(events)) socket.on(name, handler);
   return socket;
 }
+
+/**
+ * Load the Socket.IO client (src: its versioned URL) after the page's load event, for a page
+ * that shows its state without it and should not wait for it: the phone on a slow line
+ * (issue 16). Resolves once window.io is there (at once if the page already has it); rejects
+ * if the script cannot be loaded (the page then polls).
+ */
+export function loadSocketIoAfterLoad(src) {
+  if (typeof window.io === "function") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const add = () => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    };
+    if (document.readyState === "complete") add();
+    else window.addEventListener("load", add, { once: true });
+  });
+}
