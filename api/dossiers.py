@@ -18,7 +18,6 @@ from core.access import SUPERVISORS, DeviceKind
 from core.deadlines import Timeliness
 from core.dossiers import RatingLevel, normalize_dossier_code
 from core.errors import InvalidRequest, NotFound
-from lobby import stats
 from lobby.auth import current_device, require_device, require_staff
 from lobby.dossiers import lookup as dossier_lookup
 from lobby.dossiers import operations as dossier_operations
@@ -28,6 +27,9 @@ from lobby.dossiers import views as dossier_views
 from lobby.dossiers.rules import AcceptRequest, EventRequest
 from lobby.errors import error_response
 from lobby.ratelimit import limiter, lookup_limit, public_limit
+from lobby.stats import exports as stats_exports
+from lobby.stats import period as stats_period
+from lobby.stats import report as stats_report
 
 
 @bp.post("/dossiers")
@@ -128,25 +130,25 @@ def tablet_rating() -> tuple[Response, int]:
 @bp.get("/stats")
 @require_staff(*SUPERVISORS)
 def office_stats() -> Response:
-    start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
-    return jsonify(stats.office_stats(start, end))
+    start, end = stats_period.parse_range(request.args.get("from"), request.args.get("to"))
+    return jsonify(stats_report.office_stats(start, end, grain=request.args.get("grain")))
 
 
 @bp.get("/stats/export")
 @require_staff(*SUPERVISORS)
 def export_stats() -> Response:
-    start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
-    data = stats.office_stats(start, end)
+    start, end = stats_period.parse_range(request.args.get("from"), request.args.get("to"))
+    data = stats_report.office_stats(start, end, grain=request.args.get("grain"))
     fmt = request.args.get("format", "xlsx")
     name = f"bao-cao-{start.isoformat()}-{end.isoformat()}"
     if fmt == "csv":
-        resp = Response(stats.export_csv(data), content_type="text/csv; charset=utf-8")
+        resp = Response(stats_exports.export_csv(data), content_type="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return resp
     if fmt != "xlsx":
         raise InvalidRequest("Định dạng xuất (format) là xlsx hoặc csv.", field="format")
     resp = Response(
-        stats.export_xlsx(data),
+        stats_exports.export_xlsx(data),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'

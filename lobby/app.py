@@ -24,6 +24,7 @@ from lobby.events import SocketPublisher, queue_options
 from lobby.extensions import babel, csrf, db, socketio
 from lobby.printing.service import Printing
 from lobby.refcache import RefCache
+from lobby.stats import models as stats_models  # noqa: F401  (its table, for Alembic and create_all)
 from lobby.tx import configure_engine
 
 SURFACES = (web, api.views, kiosk.views, display.views, counter.views, phone.views)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -320,7 +321,7 @@ class TicketEvent(db.Model):
 
 
 class TicketDayFigures(db.Model):
-    """A closed day's tickets counted for the report (lobby/stats.py): per field of issue,
+    """A closed day's tickets counted for the report (lobby/stats/daily.py): per field of issue,
     counter (0: none) and status, with their waits and service times summed in microseconds.
     Kept by the report itself: a day whose tickets no longer match (by status) is counted anew."""
 
@@ -392,7 +393,7 @@ class Dossier(db.Model):
     """A dossier (hồ sơ) accepted at a counter, followed by the citizen through a public token."""
 
     __tablename__ = "dossiers"
-    # The report's period: dossiers received, and resolved by timeliness (lobby/stats.py).
+    # The report's period: dossiers received, and resolved by timeliness (lobby/stats/).
     __table_args__ = (
         Index("ix_dossiers_received", "office_id", "received_at"),
         Index("ix_dossiers_ready", "office_id", "result_ready_at", "timeliness"),
@@ -417,6 +418,8 @@ class Dossier(db.Model):
     resolving_office: Mapped[str] = mapped_column(String(255), default="")
     current_unit: Mapped[str] = mapped_column(String(255), default="")
     components: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Its paper components scanned at intake (Decree 118 Art. 17; Decision 766 indicator 4.2).
+    digitised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sets_count: Mapped[int] = mapped_column(Integer, default=1)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

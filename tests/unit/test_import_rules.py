@@ -235,7 +235,13 @@ FLOORS: dict[str, int] = {
     # the composition root: create_app() and the server
     **dict.fromkeys(("lobby", "lobby.app", "server"), 5),
 }
-FEATURE_PACKAGES = ("lobby.queue", "lobby.dossiers", "lobby.printing", "lobby.setup")
+FEATURE_PACKAGES = (
+    "lobby.queue",
+    "lobby.dossiers",
+    "lobby.printing",
+    "lobby.setup",
+    "lobby.stats",
+)
 
 
 def floor_of(module: str) -> int | None:
