@@ -141,6 +141,7 @@ def _intake_body(form: Any, ticket_id: int | None) -> dict[str, Any]:
         },
         "components": _intake_components(form),
         "sets_count": form.get("sets_count", type=int) or 1,
+        "digitised": form.get("digitised") == "1",
         "fee_method": form.get("fee_method", ""),
         "print": form.get("print") == "1",
     }

@@ -67,6 +67,7 @@ class _Intake:
     channel: str
     components: list[dict[str, Any]]
     sets: int
+    digitised: bool
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> _Intake:
@@ -82,6 +83,7 @@ class _Intake:
             channel=body.get("channel", "truc_tiep"),
             components=parse_components(body.get("components")),
             sets=body.get("sets_count", 1),
+            digitised=bool(body.get("digitised", False)),
         )
 
 
@@ -199,6 +201,7 @@ def _add_dossier(
         channel=intake.channel,
         components=intake.components or list(proc.components or []),
         sets_count=intake.sets,
+        digitised=intake.digitised,
         received_at=now,
         due_at=due,
         original_due_at=due,

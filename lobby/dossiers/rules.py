@@ -179,6 +179,8 @@ class AcceptRequest(Open):
         error_messages={"null": BAD_SETS},
         metadata={"type": "integer", "minimum": 1, "maximum": 50},
     )
+    # Its paper components scanned at intake (Decision 766 indicator 4.2).
+    digitised = fields.Boolean(metadata={"type": "boolean"})
     return_place = text("return_place")
     fee_method = text("fee_method")
     resolving_office = text("resolving_office")
@@ -192,6 +194,7 @@ class AcceptRequest(Open):
         "channel",
         "components",
         "sets_count",
+        "digitised",
     )
     FROM_TICKET: ClassVar[tuple[str, ...]] = ("ticket_id",)
     CONTACTS: ClassVar[tuple[str, ...]] = (
