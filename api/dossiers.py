@@ -287,6 +287,19 @@ class Stats(s.Open):
     tickets = fields.Raw(required=True)
     by_service = fields.Raw(required=True)
     by_counter = fields.Raw(required=True)
+    indicators_766 = fields.Raw(
+        required=True,
+        metadata={
+            "description": "Decision 766/QĐ-TTg: on_time (2.1), handling (2.2, days per "
+            "procedure), online (3.3), digitised (4.2), satisfaction (5.4), each with full_points"
+        },
+    )
+    by_officer = fields.Raw(required=True)
+    by_procedure = fields.Raw(required=True)
+    heat_map = fields.Raw(
+        required=True, metadata={"description": "tickets issued by weekday (0 = Monday) × hour"}
+    )
+    trend = fields.Raw(required=True, metadata={"description": "grain (day|week|month) and rows"})
 
 
 _CODE = s.path_param("code")
@@ -294,6 +307,7 @@ _TOKEN = s.path_param("token")
 _RANGE = [
     s.query_param("from", {"type": "string", "format": "date"}),
     s.query_param("to", {"type": "string", "format": "date"}),
+    s.query_param("grain", {"enum": ["day", "week", "month"]}),
 ]
 
 
@@ -405,7 +419,8 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/api/v1/stats": {
         "get": s.staff_op(
-            "Dossiers early/on time/late, on-time rate, satisfaction, waits per field and counter",
+            "Dossiers early/on time/late, Decision 766 indicators, satisfaction, waits (mean, "
+            "p50, p90) per field, counter, officer and procedure, heat map, trend",
             s.answer(Stats),
             401,
             403,
@@ -413,7 +428,10 @@ PATHS: dict[str, dict[str, Any]] = {
             description="Durations are in seconds (`avg_wait_seconds`, `avg_service_seconds`; "
             "the report page and the exports show minutes). The average wait is over the "
             "`called` tickets; per field `issued` counts the tickets issued for it, per counter "
-            "`issued` (also `handled`) the tickets handled there.",
+            "`issued` (also `handled`) the tickets handled there. Percentiles (`*_p50_seconds`, "
+            "`*_p90_seconds`) are by nearest rank over durations rounded to the half-minute. "
+            "The trend's `grain` defaults to day up to two months, week up to half a year, "
+            "else month.",
             parameters=_RANGE,
         )
     },

@@ -150,3 +150,20 @@ def handling_days(
     citizen's supplement time (each pause from the request to the supplement received)."""
     pause = sum(((b - a).total_seconds() for a, b in paused if b > a), 0.0)
     return max(0.0, (finished_at - received_at).total_seconds() - pause) / 86400
+
+
+def supplement_pauses(
+    events: Iterable[tuple[str, datetime]], finished: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The citizen's supplement times from a dossier's events in order ("request_supplement",
+    "supplement_received", at): each request to its receipt, or to the finish if none came."""
+    out, since = [], None
+    for action, at in events:
+        if action == "request_supplement" and since is None:
+            since = at
+        elif action == "supplement_received" and since is not None:
+            out.append((since, at))
+            since = None
+    if since is not None:
+        out.append((since, finished))
+    return out

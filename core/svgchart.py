@@ -46,7 +46,7 @@ def line_chart(
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[float | None]]],
     *,
-    width: int = 720,
+    width: int = 960,
     height: int = 240,
 ) -> str:
     """Lines over shared x labels (a gap where a value is None), with a y axis from 0, a few
@@ -137,7 +137,7 @@ def heat_map(
     hours: Sequence[int],
     counts: Sequence[Sequence[int]],
     *,
-    width: int = 720,
+    width: int = 960,
 ) -> str:
     """A grid: one row per weekday (`rows`), one column per hour, each cell's class h0…h5 by
     its count, the count written in it."""

@@ -9,23 +9,24 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select
 
 from core.deadlines import Timeliness, on_time_rate
 from core.dossiers import DossierAction, DossierStatus, RatingLevel, level_counts, satisfaction_rate
-from core.figures import (
-    THRESHOLDS,
-    DossierFacts,
-    handling_days,
-    in_period,
-    on_time_766,
-    rate,
-    satisfaction_766,
-)
+from core.figures import THRESHOLDS, rate, satisfaction_766, supplement_pauses
 from lobby.context import ctx, office_tz
 from lobby.dossiers.ratings import rating_scale
 from lobby.extensions import db
-from lobby.models import Counter, Dossier, DossierEvent, Office, Procedure, Rating
+from lobby.models import (
+    Counter,
+    Dossier,
+    DossierEvent,
+    Office,
+    Procedure,
+    Rating,
+    UTCDateTime,
+)
+from lobby.stats.period import micros
 
 MAX_COMMENTS = 200  # the newest comments of the period, for the leader to read
 UNHAPPY = (RatingLevel.NOT_SATISFIED.value, RatingLevel.VERY_DISSATISFIED.value)
@@ -89,113 +90,104 @@ def dossier_figures(o: Office, lo: datetime, hi: datetime, received: int) -> dic
     }
 
 
-def _events(o: Office, lo: datetime, hi: datetime, base: Any) -> dict[int, list[Any]]:
-    """The supplement requests and receipts, stops and refusals of the period's dossiers."""
+def _finished(d: Any) -> Any:
+    """SQL: when a dossier was done (Decision 766): result ready, else returned, else stopped
+    or refused (its last such event); NULL while in progress."""
     e = DossierEvent
-    out: dict[int, list[Any]] = defaultdict(list)
-    for dossier_id, action, to_status, at in db.session.execute(
-        select(e.dossier_id, e.action, e.to_status, e.at)
-        .join(Dossier, Dossier.id == e.dossier_id)
-        .where(
-            *base,
-            or_(
-                e.action.in_(
-                    (
-                        DossierAction.REQUEST_SUPPLEMENT.value,
-                        DossierAction.SUPPLEMENT_RECEIVED.value,
-                    )
-                ),
-                e.to_status.in_(FINISHING),
-            ),
-        )
-        .order_by(e.dossier_id, e.at, e.id)
-    ).all():
-        out[dossier_id].append((action, to_status, at))
-    return out
+    stopped = (
+        select(func.max(e.at))
+        .where(e.dossier_id == d.id, e.to_status.in_(FINISHING))
+        .correlate(d)
+        .scalar_subquery()
+    )
+    return func.coalesce(
+        d.result_ready_at,
+        d.returned_at,
+        case((d.status_code.in_(FINISHING), stopped)),
+        type_=UTCDateTime(),
+    )
 
 
 def indicators_766(o: Office, lo: datetime, hi: datetime) -> dict[str, Any]:
-    """Decision 766's indicators of the period [lo, hi), counted as the national method does."""
-    now = ctx().clock.now()
-    d = Dossier
+    """Decision 766's indicators of the period [lo, hi), counted as the national method does
+    (the rules of core.figures: in_period, on_time_766, handling_days — here as SQL so that a year's 50,000 dossiers stay in the
+    database): one GROUP BY per procedure, channel and digitised flag, then the citizen's
+    supplement times of the few dossiers that had one."""
+    d, e = Dossier, DossierEvent
+    asof = min(hi, ctx().clock.now())
+    finished = _finished(d)
+    twice = (
+        select(e.dossier_id)
+        .where(e.action == DossierAction.REQUEST_SUPPLEMENT.value)
+        .group_by(e.dossier_id)
+        .having(func.count() > 1)
+    )
+    late_by_rule = d.id.in_(twice)
+    done = and_(finished.is_not(None), finished < hi)
+    waiting = and_(
+        d.status_code == int(DossierStatus.SUPPLEMENT_REQUESTED),
+        d.supplement_requested_at.is_not(None),
+    )
+    in_time = case(
+        (waiting, d.supplement_requested_at <= d.original_due_at), else_=d.original_due_at >= asof
+    )
     base = (
         d.office_id == o.id,
         d.received_at < hi,
         d.status_code.not_in(NOT_RECEIVED),
-        or_(d.result_ready_at.is_(None), d.result_ready_at >= lo),
+        or_(finished.is_(None), finished >= lo),
     )
-    events = _events(o, lo, hi, base)
-    procs = {
-        p.id: p for p in db.session.scalars(select(Procedure).where(Procedure.office_id == o.id))
-    }
-    n = on_time = on_time_done = on_time_open = 0
-    ids: set[int] = set()
-    handled: dict[int, list[float]] = defaultdict(list)
-    channels: dict[str, int] = defaultdict(int)
-    received = digitised = 0
-    for (
-        did,
-        proc_id,
-        channel,
-        scanned,
-        received_at,
-        due,
-        ready,
-        returned,
-        status,
-        asked,
-    ) in db.session.execute(
+    done_here = and_(finished >= lo, finished < hi)
+
+    def n(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    rows = db.session.execute(
         select(
-            d.id,
             d.procedure_id,
             d.channel,
             d.digitised,
-            d.received_at,
-            d.original_due_at,
-            d.result_ready_at,
-            d.returned_at,
-            d.status_code,
-            d.supplement_requested_at,
-        ).where(*base)
-    ).all():
-        evs = events.get(did, [])
-        stopped = [at for _a, to, at in evs if to in FINISHING]
-        finished = ready or returned or (max(stopped) if stopped else None)
-        facts = DossierFacts(
-            received_at=received_at,
-            appointment=due,
-            finished_at=finished,
-            supplement_requests=sum(
-                1 for a, _to, _at in evs if a == DossierAction.REQUEST_SUPPLEMENT
-            ),
-            paused_at=asked if status == DossierStatus.SUPPLEMENT_REQUESTED else None,
+            func.count(),
+            n(and_(done, finished <= d.original_due_at, not_(late_by_rule))),
+            n(and_(not_(done), in_time, not_(late_by_rule))),
+            n(d.received_at >= lo),
+            n(done_here),
+            func.sum(case((done_here, micros(finished, d.received_at)), else_=0)),
         )
-        if lo <= received_at:
-            received += 1
-            channels[channel] += 1
-            digitised += bool(scanned) or channel == ONLINE
-        if not in_period(facts, lo, hi):
-            continue
-        n += 1
-        ids.add(did)
-        if on_time_766(facts, hi, now):
-            on_time += 1
-            if finished is not None and finished < hi:
-                on_time_done += 1
-            else:
-                on_time_open += 1
-        if finished is not None and lo <= finished < hi:
-            handled[proc_id].append(handling_days(received_at, finished, _pauses(evs, finished)))
-    late_rate = rate(n - on_time, n)
+        .where(*base)
+        .group_by(d.procedure_id, d.channel, d.digitised)
+    ).all()
+    total = on_time_done = on_time_open = received = digitised = 0
+    channels: dict[str, int] = defaultdict(int)
+    handled: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # finished, Σ µs
+    for proc_id, channel, scanned, count, ok_done, ok_open, new, fin, fin_us in rows:
+        total += int(count)
+        on_time_done += int(ok_done or 0)
+        on_time_open += int(ok_open or 0)
+        received += int(new or 0)
+        channels[channel] += int(new or 0)
+        digitised += int(new or 0) if scanned or channel == ONLINE else 0
+        if fin:
+            handled[proc_id][0] += int(fin)
+            handled[proc_id][1] += int(fin_us or 0)
+    for proc_id, paused_us in _supplement_pauses(o, hi, finished, done_here).items():
+        handled[proc_id][1] -= paused_us
+    channels = {k: v for k, v in channels.items() if v}
+    on_time = on_time_done + on_time_open
+    late_rate = rate(total - on_time, total)
+    ids = set(db.session.scalars(select(d.id).where(*base)).all())
     unhappy = len(ids & complaint_dossier_ids(o, lo, hi))
-    unhappy_rate = rate(unhappy, n)
+    unhappy_rate = rate(unhappy, total)
+    procs = {
+        p.id: p for p in db.session.scalars(select(Procedure).where(Procedure.office_id == o.id))
+    }
     return {
-        "dossiers": n,
+        "dossiers": total,
         "on_time": {
             "finished": on_time_done,
             "in_progress": on_time_open,
-            "late": n - on_time,
-            "rate": rate(on_time, n),
+            "late": total - on_time,
+            "rate": rate(on_time, total),
             "full_points": THRESHOLDS["2.1"].value,
             "confirmed": THRESHOLDS["2.1"].confirmed,
         },
@@ -204,12 +196,13 @@ def indicators_766(o: Office, lo: datetime, hi: datetime) -> dict[str, Any]:
                 {
                     "procedure": procs[p].code if p in procs else str(p),
                     "name": procs[p].name_vi if p in procs else "",
-                    "finished": len(days),
-                    "avg_days": round(sum(days) / len(days), 1),
+                    "finished": fin,
+                    "avg_days": round(max(0, us) / 1_000_000 / 86400 / fin, 1),
                     "deadline_value": procs[p].deadline_value if p in procs else None,
                     "deadline_unit": procs[p].deadline_unit if p in procs else None,
                 }
-                for p, days in handled.items()
+                for p, (fin, us) in handled.items()
+                if fin
             ),
             key=lambda r: r["procedure"],
         ),
@@ -234,17 +227,33 @@ def indicators_766(o: Office, lo: datetime, hi: datetime) -> dict[str, Any]:
     }
 
 
-def _pauses(evs: list[Any], finished: datetime) -> list[tuple[datetime, datetime]]:
-    """The citizen's supplement times: each request to its receipt (or to the finish)."""
-    out, since = [], None
-    for action, _to, at in evs:
-        if action == DossierAction.REQUEST_SUPPLEMENT and since is None:
-            since = at
-        elif action == DossierAction.SUPPLEMENT_RECEIVED and since is not None:
-            out.append((since, at))
-            since = None
-    if since is not None:
-        out.append((since, finished))
+def _supplement_pauses(o: Office, hi: datetime, finished: Any, done_here: Any) -> dict[int, int]:
+    """Per procedure, the citizen's supplement time (µs) of the dossiers finished in the
+    period: each request to its receipt, or to the finish if none came (core.figures)."""
+    d, e = Dossier, DossierEvent
+    per_dossier: dict[int, list[Any]] = defaultdict(list)
+    ends: dict[int, tuple[int, datetime]] = {}
+    for did, proc_id, end, action, at in db.session.execute(
+        select(d.id, d.procedure_id, finished, e.action, e.at)
+        .join(e, e.dossier_id == d.id)
+        .where(
+            d.office_id == o.id,
+            d.received_at < hi,
+            done_here,
+            e.action.in_(
+                (DossierAction.REQUEST_SUPPLEMENT.value, DossierAction.SUPPLEMENT_RECEIVED.value)
+            ),
+        )
+        .order_by(d.id, e.at, e.id)
+    ).all():
+        per_dossier[did].append((action, at))
+        ends[did] = (proc_id, end)
+    out: dict[int, int] = defaultdict(int)
+    for did, evs in per_dossier.items():
+        proc_id, end = ends[did]
+        paused = supplement_pauses(evs, end)
+        seconds = sum((b - a).total_seconds() for a, b in paused if b > a)
+        out[proc_id] += round(seconds * 1_000_000)
     return out
 
 

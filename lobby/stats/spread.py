@@ -23,6 +23,10 @@ from lobby.stats.period import micros, today_of
 from lobby.tx import transaction
 
 DIMS = ("all", "field", "counter", "staff", "proc")
+# A closed month's spread, merged once from its days (a year's report then reads 12 rows per
+# group and the days at its ends): the same dimensions in capitals, dated the month's 1st,
+# with the heat map kept as "hw" {"weekday:hour": tickets}.
+MONTH_DIMS = {dim: dim.upper() for dim in DIMS}
 Counts = dict[str, Any]
 
 
@@ -154,11 +158,22 @@ def keep_day_spread(o: Office, first: date, last: date, live: dict[tuple[date, s
                     }
                 )
     s = TicketDaySpread
+    months = sorted({d.replace(day=1) for d in stale})
     try:
         with transaction():
             for i in range(0, len(stale), 500):
                 chunk = stale[i : i + 500]
-                db.session.execute(delete(s).where(s.office_id == o.id, s.service_day.in_(chunk)))
+                db.session.execute(
+                    delete(s).where(s.office_id == o.id, s.service_day.in_(chunk), s.dim.in_(DIMS))
+                )
+            for i in range(0, len(months), 500):  # their months are merged again when read
+                db.session.execute(
+                    delete(s).where(
+                        s.office_id == o.id,
+                        s.service_day.in_(months[i : i + 500]),
+                        s.dim.in_(MONTH_DIMS.values()),
+                    )
+                )
             if rows:
                 db.session.execute(insert(s), rows)
     except IntegrityError:  # another report kept the same days first
@@ -183,24 +198,86 @@ class Spread:
         merge(c["s"], counts.get("s", {}))
         for hour, n in counts.get("h", {}).items():
             self.heat[(day.weekday(), int(hour))] += int(n)
+        for at, n in counts.get("hw", {}).items():
+            weekday, hour = at.split(":")
+            self.heat[(int(weekday), int(hour))] += int(n)
+
+    def month_rows(self) -> dict[tuple[str, int], Counts]:
+        """This spread (of one month's days) as a month's kept rows."""
+        out = {}
+        for (dim, key), c in self.groups.items():
+            row: Counts = {k: c[k] for k in ("n", "done", "no", "w", "s")}
+            if dim == "all":
+                row["hw"] = {f"{w}:{h}": n for (w, h), n in self.heat.items()}
+            out[(MONTH_DIMS[dim], key)] = row
+        return out
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _read_days(out: Spread, o: Office, first: date, last: date) -> None:
+    s = TicketDaySpread
+    for day, dim, key, counts in db.session.execute(
+        select(s.service_day, s.dim, s.key, s.counts).where(
+            s.office_id == o.id,
+            s.service_day >= first,
+            s.service_day <= last,
+            s.dim.in_(DIMS),
+        )
+    ).all():
+        out.add(day, (dim, key), counts)
+
+
+def _read_month(out: Spread, o: Office, month: date) -> None:
+    """A whole closed month: its kept rows, merged from its days (and kept) the first time."""
+    s = TicketDaySpread
+    upper = {v: k for k, v in MONTH_DIMS.items()}
+    kept = db.session.execute(
+        select(s.dim, s.key, s.counts).where(
+            s.office_id == o.id, s.service_day == month, s.dim.in_(upper)
+        )
+    ).all()
+    if not kept:
+        merged = Spread()
+        _read_days(merged, o, month, _next_month(month) - timedelta(days=1))
+        rows = merged.month_rows()
+        if rows:
+            try:
+                with transaction():
+                    db.session.execute(
+                        insert(s),
+                        [
+                            {"office_id": o.id, "service_day": month, "dim": dim, "key": key,
+                             "counts": counts}
+                            for (dim, key), counts in rows.items()
+                        ],
+                    )  # fmt: skip
+            except IntegrityError:  # another report merged the same month first
+                db.session.rollback()
+        kept = [(dim, key, counts) for (dim, key), counts in rows.items()]
+    for dim, key, counts in kept:
+        out.add(month, (upper[dim], key), counts)
 
 
 def read_spread(o: Office, start: date, end: date) -> Spread:
     """The spread of start..end: kept closed days (brought up to date by the caller, see
-    daily.keep_day_figures) and the tickets of today and later."""
+    daily.keep_day_figures), whole closed months from their merged rows, and the tickets of
+    today and later."""
     out = Spread()
     today = today_of(o)
     closed_end = min(end, today - timedelta(days=1))
-    if start <= closed_end:
-        s = TicketDaySpread
-        for day, dim, key, counts in db.session.execute(
-            select(s.service_day, s.dim, s.key, s.counts).where(
-                s.office_id == o.id, s.service_day >= start, s.service_day <= closed_end
-            )
-        ).all():
-            out.add(day, (dim, key), counts)
+    day = start
+    while day <= closed_end:
+        month_end = _next_month(day) - timedelta(days=1)
+        if day.day == 1 and month_end <= closed_end:
+            _read_month(out, o, day)
+        else:
+            _read_days(out, o, day, min(month_end, closed_end))
+        day = month_end + timedelta(days=1)
     if end >= today:
-        for day, groups in _count_days(o, max(start, today), end).items():
+        for d, groups in _count_days(o, max(start, today), end).items():
             for key, counts in groups.items():
-                out.add(day, key, counts)
+                out.add(d, key, counts)
     return out

@@ -200,6 +200,23 @@ def test_every_figure_of_a_small_period_as_computed_by_hand(app: Any, clock: Fix
     ]
     assert s["comments"][0]["at"] == "2026-11-05T11:00:00+07:00"
 
+    # November closed: its spread merged once into month rows, read back the same as its days.
+    clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=VN))
+    month = leader.get("/api/v1/stats?from=2026-11-01&to=2026-11-30").get_json()
+    by_days = leader.get("/api/v1/stats?from=2026-11-02&to=2026-11-30").get_json()
+    assert leader.get("/api/v1/stats?from=2026-11-01&to=2026-11-30").get_json() == month
+    for key in ("tickets", "by_service", "by_counter", "by_officer", "heat_map"):
+        assert month[key] == by_days[key], key
+    assert month["tickets"]["issued"] == 7 and sum(map(sum, month["heat_map"]["counts"])) == 7
+    from lobby.extensions import db
+    from lobby.stats.models import TicketDaySpread
+
+    with app.app_context():
+        kept = db.session.scalars(
+            select(TicketDaySpread.service_day).where(TicketDaySpread.dim == "ALL")
+        )
+        assert kept.all() == [date(2026, 11, 1)]
+
 
 def test_a_closed_day_counted_again_when_its_tickets_change(app: Any) -> None:
     from lobby.extensions import db
