@@ -22,7 +22,6 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
-    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -419,7 +418,7 @@ class Dossier(db.Model):
     current_unit: Mapped[str] = mapped_column(String(255), default="")
     components: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # Its paper components scanned at intake (Decree 118 Art. 17; Decision 766 indicator 4.2).
-    digitised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    digitised: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     sets_count: Mapped[int] = mapped_column(Integer, default=1)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -33,7 +33,7 @@ def upgrade():
     )
     # Decision 766 indicator 4.2: the dossier's paper components were scanned at intake.
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('digitised', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('digitised', sa.Boolean(), server_default='0', nullable=False))
 
 
 def downgrade():
