@@ -396,6 +396,20 @@ class Dossier(db.Model):
     __table_args__ = (
         Index("ix_dossiers_received", "office_id", "received_at"),
         Index("ix_dossiers_ready", "office_id", "result_ready_at", "timeliness"),
+        # Decision 766 reads these of every dossier of a period: from the index alone.
+        Index(
+            "ix_dossiers_766",
+            "office_id",
+            "received_at",
+            "status_code",
+            "result_ready_at",
+            "returned_at",
+            "original_due_at",
+            "supplement_requested_at",
+            "procedure_id",
+            "channel",
+            "digitised",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
@@ -441,6 +455,8 @@ class DossierEvent(db.Model):
     """One row of the processing control sheet (Mẫu 05): who, when, from and to which unit."""
 
     __tablename__ = "dossier_events"
+    # Decision 766 reads the supplement requests, stops and refusals (lobby/stats/indicators.py).
+    __table_args__ = (Index("ix_dossier_events_action", "action", "dossier_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossiers.id", ondelete="CASCADE"), index=True

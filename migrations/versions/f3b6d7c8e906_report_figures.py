@@ -34,9 +34,18 @@ def upgrade():
     # Decision 766 indicator 4.2: the dossier's paper components were scanned at intake.
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('digitised', sa.Boolean(), server_default='0', nullable=False))
+    # Decision 766 reads these of every dossier of a period: from the index alone.
+    with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.create_index('ix_dossiers_766', ['office_id', 'received_at', 'status_code', 'result_ready_at', 'returned_at', 'original_due_at', 'supplement_requested_at', 'procedure_id', 'channel', 'digitised'], unique=False)
+    # Decision 766 reads a period's supplement requests, stops and refusals by action.
+    with op.batch_alter_table('dossier_events', schema=None) as batch_op:
+        batch_op.create_index('ix_dossier_events_action', ['action', 'dossier_id', 'at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('dossier_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_dossier_events_action')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.drop_index('ix_dossiers_766')
         batch_op.drop_column('digitised')
     op.drop_table('ticket_day_spread')
