@@ -68,6 +68,7 @@ def keep_day_figures(o: Office, first: date, last: date) -> int:
     live = spread.live_status(o, first, last)
     n = _keep_figures(o, first, last, live)
     spread.keep_day_spread(o, first, last, live)
+    spread.keep_months(o, first, last)
     return n
 
 

@@ -230,33 +230,54 @@ def _read_days(out: Spread, o: Office, first: date, last: date) -> None:
         out.add(day, (dim, key), counts)
 
 
-def _read_month(out: Spread, o: Office, month: date) -> None:
-    """A whole closed month: its kept rows, merged from its days (and kept) the first time."""
+def _month_rows(o: Office, month: date) -> list[tuple[str, int, Counts]] | None:
     s = TicketDaySpread
-    upper = {v: k for k, v in MONTH_DIMS.items()}
+    upper = list(MONTH_DIMS.values())
     kept = db.session.execute(
         select(s.dim, s.key, s.counts).where(
             s.office_id == o.id, s.service_day == month, s.dim.in_(upper)
         )
     ).all()
-    if not kept:
-        merged = Spread()
-        _read_days(merged, o, month, _next_month(month) - timedelta(days=1))
-        rows = merged.month_rows()
-        if rows:
-            try:
-                with transaction():
-                    db.session.execute(
-                        insert(s),
-                        [
-                            {"office_id": o.id, "service_day": month, "dim": dim, "key": key,
-                             "counts": counts}
-                            for (dim, key), counts in rows.items()
-                        ],
-                    )  # fmt: skip
-            except IntegrityError:  # another report merged the same month first
-                db.session.rollback()
-        kept = [(dim, key, counts) for (dim, key), counts in rows.items()]
+    return [tuple(r) for r in kept] or None  # type: ignore[misc]
+
+
+def _merge_month(o: Office, month: date) -> dict[tuple[str, int], Counts]:
+    merged = Spread()
+    _read_days(merged, o, month, _next_month(month) - timedelta(days=1))
+    return merged.month_rows()
+
+
+def keep_months(o: Office, first: date, last: date) -> int:
+    """Merge the whole months of first..last that have no kept rows yet (their days kept
+    first); return how many. Done when the days are kept (the report, `demo --history`), so
+    that reading a period never writes."""
+    month = first if first.day == 1 else _next_month(first)
+    todo = []
+    while _next_month(month) - timedelta(days=1) <= last:
+        if _month_rows(o, month) is None:
+            todo.append(month)
+        month = _next_month(month)
+    rows = [
+        {"office_id": o.id, "service_day": m, "dim": dim, "key": key, "counts": counts}
+        for m in todo
+        for (dim, key), counts in _merge_month(o, m).items()
+    ]
+    if rows:
+        try:
+            with transaction():
+                db.session.execute(insert(TicketDaySpread), rows)
+        except IntegrityError:  # another report merged the same months first
+            db.session.rollback()
+            return 0
+    return len(todo)
+
+
+def _read_month(out: Spread, o: Office, month: date) -> None:
+    """A whole closed month: its kept rows (merged from its days if not kept yet)."""
+    upper = {v: k for k, v in MONTH_DIMS.items()}
+    kept = _month_rows(o, month)
+    if kept is None:
+        kept = [(dim, key, counts) for (dim, key), counts in _merge_month(o, month).items()]
     for dim, key, counts in kept:
         out.add(month, (upper[dim], key), counts)
 
