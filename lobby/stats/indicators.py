@@ -236,24 +236,26 @@ def _supplement_pauses(o: Office, hi: datetime, finished: Any, done_here: Any) -
     d, e = Dossier, DossierEvent
     per_dossier: dict[int, list[Any]] = defaultdict(list)
     ends: dict[int, tuple[int, datetime]] = {}
-    for did, proc_id, end, action, at in db.session.execute(
-        select(d.id, d.procedure_id, finished, e.action, e.at)
-        .join(e, e.dossier_id == d.id)
-        .where(
-            d.id.in_(
-                select(e.dossier_id).where(e.action == DossierAction.REQUEST_SUPPLEMENT.value)
-            ),
-            d.office_id == o.id,
-            d.received_at < hi,
-            done_here,
-            e.action.in_(
-                (DossierAction.REQUEST_SUPPLEMENT.value, DossierAction.SUPPLEMENT_RECEIVED.value)
-            ),
-        )
-        .order_by(d.id, e.at, e.id)
+    # Two plain lookups (their plans cannot go wrong on a database without statistics): the
+    # supplement events, from the index on action; then which of their dossiers were finished
+    # in the period, by id.
+    actions = (DossierAction.REQUEST_SUPPLEMENT.value, DossierAction.SUPPLEMENT_RECEIVED.value)
+    events: dict[int, list[Any]] = defaultdict(list)
+    for did, action, at in db.session.execute(
+        select(e.dossier_id, e.action, e.at)
+        .where(e.action.in_(actions))
+        .order_by(e.dossier_id, e.at, e.id)
     ).all():
-        per_dossier[did].append((action, at))
-        ends[did] = (proc_id, end)
+        events[did].append((action, at))
+    asked = sorted(events)
+    for i in range(0, len(asked), 500):
+        for did, proc_id, end in db.session.execute(
+            select(d.id, d.procedure_id, finished).where(
+                d.id.in_(asked[i : i + 500]), d.office_id == o.id, d.received_at < hi, done_here
+            )
+        ).all():
+            per_dossier[did] = events[did]
+            ends[did] = (proc_id, end)
     out: dict[int, int] = defaultdict(int)
     for did, evs in per_dossier.items():
         proc_id, end = ends[did]
