@@ -89,6 +89,12 @@ def vn_datetime(value: str | datetime | None, style: str = "short") -> str:
     return f"{dt:%H:%M} {dt:%d/%m/%Y}"
 
 
+@bp.app_template_filter("minutes")
+def minutes(seconds: float | None) -> str:
+    """A duration in seconds as the report's minutes, one decimal ('—' when there is none)."""
+    return "—" if seconds is None else f"{seconds / 60:.1f}"
+
+
 @bp.app_template_filter("vn_date")
 def vn_date(value: str | date | None) -> str:
     """'2026-11-30' → '30/11/2026': Vietnamese pages write dates day first."""

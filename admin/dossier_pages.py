@@ -13,7 +13,7 @@ from admin.blueprint import bp, first_time, qr, user
 from core.deadlines import DeadlineUnit
 from core.dossiers import ID_TYPE_LABELS
 from core.errors import DomainError
-from lobby import forms, stats
+from lobby import forms
 from lobby.context import local_now, office
 from lobby.dossiers import book as dossier_book
 from lobby.dossiers import listing as dossier_listing
@@ -29,6 +29,9 @@ from lobby.notify.settings import adapters as notify_adapters
 from lobby.offloop import run_off_loop, run_off_loop_in_app
 from lobby.queue import reference
 from lobby.setup import accounts, catalogue
+from lobby.stats import charts as stats_charts
+from lobby.stats import period as stats_period
+from lobby.stats import report as stats_report
 
 ACTION_LABELS = {
     "handover": _l("Chuyển xử lý (bàn giao)"),
@@ -48,21 +51,36 @@ UNIT_LABELS = {
     DeadlineUnit.WORKING_HOUR.value: "giờ làm việc",
     DeadlineUnit.SAME_DAY.value: "trong ngày",
 }
+CHANNEL_LABELS = {
+    "truc_tiep": _l("Trực tiếp"),
+    "buu_chinh": _l("Bưu chính"),
+    "truc_tuyen": _l("Trực tuyến"),
+}
 _COUNTS = ("ban_chinh", "ban_chung_thuc", "ban_photo")
 
 
 @bp.get("/admin")
 def dashboard() -> str:
-    start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
-    figures = stats.office_stats(start, end)
+    start, end = stats_period.parse_range(request.args.get("from"), request.args.get("to"))
+    wanted = {
+        "level": request.args.get("level") or None,
+        "counter": request.args.get("counter", type=int),
+    }
+    figures = stats_report.office_stats(
+        start, end, grain=request.args.get("grain"), comment_filter=wanted
+    )
     return render_template(
         "admin/dashboard.html",
         s=figures,
+        charts=stats_charts.charts(figures),
+        wanted=wanted,
+        channel_labels=CHANNEL_LABELS,
+        unit_labels=UNIT_LABELS,
         rating_levels=dossier_ratings.rating_choices(),
         due=dossier_views.due_lists(user()),
         user=user(),
         office=office(),
-        takeovers=stats.counter_takeovers(start, end),
+        takeovers=stats_report.counter_takeovers(start, end),
         feedback_overdue=feedback_views.overdue_count(user()),
     )
 
@@ -161,6 +179,7 @@ def _intake_body(form: Any, ticket_id: int | None) -> dict[str, Any]:
         },
         "components": _intake_components(form),
         "sets_count": form.get("sets_count", type=int) or 1,
+        "digitised": form.get("digitised") == "1",
         "fee_method": form.get("fee_method", ""),
         "external_code": form.get("external_code") or None,
         "print": form.get("print") == "1",

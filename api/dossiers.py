@@ -18,7 +18,6 @@ from core.access import SUPERVISORS, DeviceKind
 from core.deadlines import Timeliness
 from core.dossiers import STATUS_NAMES, RatingLevel, normalize_dossier_code
 from core.errors import InvalidRequest, NotFound
-from lobby import stats
 from lobby.auth import current_device, require_device, require_staff
 from lobby.dossiers import listing as dossier_listing
 from lobby.dossiers import lookup as dossier_lookup
@@ -29,6 +28,9 @@ from lobby.dossiers import views as dossier_views
 from lobby.dossiers.rules import CHANNELS, AcceptRequest, EventRequest
 from lobby.errors import error_response
 from lobby.ratelimit import limiter, lookup_limit, public_limit
+from lobby.stats import exports as stats_exports
+from lobby.stats import period as stats_period
+from lobby.stats import report as stats_report
 
 
 @bp.post("/dossiers")
@@ -136,25 +138,25 @@ def tablet_rating() -> tuple[Response, int]:
 @bp.get("/stats")
 @require_staff(*SUPERVISORS)
 def office_stats() -> Response:
-    start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
-    return jsonify(stats.office_stats(start, end))
+    start, end = stats_period.parse_range(request.args.get("from"), request.args.get("to"))
+    return jsonify(stats_report.office_stats(start, end, grain=request.args.get("grain")))
 
 
 @bp.get("/stats/export")
 @require_staff(*SUPERVISORS)
 def export_stats() -> Response:
-    start, end = stats.parse_range(request.args.get("from"), request.args.get("to"))
-    data = stats.office_stats(start, end)
+    start, end = stats_period.parse_range(request.args.get("from"), request.args.get("to"))
+    data = stats_report.office_stats(start, end, grain=request.args.get("grain"))
     fmt = request.args.get("format", "xlsx")
     name = f"bao-cao-{start.isoformat()}-{end.isoformat()}"
     if fmt == "csv":
-        resp = Response(stats.export_csv(data), content_type="text/csv; charset=utf-8")
+        resp = Response(stats_exports.export_csv(data), content_type="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return resp
     if fmt != "xlsx":
         raise InvalidRequest("Định dạng xuất (format) là xlsx hoặc csv.", field="format")
     resp = Response(
-        stats.export_xlsx(data),
+        stats_exports.export_xlsx(data),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
@@ -321,6 +323,19 @@ class Stats(s.Open):
     tickets = fields.Raw(required=True)
     by_service = fields.Raw(required=True)
     by_counter = fields.Raw(required=True)
+    indicators_766 = fields.Raw(
+        required=True,
+        metadata={
+            "description": "Decision 766/QĐ-TTg: on_time (2.1), handling (2.2, days per "
+            "procedure), online (3.3), digitised (4.2), satisfaction (5.4), each with full_points"
+        },
+    )
+    by_officer = fields.Raw(required=True)
+    by_procedure = fields.Raw(required=True)
+    heat_map = fields.Raw(
+        required=True, metadata={"description": "tickets issued by weekday (0 = Monday) × hour"}
+    )
+    trend = fields.Raw(required=True, metadata={"description": "grain (day|week|month) and rows"})
 
 
 _CODE = s.path_param("code")
@@ -328,6 +343,7 @@ _TOKEN = s.path_param("token")
 _RANGE = [
     s.query_param("from", {"type": "string", "format": "date"}),
     s.query_param("to", {"type": "string", "format": "date"}),
+    s.query_param("grain", {"enum": ["day", "week", "month"]}),
 ]
 
 
@@ -466,7 +482,8 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/api/v1/stats": {
         "get": s.staff_op(
-            "Dossiers early/on time/late, on-time rate, satisfaction, waits per field and counter",
+            "Dossiers early/on time/late, Decision 766 indicators, satisfaction, waits (mean, "
+            "p50, p90) per field, counter, officer and procedure, heat map, trend",
             s.answer(Stats),
             401,
             403,
@@ -474,7 +491,10 @@ PATHS: dict[str, dict[str, Any]] = {
             description="Durations are in seconds (`avg_wait_seconds`, `avg_service_seconds`; "
             "the report page and the exports show minutes). The average wait is over the "
             "`called` tickets; per field `issued` counts the tickets issued for it, per counter "
-            "`issued` (also `handled`) the tickets handled there.",
+            "`issued` (also `handled`) the tickets handled there. Percentiles (`*_p50_seconds`, "
+            "`*_p90_seconds`) are by nearest rank over durations rounded to the half-minute. "
+            "The trend's `grain` defaults to day up to two months, week up to half a year, "
+            "else month.",
             parameters=_RANGE,
         )
     },

@@ -38,6 +38,7 @@ from lobby.notify.settings import adapters as notify_adapters
 from lobby.printing.service import Printing
 from lobby.reception import models as reception_models  # noqa: F401  (its tables, for Alembic)
 from lobby.refcache import RefCache
+from lobby.stats import models as stats_models  # noqa: F401  (its table, for Alembic and create_all)
 from lobby.tx import configure_engine
 
 SURFACES = (web, api.views, kiosk.views, display.views, counter.views, phone.views)

@@ -40,7 +40,7 @@ from lobby.setup.history import add_history
 from lobby.simulate.client import Http, ServerError
 from lobby.simulate.day import OfficeDay, Step
 from lobby.simulate.plan import FIELD_MIX
-from lobby.stats import keep_day_figures
+from lobby.stats.daily import keep_day_figures
 from lobby.workcal import add_day, remove_day, year_days
 from printers import backends
 

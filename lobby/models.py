@@ -320,7 +320,7 @@ class TicketEvent(db.Model):
 
 
 class TicketDayFigures(db.Model):
-    """A closed day's tickets counted for the report (lobby/stats.py): per field of issue,
+    """A closed day's tickets counted for the report (lobby/stats/daily.py): per field of issue,
     counter (0: none) and status, with their waits and service times summed in microseconds.
     Kept by the report itself: a day whose tickets no longer match (by status) is counted anew."""
 
@@ -392,10 +392,24 @@ class Dossier(db.Model):
     """A dossier (hồ sơ) accepted at a counter, followed by the citizen through a public token."""
 
     __tablename__ = "dossiers"
-    # The report's period: dossiers received, and resolved by timeliness (lobby/stats.py).
+    # The report's period: dossiers received, and resolved by timeliness (lobby/stats/).
     __table_args__ = (
         Index("ix_dossiers_received", "office_id", "received_at"),
         Index("ix_dossiers_ready", "office_id", "result_ready_at", "timeliness"),
+        # Decision 766 reads these of every dossier of a period: from the index alone.
+        Index(
+            "ix_dossiers_766",
+            "office_id",
+            "received_at",
+            "status_code",
+            "result_ready_at",
+            "returned_at",
+            "original_due_at",
+            "supplement_requested_at",
+            "procedure_id",
+            "channel",
+            "digitised",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
@@ -417,6 +431,8 @@ class Dossier(db.Model):
     resolving_office: Mapped[str] = mapped_column(String(255), default="")
     current_unit: Mapped[str] = mapped_column(String(255), default="")
     components: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Its paper components scanned at intake (Decree 118 Art. 17; Decision 766 indicator 4.2).
+    digitised: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     sets_count: Mapped[int] = mapped_column(Integer, default=1)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -439,6 +455,8 @@ class DossierEvent(db.Model):
     """One row of the processing control sheet (Mẫu 05): who, when, from and to which unit."""
 
     __tablename__ = "dossier_events"
+    # Decision 766 reads the supplement requests, stops and refusals (lobby/stats/indicators.py).
+    __table_args__ = (Index("ix_dossier_events_action", "action", "dossier_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(
         ForeignKey("dossiers.id", ondelete="CASCADE"), index=True

@@ -23,7 +23,7 @@ from lobby.extensions import db
 from lobby.forms import gettext_noop, int64
 from lobby.models import Counter, CounterTakeover, StaffUser, Ticket, TicketEvent
 from lobby.offloop import run_off_loop_in_app
-from lobby.stats import parse_range
+from lobby.stats.period import parse_range
 
 # The kinds a leader filters by, with the facts each gathers: ticket history actions, or
 # audit entries, or the takeovers table.

@@ -82,6 +82,7 @@ class _Intake:
     components: list[dict[str, Any]]
     sets: int
     external_code: str | None
+    digitised: bool
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> _Intake:
@@ -98,6 +99,7 @@ class _Intake:
             components=parse_components(body.get("components")),
             sets=body.get("sets_count", 1),
             external_code=external_code(body.get("external_code")),
+            digitised=bool(body.get("digitised", False)),
         )
 
 
@@ -224,6 +226,7 @@ def _add_dossier(
         channel=intake.channel,
         components=intake.components or list(proc.components or []),
         sets_count=intake.sets,
+        digitised=intake.digitised,
         received_at=now,
         due_at=due,
         original_due_at=due,

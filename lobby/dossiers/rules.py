@@ -208,6 +208,8 @@ class AcceptRequest(Open):
             "digits): kept as the dossier's code instead of making one",
         },
     )
+    # Its paper components scanned at intake (Decision 766 indicator 4.2).
+    digitised = fields.Boolean(metadata={"type": "boolean"})
     return_place = text("return_place")
     fee_method = text("fee_method")
     resolving_office = text("resolving_office")
@@ -230,6 +232,7 @@ class AcceptRequest(Open):
         "components",
         "sets_count",
         "external_code",
+        "digitised",
     )
     FROM_TICKET: ClassVar[tuple[str, ...]] = ("ticket_id",)
     CONTACTS: ClassVar[tuple[str, ...]] = (

@@ -139,6 +139,9 @@ def draw_dossier(
             "current_unit": path.unit,
             "components": list(p.components or []),
             "sets_count": 1,
+            # Three in four scanned at intake (Decision 766, 4.2); no draw, so the seeded
+            # history stays the same rows.
+            "digitised": dossier_id % 4 != 0,
             "received_at": received,
             "due_at": path.due,
             "original_due_at": path.original_due,

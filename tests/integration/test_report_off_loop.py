@@ -32,7 +32,7 @@ from pathlib import Path
 from tests.conftest import build_app
 
 app = build_app(sys.argv[2], Path(sys.argv[3]))
-from lobby import stats
+from lobby.stats import exports, report
 from lobby.extensions import db
 from lobby.setup.demo import load_demo
 
@@ -57,8 +57,8 @@ def gated(name, real):
     return run
 
 
-stats._office_stats = gated("report", stats._office_stats)
-stats._export_xlsx = gated("xlsx", stats._export_xlsx)
+report._office_stats = gated("report", report._office_stats)
+exports._export_xlsx = gated("xlsx", exports._export_xlsx)
 from lobby import auth
 
 auth.check_password_hash = gated("password", auth.check_password_hash)
@@ -66,9 +66,9 @@ with app.app_context():
     load_demo()
     db.session.remove()
     raise_flag("report")
-    figures = stats.office_stats(date(2026, 11, 1), date(2026, 11, 30))
+    figures = report.office_stats(date(2026, 11, 1), date(2026, 11, 30))
     raise_flag("xlsx")
-    book = stats.export_xlsx(figures)
+    book = exports.export_xlsx(figures)
     raise_flag("password")
     signed_in = auth.authenticate("canbo1", "not-the-password")
 print(

@@ -251,6 +251,7 @@ FEATURE_PACKAGES = (
     "lobby.bookings",
     "lobby.notify",
     "lobby.reception",
+    "lobby.stats",
 )
 
 
