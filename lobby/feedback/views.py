@@ -240,6 +240,28 @@ def _assignable(o: Office) -> list[dict[str, Any]]:
     return [{"id": r.id, "name": r.full_name, "title": r.title} for r in rows]
 
 
+# A feedback about a dossier's handling: tied to the dossier, and not closed as none of the
+# office's business (out of scope).
+_ABOUT_A_DOSSIER = (
+    Feedback.dossier_id.is_not(None),
+    Feedback.status != FeedbackStatus.OUT_OF_SCOPE.value,
+)
+
+
+def complaint_dossier_ids(office_id: int, before: Any) -> set[int]:
+    """The dossiers citizens complained about by feedback received before `before`, each once
+    (Decision 766's indicator 5.4, lobby/stats/indicators.py)."""
+    return set(
+        db.session.scalars(
+            select(Feedback.dossier_id)
+            .where(
+                Feedback.office_id == office_id, Feedback.received_at < before, *_ABOUT_A_DOSSIER
+            )
+            .distinct()
+        ).all()
+    )
+
+
 def feedback_counts(start: date, end: date) -> dict[str, Any]:
     """Feedback received on the office's days start..end (both inclusive), for the figures:
     how many; with_complaint: the dossiers they are about, each once (the index's 5.4 takes
@@ -253,9 +275,7 @@ def feedback_counts(start: date, end: date) -> dict[str, Any]:
     received = int(db.session.scalar(select(func.count()).where(*period)) or 0)
     dossiers = int(
         db.session.scalar(
-            select(func.count(func.distinct(Feedback.dossier_id))).where(
-                *period, Feedback.dossier_id.is_not(None)
-            )
+            select(func.count(func.distinct(Feedback.dossier_id))).where(*period, *_ABOUT_A_DOSSIER)
         )
         or 0
     )

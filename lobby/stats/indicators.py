@@ -17,6 +17,7 @@ from core.figures import THRESHOLDS, rate, satisfaction_766, supplement_pauses
 from lobby.context import ctx, office_tz
 from lobby.dossiers.ratings import rating_scale
 from lobby.extensions import db
+from lobby.feedback import views as feedback_views
 from lobby.models import Counter, Dossier, DossierEvent, Office, Procedure, Rating, UTCDateTime
 from lobby.stats.period import micros
 
@@ -28,10 +29,10 @@ NOT_RECEIVED = (int(DossierStatus.SUBMITTED_ONLINE), int(DossierStatus.WITHDRAWN
 
 
 def complaint_dossier_ids(o: Office, lo: datetime, hi: datetime) -> set[int]:
-    """THE INPUT FOR COMPLAINTS (Decision 766, 5.4): the ids of the dossiers with a complaint
-    about their handling or lateness. Until the feedback feature (lobby/feedback/) is wired
-    here, a complaint is what a rating says: the dossiers rated Không hài lòng or worse."""
-    return set(
+    """The input for complaints (Decision 766, 5.4): the ids of the dossiers with a complaint
+    about their handling or lateness: rated Không hài lòng or worse, or the subject of a
+    citizen's feedback (phản ánh, kiến nghị, lobby/feedback/) not closed as out of scope."""
+    return feedback_views.complaint_dossier_ids(o.id, hi) | set(
         db.session.scalars(
             select(Rating.dossier_id)
             .where(

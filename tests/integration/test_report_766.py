@@ -160,3 +160,34 @@ def test_the_intake_records_whether_the_papers_were_scanned(app: Any) -> None:
     with app.app_context():
         flags = db.session.scalars(select(Dossier.digitised).order_by(Dossier.id)).all()
     assert flags == [True, False]
+
+
+def test_a_citizen_s_feedback_about_a_dossier_counts_as_a_complaint_in_5_4(app: Any) -> None:
+    """Indicator 5.4 takes "dossiers with a complaint" from the citizens' feedback too (lobby/
+    feedback): one about A (rated Hài lòng) counts; one closed as out of scope (about C) and one
+    received after the period (about E) do not."""
+    from lobby.extensions import db
+    from lobby.feedback.models import Feedback
+    from lobby.models import Dossier
+
+    _seed(app)
+    with app.app_context():
+        ids = dict(db.session.execute(select(Dossier.code, Dossier.id)).all())
+        for n, (code, status, received) in enumerate(
+            [
+                ("A", "received", at(5, 9)),
+                ("C", "out_of_scope", at(5, 9)),
+                ("E", "received", at(9, 9)),
+            ]
+        ):
+            db.session.add(
+                Feedback(office_id=1, code=f"PA-766-{n}", public_token=f"pa-766-{n}",
+                         topic="procedure", content="Chậm trả kết quả.", channel="phone",
+                         dossier_id=ids[f"I766-{code}"], status=status, received_at=received,
+                         assign_due_at=received, due_at=received)
+            )  # fmt: skip
+        db.session.commit()
+    i = Staff(app, "lanhdao").get(f"/api/v1/stats?{PERIOD}").get_json()["indicators_766"]
+    # B and F rated unhappy, A complained about: 3 of 8 = 37.5 %; 100 − 37.5 (late) − 37.5.
+    assert i["satisfaction"]["unhappy"] == 3
+    assert i["satisfaction"]["unhappy_rate"] == 37.5 and i["satisfaction"]["rate"] == 25.0
