@@ -22,6 +22,7 @@ from tests.integration.helpers import Staff, device_token, issue, kiosk_headers
 
 SECRET = "gateway-s3cret"
 PHONE = "0912 345 678"
+HINT = "cùng số điện thoại cũng được tính"
 
 
 class _Listener(http.server.BaseHTTPRequestHandler):
@@ -466,6 +467,8 @@ def test_with_a_gateway_a_phone_s_walk_in_tickets_count_in_its_booking_limits(
         slot = {"service": service, "day": "2026-11-30", "slot": "09:00", "phone": phone}
         return client.post("/api/v1/bookings", json=slot)
 
+    page = client.get("/lay-so?service=ho_tich&day=2026-11-30").get_data(as_text=True)
+    assert HINT in page  # the booking page says so
     walk_in = _issue_with_phone(app, "+84 912 345 678")  # the same number, written otherwise
     same_field = book("ho_tich")
     assert same_field.status_code == 409
@@ -489,6 +492,8 @@ def test_with_a_gateway_a_phone_s_walk_in_tickets_count_in_its_booking_limits(
 def test_without_a_gateway_walk_in_tickets_do_not_count_in_booking_limits(app: Any) -> None:
     _issue_with_phone(app, PHONE)  # the number is not kept
     client = app.test_client()
+    page = client.get("/lay-so?service=ho_tich&day=2026-11-30").get_data(as_text=True)
+    assert "Mỗi người đặt tối đa" in page and HINT not in page
     for service in ("ho_tich", "chung_thuc"):
         slot = {"service": service, "day": "2026-11-30", "slot": "09:00", "phone": PHONE}
         r = client.post("/api/v1/bookings", json=slot)
