@@ -441,7 +441,6 @@ def test_with_a_gateway_a_booking_s_one_time_code_goes_out_through_it(
     assert trusted["status"] == "booked" and other["status"] == "pending"
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_with_a_gateway_a_phone_s_walk_in_tickets_count_in_its_booking_limits(
     db_url: str, tmp_path: Any, clock: FixedClock
 ) -> None:
