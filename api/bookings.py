@@ -111,7 +111,8 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": {
             "summary": "Book a remote ticket (lấy số từ xa): a field, a day (today or the next "
             "working days) and a slot. 409 slot_full (with details.next_slot) or "
-            "booking_limit (per number or address a day, and per field). With a phone number "
+            "booking_limit (per number or address a day, and per field; with an SMS gateway "
+            "the day's walk-in tickets given the same number count too). With a phone number "
             "and an SMS gateway the booking is `pending` until confirmed.",
             **s.body(BookingRequest),
             "responses": {

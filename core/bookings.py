@@ -54,7 +54,7 @@ class SlotFull(DomainError):
 class BookingLimit(DomainError):
     code = "booking_limit"
     status = 409
-    default_message = "Quý khách đã đặt đủ số lượt cho phép trong ngày."
+    default_message = "Quý khách đã dùng đủ số lượt cho phép trong ngày."
 
 
 class BookingClosed(DomainError):
@@ -148,11 +148,11 @@ def check_limits(
     active bookings that day, `per_field` in the field, or the address `per_address`."""
     if person_field >= per_field:
         raise BookingLimit(
-            "Quý khách đã đặt lịch cho lĩnh vực này trong ngày.", limit=per_field, reason="field"
+            "Quý khách đã có lượt cho lĩnh vực này trong ngày.", limit=per_field, reason="field"
         )
     if person_day >= per_person:
         raise BookingLimit(
-            "Quý khách đã đặt đủ số lượt cho phép trong ngày.",
+            "Quý khách đã dùng đủ số lượt cho phép trong ngày.",
             limit=per_person,
             reason="person",
         )

@@ -17,6 +17,7 @@ from core.bookings import OTP_MINUTES
 from core.errors import DomainError
 from lobby.bookings import booking, slots
 from lobby.context import office, office_ref
+from lobby.notify.settings import GATEWAY, adapters
 from lobby.qr import qr_svg
 from lobby.queue.reference import field_ref
 from lobby.ratelimit import booking_limit, limiter, public_limit
@@ -59,6 +60,8 @@ def _choices(service: str, day_text: str) -> dict[str, Any]:
         "day": day.isoformat() if day else "",
         "table": table,
         "limits": slots.settings(o),
+        # With an SMS gateway the kiosk asks a phone number: its tickets count in the limits.
+        "walk_ins_count": GATEWAY in adapters(),
     }
 
 

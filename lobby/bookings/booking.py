@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 from core import bookings as rules
 from core.bookings import BookingClosed, BookingStatus, SlotFull
 from core.errors import DomainError, InvalidRequest, NotFound
+from core.tickets import TicketStatus
 from lobby.bookings import sms
 from lobby.bookings.models import Booking
 from lobby.bookings.slots import at, bookable_days, capacity, next_free, settings, slots_of, taken
 from lobby.context import ctx, iso, office_ref, public_url, token_url
 from lobby.extensions import db
 from lobby.models import Field, Ticket
+from lobby.notify.models import NotifyContact
 from lobby.queue.reference import field_ref
 from lobby.tx import transaction
 
@@ -161,16 +163,37 @@ def _check_limits(o: Any, f: Any, day: Any, person: str, address_key: str) -> No
         Booking.office_id == o.id, Booking.day == day, Booking.status.in_(counted)
     )
     cfg = settings(o)
+    walk_ins = walk_in_fields(o, day, person)
     rules.check_limits(
-        person_day=db.session.scalar(base.where(Booking.person_key == person)) or 0,
-        person_field=db.session.scalar(
-            base.where(Booking.person_key == person, Booking.field_id == f.id)
+        person_day=(db.session.scalar(base.where(Booking.person_key == person)) or 0)
+        + len(walk_ins),
+        person_field=(
+            db.session.scalar(base.where(Booking.person_key == person, Booking.field_id == f.id))
+            or 0
         )
-        or 0,
+        + walk_ins.count(f.id),
         address_day=db.session.scalar(base.where(Booking.address_key == address_key)) or 0,
         per_person=cfg.per_person,
         per_field=cfg.per_field,
         per_address=cfg.per_address,
+    )
+
+
+def walk_in_fields(o: Any, day: Any, person: str) -> list[int]:
+    """The fields of the day's walk-in tickets (not cancelled) given this person's phone number
+    at the kiosk: they count in the limits too. Known only with an SMS gateway (the kiosk asks
+    the number then, lobby.notify.contacts), and only until the end of the day."""
+    return list(
+        db.session.scalars(
+            select(Ticket.issue_field_id)
+            .join(NotifyContact, NotifyContact.ticket_id == Ticket.id)
+            .where(
+                NotifyContact.office_id == o.id,
+                NotifyContact.phone_key == person,
+                NotifyContact.service_day == day,
+                Ticket.status != TicketStatus.CANCELLED.value,
+            )
+        )
     )
 
 

@@ -44,8 +44,9 @@ def contact_of_dossier(dossier_id: int) -> NotifyContact | None:
 
 def set_ticket_contact(ticket: Ticket | int, phone: str | None, field: str = "phone") -> bool:
     """The phone number to text about this ticket (kiosk, booking): checked, encrypted, kept
-    until the end of the ticket's day. Inside the caller's transaction (or its own). False,
-    and nothing stored, when no phone is given or no gateway is on."""
+    until the end of the ticket's day, with its blind index (the bookings' "booking-phone":
+    the day's booking limits per person count this ticket). Inside the caller's transaction
+    (or its own). False, and nothing stored, when no phone is given or no gateway is on."""
     if not phone or not str(phone).strip():
         return False
     number = normalize_phone(phone, field=field)
@@ -56,7 +57,15 @@ def set_ticket_contact(ticket: Ticket | int, phone: str | None, field: str = "ph
         contact = contact_of_ticket(ticket_id, create=True)
         assert contact is not None
         contact.phone = number
+        contact.phone_key = phone_key(number)
     return True
+
+
+def phone_key(number: str) -> str:
+    """A normalised mobile number's blind index, the one bookings count a person by."""
+    from lobby.crypto import blind_index  # cryptography: loaded with the first phone number
+
+    return blind_index("booking-phone", number)
 
 
 def push_service_allowed(endpoint: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lobby.extensions import db
@@ -18,6 +18,8 @@ class NotifyContact(db.Model):
     deleted at the end of its service day (lobby.notify.contacts.forget_past_days)."""
 
     __tablename__ = "notify_contacts"
+    # A day's walk-in tickets of one phone number, counted in its booking limits.
+    __table_args__ = (Index("ix_notify_contacts_phone_key", "phone_key", "service_day"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
     ticket_id: Mapped[int | None] = mapped_column(
@@ -29,6 +31,9 @@ class NotifyContact(db.Model):
     # The ticket's service day (None for a dossier): the day after it, the row goes.
     service_day: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     phone: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
+    # A ticket's phone number as a keyed hash (lobby.crypto.blind_index, the bookings' kind
+    # "booking-phone"): the booking limits per person count the day's walk-in tickets with it.
+    phone_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     push_subscription: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     # "N places from your turn" goes once per ticket.
     near_sent: Mapped[bool] = mapped_column(Boolean, default=False)

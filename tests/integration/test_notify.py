@@ -22,6 +22,7 @@ from tests.integration.helpers import Staff, device_token, issue, kiosk_headers
 
 SECRET = "gateway-s3cret"
 PHONE = "0912 345 678"
+HINT = "cùng số điện thoại cũng được tính"
 
 
 class _Listener(http.server.BaseHTTPRequestHandler):
@@ -438,3 +439,61 @@ def test_with_a_gateway_a_booking_s_one_time_code_goes_out_through_it(
     # With the gateway down the number is taken on trust: the booking stands.
     trusted = book("dat_dai", "0987 654 322")
     assert trusted["status"] == "booked" and other["status"] == "pending"
+
+
+def test_with_a_gateway_a_phone_s_walk_in_tickets_count_in_its_booking_limits(
+    db_url: str, tmp_path: Any, clock: FixedClock
+) -> None:
+    """Per person per day (2, walk-in tickets counted) and per field (1): a walk-in ticket
+    given the same phone number at the kiosk is one of them; its keyed hash goes with the day.
+    The kiosk never refuses a walk-in ticket for it."""
+    from lobby.extensions import db
+    from lobby.retention import prune
+    from tests.conftest import MONDAY_8AM
+
+    app = _app(
+        db_url,
+        tmp_path,
+        clock,
+        LOBBY_NOTIFY_ADAPTERS=("gateway",),
+        LOBBY_NOTIFY_GATEWAY_URL=f"http://127.0.0.1:{_free_port()}/sms",  # down: taken on trust
+        LOBBY_NOTIFY_GATEWAY_SECRET=SECRET,
+    )
+    clock.set(MONDAY_8AM)
+    client = app.test_client()
+
+    def book(service: str, phone: str = PHONE) -> Any:
+        slot = {"service": service, "day": "2026-11-30", "slot": "09:00", "phone": phone}
+        return client.post("/api/v1/bookings", json=slot)
+
+    page = client.get("/lay-so?service=ho_tich&day=2026-11-30").get_data(as_text=True)
+    assert HINT in page  # the booking page says so
+    walk_in = _issue_with_phone(app, "+84 912 345 678")  # the same number, written otherwise
+    same_field = book("ho_tich")
+    assert same_field.status_code == 409
+    assert same_field.get_json()["details"]["reason"] == "field"
+    assert book("chung_thuc").status_code == 201  # the second of the day
+    over = book("dat_dai")
+    assert over.status_code == 409 and over.get_json()["details"]["reason"] == "person"
+    assert book("dat_dai", "0987 654 321").status_code == 201  # another person
+    _issue_with_phone(app, PHONE)  # a third ticket of the day: walk-ins are never refused
+    left = client.post(f"/api/v1/tickets/{walk_in['token']}/leave")
+    assert left.status_code == 200, left.get_json()
+    assert book("dat_dai").status_code == 409  # the other walk-in ticket still counts
+    with app.app_context():
+        keys = db.session.execute(text("SELECT phone_key FROM notify_contacts")).scalars().all()
+        assert len(keys) == 2 and all(k and "912345678" not in k for k in keys)
+        clock.advance(days=1)
+        assert prune(app)["notify_contacts"] == 2  # the day is over: number and hash are gone
+        assert db.session.execute(text("SELECT count(*) FROM notify_contacts")).scalar() == 0
+
+
+def test_without_a_gateway_walk_in_tickets_do_not_count_in_booking_limits(app: Any) -> None:
+    _issue_with_phone(app, PHONE)  # the number is not kept
+    client = app.test_client()
+    page = client.get("/lay-so?service=ho_tich&day=2026-11-30").get_data(as_text=True)
+    assert "Mỗi người đặt tối đa" in page and HINT not in page
+    for service in ("ho_tich", "chung_thuc"):
+        slot = {"service": service, "day": "2026-11-30", "slot": "09:00", "phone": PHONE}
+        r = client.post("/api/v1/bookings", json=slot)
+        assert r.status_code == 201, r.get_json()
