@@ -165,6 +165,12 @@ class PublicTicket(_Closed):
     service_day = fields.Date()
     dossier = fields.Dict(required=True, allow_none=True)
     rated = fields.Boolean()
+    line_key = fields.String(
+        metadata=_described(
+            "this ticket's opaque key in its field's `line_changed` Socket.IO event (the phone "
+            "finds its place in the line from it; no other ticket's key is ever sent alone)"
+        ),
+    )
     next_counter = fields.Nested(
         CounterRef,
         allow_none=True,

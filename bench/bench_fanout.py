@@ -6,8 +6,10 @@ tickets waiting in the same field (ho_tich) that counter 1 calls from. The clien
 python-socketio AsyncClients over the websocket transport, spread over separate client
 processes (bench/fanout_clients.py) that run in their own venv (see bench/README.md). Each round the officer of counter 1 sends POST call-next; a board's latency is the
 time from just before that request to its receipt of `ticket_called` for the called number; a
-phone's is the time to its `ticket_updated` (its place in line moved up; the one ticket called
-is not a connected phone's). Then start and finish, and the next round. Both clocks are
+phone's is the time to the first message from which it works out that its place in line moved
+up: its field's `line_changed` (finding its ticket's `line_key` in it, as the phone page does;
+a server from before line_changed: its own `ticket_updated`). The one ticket called is not a
+connected phone's. Then start and finish, and the next round. Both clocks are
 CLOCK_MONOTONIC, shared by all processes of the machine.
 
 The same harness runs against the bare stack (bench/bare_app.py: one socketio.emit to a room

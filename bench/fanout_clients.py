@@ -36,6 +36,8 @@ async def main(url: str, specs: list[list[Any]], out_path: str) -> None:
     clients: list[Any] = []
     failed: list[str] = []
     got = [0]
+    keys: list[Any] = [None] * len(specs)  # each phone's line_key (from its snapshot)
+    places: list[Any] = [None] * len(specs)  # each phone's place, last worked out
     sem = asyncio.Semaphore(40)
 
     async def connect(i: int, kind: str, auth: Any) -> None:
@@ -50,12 +52,26 @@ async def main(url: str, specs: list[list[Any]], out_path: str) -> None:
 
         @sio.on("ticket_updated")
         async def _updated(data: dict[str, Any]) -> None:
-            if kind == "phone":
+            if kind == "phone" and not keys[i]:  # a server from before line_changed
                 rec.append(("updated", data.get("ahead"), time.monotonic()))
+                got[0] += 1
+
+        @sio.on("line_changed")
+        async def _line(data: dict[str, Any]) -> None:
+            # As the phone page does: find its own key; count a receipt when its place changed.
+            if kind != "phone" or keys[i] not in data["line"]:
+                return
+            at = data["line"].index(keys[i])
+            ahead = data["priority"].index(at) if at in data["priority"] else at
+            if ahead != places[i]:
+                places[i] = ahead
+                rec.append(("updated", ahead, time.monotonic()))
                 got[0] += 1
 
         @sio.on("snapshot")
         async def _snapshot(data: dict[str, Any]) -> None:
+            if kind == "phone":
+                keys[i], places[i] = data.get("line_key"), data.get("ahead")
             snapshots[i] = data.get("ahead") if kind == "phone" else True
 
         async with sem:

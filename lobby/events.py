@@ -25,6 +25,7 @@ TICKET_ISSUED = "ticket_issued"
 TICKET_CALLED = "ticket_called"
 TICKET_RECALLED = "ticket_recalled"
 TICKET_UPDATED = "ticket_updated"
+LINE_CHANGED = "line_changed"  # a field's waiting line, to its phones: each works out its place
 QUEUE_CHANGED = "queue_changed"
 DOSSIER_UPDATED = "dossier_updated"
 COUNTER_CHANGED = "counter_changed"
@@ -46,6 +47,11 @@ def counter_room(number: int) -> str:
 
 def ticket_room(token: str) -> str:
     return f"ticket:{token}"
+
+
+def line_room(code: str) -> str:
+    """The phones of the tickets waiting in a field (line_changed); public, like a board."""
+    return f"line:{code}"
 
 
 def dossier_room(token: str) -> str:

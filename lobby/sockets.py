@@ -27,6 +27,7 @@ from lobby.events import (
     display_room,
     dossier_room,
     kiosk_room,
+    line_room,
     queue_manager,
     service_room,
     ticket_room,
@@ -135,7 +136,9 @@ def _rooms_for_connection(auth: dict[str, Any] | None) -> tuple[list[str], str, 
         ticket = ticket_by_token(str(auth["ticket"]))
         if ticket is None:
             raise ConnectionRefusedError({"error": "not_found", "message": "Không tìm thấy phiếu."})
-        return [ticket_room(ticket.public_token)], "ticket", ticket.public_token
+        # Its own room, and its field's line (line_changed: the phone works out its place).
+        rooms = [ticket_room(ticket.public_token), line_room(ticket.field.code)]
+        return rooms, "ticket", ticket.public_token
     if auth.get("dossier"):
         d = dossier_by_token(str(auth["dossier"]))
         if d is None:
@@ -232,7 +235,15 @@ def _on_disconnect(*_reason: Any) -> None:
 def _on_join(data: dict[str, Any] | None = None) -> dict[str, Any]:
     """Clients may only join rooms their credentials allowed on connect (e.g. after a leave)."""
     room = data.get("room") if isinstance(data, dict) else None
-    if room not in session.get("socket_rooms", []):
+    # A field's line is public (opaque keys): a phone whose ticket moved to another field
+    # follows that field's line instead.
+    line = (
+        isinstance(room, str)
+        and room.startswith("line:")
+        and len(room) <= 80
+        and not bad_text(room)
+    )
+    if not line and room not in session.get("socket_rooms", []):
         return {"ok": False, "error": "forbidden"}
     join_room(room)
     return {"ok": True}

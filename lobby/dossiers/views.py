@@ -28,6 +28,7 @@ from lobby.dossiers.ratings import is_rated
 from lobby.dossiers.rules import setting, status_of
 from lobby.extensions import db
 from lobby.models import Dossier, DossierEvent, Field, Office, StaffUser, Ticket
+from lobby.queue.line import phone_key
 from lobby.queue.views import update_payload as _update_payload
 from lobby.workcal import working_calendar
 
@@ -238,6 +239,8 @@ def public_ticket_view(t: Ticket, o: Office | None = None) -> dict[str, Any]:
         "service_day": t.service_day.isoformat(),
         "dossier": _public_dossier_of(t, o),
         "rated": is_rated(t),
+        # Its key in its field's line_changed message (only its phone knows it).
+        "line_key": phone_key(t.public_token),
     }
 
 

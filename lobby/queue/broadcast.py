@@ -1,16 +1,17 @@
-"""Telling the screens: calls, counter changes and each waiting phone's new place, after the
-commit (through lobby.context.publish_after_commit and the Publisher).
+"""Telling the screens: calls, counter changes and each field's waiting line (line_changed: each
+phone works out its own place from it), after the commit (through
+lobby.context.publish_after_commit and the Publisher).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
-from core.estimate import estimate_wait_minutes
 from core.tickets import TicketStatus
 from lobby import events
 from lobby.announce import announcement_payload
@@ -19,7 +20,14 @@ from lobby.extensions import db, socketio
 from lobby.models import Counter, Office, Ticket
 from lobby.notify import near, tell
 from lobby.notify.settings import enabled as notifying
-from lobby.queue.line import LINE_ORDER, estimate_inputs, eta_minutes, places_at, waiting_counts
+from lobby.queue.line import (
+    LINE_ORDER,
+    estimate_inputs,
+    eta_minutes,
+    phone_key,
+    places_at,
+    waiting_counts,
+)
 from lobby.queue.reference import counter_ref, field_code
 from lobby.queue.views import next_numbers, update_payload
 from lobby.tx import current_tx
@@ -63,38 +71,91 @@ def publish_positions(field_ids: set[int], o: Office, day: date) -> None:
 
 
 def _push_positions(app: Any, field_ids: set[int], office_id: int, day: date) -> None:
-    """queue_changed per field, then ticket_updated (people ahead, wait) to each waiting phone."""
+    """queue_changed per field, then line_changed per field (its phones each work out their
+    place from it: one message for the field, not one per waiting phone), and ticket_updated to
+    the few tickets sent to one counter."""
     listening = events.rooms_with_clients(app)
-    # With no phone following a ticket on this (only) process, there is nobody to tell: skip
-    # reading the whole waiting line, which grows with the lobby.
-    phones_here = listening is None or any(
-        isinstance(r, str) and r.startswith("ticket:") for r in listening
-    )
     with app.app_context():
         try:
             pub = ctx().publisher
-            _publish_counts(pub, field_ids, day)
-            if not phones_here:
-                return
-            # Columns only: hundreds may wait, and no ORM object (or eager join) is needed.
-            waiting = db.session.execute(
-                select(Ticket.number, Ticket.is_priority, Ticket.field_id, Ticket.public_token)
-                .where(
-                    Ticket.office_id == office_id,
-                    Ticket.service_day == day,
-                    Ticket.status == TicketStatus.WAITING,
-                    Ticket.field_id.in_(field_ids),
-                    Ticket.target_counter_id.is_(None),
-                )
-                .order_by(Ticket.field_id, *LINE_ORDER)
-            ).all()
-            sent = _sent_to_counters(office_id, day, listening)
-            # The estimate's inputs are per field: read them once, not once per waiting ticket.
-            rates = {fid: estimate_inputs(fid) for fid in field_ids}
+            codes = {fid: field_code(fid) for fid in field_ids}
+            # With no phone following this field's line on this (only) process, there is nobody
+            # to tell: skip reading the whole waiting line, which grows with the lobby.
+            heard = {
+                fid
+                for fid, code in codes.items()
+                if code is not None and (listening is None or events.line_room(code) in listening)
+            }
+            lines = _lines(office_id, day, heard, codes) if heard else []
+            phones_here = listening is None or any(
+                isinstance(r, str) and r.startswith("ticket:") for r in listening
+            )
+            sent = _sent_to_counters(office_id, day, listening) if phones_here else []
         finally:
             db.session.remove()  # nothing held while the events go out
-        # With several processes: one message on the queue, not one per waiting ticket.
-        pub.publish_each(events.TICKET_UPDATED, _places(waiting, rates, listening) + sent)
+        # The phones first: the boards' counts and next numbers take longer to read.
+        for code, payload in lines:
+            pub.publish(events.LINE_CHANGED, payload, [events.line_room(code)])
+        # With several processes: one message on the queue, not one per ticket.
+        pub.publish_each(events.TICKET_UPDATED, sent)
+        try:
+            _publish_counts(pub, field_ids, day)
+        finally:
+            db.session.remove()
+
+
+# Orders the line_changed messages of one field: a phone ignores one older than the last it
+# applied (two pushes may go out in either order). Milliseconds since the epoch, then a count.
+_last_version = [0]
+
+
+def _next_version() -> int:
+    now = time.time_ns() // 1_000_000 * 1000
+    _last_version[0] = max(now, _last_version[0] + 1)
+    return _last_version[0]
+
+
+def _lines(
+    office_id: int, day: date, field_ids: set[int], codes: dict[int, str | None]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Each field's line as its phones need it, read in one query (columns only: hundreds may
+    wait). `line`: the waiting tickets' opaque keys (phone_key) in call order; `priority`: the
+    positions in `line` of the priority tickets (a priority ticket has only the priority
+    tickets before it ahead); `counters` and `service_seconds`: the wait estimate's inputs.
+    No number, token or personal detail: the keys mean something only to their own phones."""
+    rows = db.session.execute(
+        select(Ticket.field_id, Ticket.is_priority, Ticket.public_token)
+        .where(
+            Ticket.office_id == office_id,
+            Ticket.service_day == day,
+            Ticket.status == TicketStatus.WAITING,
+            Ticket.field_id.in_(field_ids),
+            Ticket.target_counter_id.is_(None),  # sent to one counter: not in the line
+        )
+        .order_by(Ticket.field_id, *LINE_ORDER)
+    ).all()
+    keys: dict[int, list[str]] = {fid: [] for fid in field_ids}
+    priority: dict[int, list[int]] = {fid: [] for fid in field_ids}
+    for fid, is_priority, token in rows:
+        if is_priority:
+            priority[fid].append(len(keys[fid]))
+        keys[fid].append(phone_key(token))
+    version = _next_version()
+    out = []
+    for fid in sorted(field_ids):
+        code = codes[fid]
+        assert code is not None
+        counters, seconds = estimate_inputs(fid)
+        payload = {
+            "service": code,
+            "version": version,
+            "line": keys[fid],
+            "priority": priority[fid],
+            "counters": counters,
+            "service_seconds": seconds,
+        }
+        out.append((code, payload))
+    return out
 
 
 def publish_counts(field_ids: set[int], day: date) -> None:
@@ -131,39 +192,6 @@ def _publish_counts(pub: Any, field_ids: set[int], day: date) -> None:
                 {"service": code, "waiting": counts.get(fid, 0), "next": upcoming},
                 [events.service_room(code)],
             )
-
-
-def _places(
-    waiting: Any, rates: dict[int, tuple[int, float]], listening: set[str] | None
-) -> list[tuple[str, dict[str, Any]]]:
-    """Each waiting phone's place, worked out in one pass over the line (in call order: a
-    priority ticket has only the priority tickets before it ahead)."""
-    seen_all: dict[int, int] = {}
-    seen_priority: dict[int, int] = {}
-    places = []
-    for t in waiting:
-        ahead = (seen_priority if t.is_priority else seen_all).get(t.field_id, 0)
-        seen_all[t.field_id] = seen_all.get(t.field_id, 0) + 1
-        if t.is_priority:
-            seen_priority[t.field_id] = seen_priority.get(t.field_id, 0) + 1
-        counters, avg = rates[t.field_id]
-        room = events.ticket_room(t.public_token)
-        if listening is not None and room not in listening:
-            continue  # nobody follows this ticket right now
-        eta = estimate_wait_minutes(ahead, counters, avg) if ahead > 0 else 0
-        places.append(
-            (
-                room,
-                {
-                    "number": t.number,
-                    "status": TicketStatus.WAITING.value,
-                    "ahead": ahead,
-                    "eta_minutes": eta,
-                    "counter": None,
-                },
-            )
-        )
-    return places
 
 
 def _sent_to_counters(

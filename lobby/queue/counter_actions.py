@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core import queueing
 from core.access import SUPERVISORS, CounterState, Role
@@ -63,26 +63,23 @@ def hand_back_transfers(c: Counter, o: Office, day: date) -> None:
     """Tickets sent to this counter alone (transferred there, or back after a no-show) go back
     to their field's line when it closes or is taken out of use, where every counter of the
     field can call them; their phones are told their new place."""
-    fields = set(
-        db.session.scalars(
-            select(Ticket.field_id).where(
-                Ticket.target_counter_id == c.id,
-                Ticket.status == TicketStatus.WAITING,
-                Ticket.service_day == day,
-            )
-        )
-    )
-    if not fields:
-        return
-    db.session.execute(
-        update(Ticket)
-        .where(
+    sent = db.session.scalars(
+        select(Ticket).where(
             Ticket.target_counter_id == c.id,
             Ticket.status == TicketStatus.WAITING,
             Ticket.service_day == day,
         )
-        .values(target_counter_id=None)
-    )
+    ).all()
+    if not sent:
+        return
+    for t in sent:
+        t.target_counter_id = None
+    db.session.flush()
+    # Each phone hears it waits in its field's line again (a phone sent to one counter does not
+    # follow its field's line_changed); the field's phones their places.
+    for t in sent:
+        publish_updated(t, c)
+    fields = {t.field_id for t in sent}
     publish_positions(fields, o, day)
 
 

@@ -4,9 +4,14 @@ call order (core.queueing decides; this module reads what it needs).
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import hmac
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 
 from core import queueing
@@ -53,6 +58,20 @@ def after_in_line(key: LineKey) -> ColumnElement[bool]:
             or_(Ticket.seq > seq, and_(Ticket.seq == seq, Ticket.id > tid)),
         ),
     )
+
+
+def phone_key(token: str) -> str:
+    """A ticket's opaque key in its field's line_changed message: derived from its secret token
+    with the server's key, so only its phone (which got it in its snapshot) recognises it, and
+    the key tells nothing of the token, the number or the person."""
+    return _phone_key(current_app.config["SECRET_KEY"], token)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _phone_key(secret: str | bytes, token: str) -> str:
+    key = secret.encode() if isinstance(secret, str) else secret
+    digest = hmac.new(key, b"line:" + token.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:6]).decode()  # 8 characters, 48 bits
 
 
 def candidate(t: Any) -> queueing.Candidate:

@@ -12,6 +12,9 @@ let view = cfg.view;
 let live = false;
 let pollTimer = 0;
 let gone = false;
+let lineVersion = 0; // the last line_changed applied (an older one arriving late is ignored)
+let lineService = view.service; // the field whose line_changed this page follows
+let socket = null; // the live connection, once Socket.IO's client has loaded (startLive)
 
 // The same rule as phone.views.state_text, for updates that arrive after the first render.
 function stateText(v) {
@@ -78,6 +81,41 @@ function apply(update, recalled) {
   render();
   if (view.dossier) dossierView.render(view.dossier, cfg.ds);
   if (view.status === "called" && (before !== "called" || recalled)) buzz();
+}
+
+// The wait estimate, as core.estimate.estimate_wait_minutes: whole minutes, rounded up.
+function etaMinutes(ahead, counters, seconds) {
+  if (ahead <= 0) return 0;
+  const minutes = (ahead * Math.max(0, seconds)) / Math.max(1, counters) / 60;
+  return Math.ceil(Math.round(minutes * 1e9) / 1e9);
+}
+
+// line_changed: the field's waiting line as opaque keys in call order. This ticket finds its own
+// key; a priority ticket has only the priority tickets before it ahead.
+function placeIn(line, key) {
+  const at = line.line.indexOf(key);
+  if (at < 0) return null;
+  const p = line.priority.indexOf(at);
+  return p >= 0 ? p : at;
+}
+
+function applyLine(line) {
+  if (!line || line.service !== view.service || !view.line_key) return;
+  if (view.status !== "waiting" || view.next_counter) return; // called, or sent to one counter
+  if (line.version < lineVersion) return;
+  const ahead = placeIn(line, view.line_key);
+  if (ahead === null) return; // not in this line (any more): its own event says why
+  lineVersion = line.version;
+  apply({ ahead, eta_minutes: etaMinutes(ahead, line.counters, line.service_seconds) }, false);
+}
+
+// Transferred to another field: follow that field's line instead.
+function followLine() {
+  if (!socket || !view.service || view.service === lineService) return;
+  socket.emit("leave", { room: `line:${lineService}` });
+  socket.emit("join", { room: `line:${view.service}` });
+  lineService = view.service;
+  lineVersion = 0;
 }
 
 // --- rating, once per ticket, after service -------------------------------------------------
@@ -166,7 +204,7 @@ function stopPolling() {
 // Socket.IO's client (15 KB gzipped) comes after the page's load event: the ticket's state is
 // already on the page, and on a slow phone line the page is whole ~0.3 s sooner (issue 16).
 function startLive() {
-  const socket = connectLive({
+  socket = connectLive({
     auth: { ticket: cfg.token },
     options: { reconnectionDelay: 1000, reconnectionDelayMax: 8000, timeout: 8000 },
     onConnect: () => {
@@ -186,10 +224,17 @@ function startLive() {
       // A refusal from the server (not a network error) stops Socket.IO's own retries.
       if (err && err.data && !gone) setTimeout(() => socket.connect(), 30000);
     },
-    onSnapshot: (snap) => apply(snap, false),
+    onSnapshot: (snap) => {
+      lineService = snap.service || lineService; // a new connection joins its field's line
+      apply(snap, false);
+    },
     events: {
       dossier_updated: (d) => apply({ dossier: d }, false),
-      ticket_updated: (ev) => apply(ev, false),
+      ticket_updated: (ev) => {
+        apply(ev, false);
+        followLine();
+      },
+      line_changed: applyLine,
       ticket_called: (ev) => apply({ number: ev.number, status: "called", counter: ev.counter }, false),
       ticket_recalled: (ev) => apply({ number: ev.number, status: "called", counter: ev.counter }, true),
     },

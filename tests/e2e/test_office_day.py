@@ -32,6 +32,7 @@ from core.clock import write_clock_file
 from lobby.simulate.client import Http
 from lobby.simulate.day import OfficeDay, Step, TicketState
 from tests.e2e.conftest import LiveServer, api_login, make_server
+from tests.integration.helpers import place_in_line
 
 pytestmark = pytest.mark.slow
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -76,8 +77,23 @@ class Screen:
                         self.serving.pop(data["counter"], None)
             elif event == "ticket_updated":
                 self.ticket.update(data)
+                if data.get("service"):  # as phone.js: follow its (new) field's line
+                    self.client.emit("join", {"room": f"line:{data['service']}"})
+            elif event == "line_changed":
+                self._place(data)
             elif event in ("ticket_called", "ticket_recalled"):
                 self.ticket.update(status="called", counter=data["counter"])
+
+    def _place(self, line: dict[str, Any]) -> None:
+        """The phone's place in its field's line (phone/static/phone.js applyLine)."""
+        t = self.ticket
+        if t.get("status") != "waiting" or t.get("next_counter"):
+            return
+        if line["service"] != t.get("service") or line["version"] < t.get("_version", 0):
+            return
+        ahead = place_in_line(line, t.get("line_key", ""))
+        if ahead is not None:
+            t["ahead"], t["_version"] = ahead, line["version"]
 
     def close(self) -> None:
         self.client.disconnect()

@@ -15,6 +15,7 @@ import requests
 import socketio
 
 from tests.e2e.conftest import LiveServer, api_login, issue_ticket, make_server
+from tests.integration.helpers import place_in_line
 
 POSTGRES_URL = os.environ.get("LOBBY_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("LOBBY_TEST_REDIS_URL", "")
@@ -241,27 +242,30 @@ def test_with_the_redis_queue_phones_on_both_processes_move_up_with_one_message_
             Listener(first.url, {"ticket": tickets[-2]["token"]}),
             Listener(second.url, {"ticket": tickets[-1]["token"]}),
         ]
-        before = [phone.wait_for("snapshot")[0]["ahead"] for phone in phones]
+        snaps = [phone.wait_for("snapshot")[0] for phone in phones]
+        before = [snap["ahead"] for snap in snaps]
         assert before == [28, 29]
         officer = api_login(first, "canbo1")
         officer.post(first.url + "/api/v1/counters/1/open", json={})
         while queue.get_message(timeout=0.3) is not None:
             pass  # what issuing and opening put on the queue
         assert officer.post(first.url + "/api/v1/counters/1/call-next", json={}).status_code == 200
-        for phone, ahead in zip(phones, before, strict=True):
-            moved, _ = phone.wait_for("ticket_updated", lambda d, a=ahead: d["ahead"] == a - 1)
-            assert moved["status"] == "waiting" and moved["number"] in {
-                t["number"] for t in tickets
-            }
+        for phone, snap in zip(phones, snaps, strict=True):
+            phone.wait_for(
+                "line_changed",
+                lambda d, s=snap: place_in_line(d, s["line_key"]) == s["ahead"] - 1,
+            )
         messages = []
         while (m := queue.get_message(timeout=0.5)) is not None:
             if m["type"] == "message":
                 messages.append(json.loads(m["data"]))
         updates = [m for m in messages if m.get("event") == "ticket_updated"]
-        # The called ticket's own update; the 29 still waiting travel in one batch.
-        assert len(updates) == 1 and len(messages) <= 8, [m.get("event") for m in messages]
+        lines = [m for m in messages if m.get("event") == "line_changed"]
+        # The called ticket's own update; the 29 still waiting learn their places from one line.
+        assert len(updates) == 1 and len(lines) == 1, [m.get("event") for m in messages]
+        assert len(messages) <= 8, [m.get("event") for m in messages]
         assert all(
-            sum(1 for e in phone.events if e[0] == "ticket_updated") == 1 for phone in phones
+            sum(1 for e in phone.events if e[0] == "line_changed") == 1 for phone in phones
         ), "each phone is told once, by the process it is connected to"
     finally:
         for phone in phones:

@@ -71,3 +71,12 @@ class Staff:
 
     def call_next(self, n: int) -> Any:
         return self.post(f"/api/v1/counters/{n}/call-next")
+
+
+def place_in_line(line: dict[str, Any], key: str) -> int | None:
+    """What the phone page (phone/static/phone.js, placeIn) works out from a line_changed
+    message: how many are ahead of the ticket whose line_key is `key`, or None (not in it)."""
+    if key not in line["line"]:
+        return None
+    at = line["line"].index(key)
+    return line["priority"].index(at) if at in line["priority"] else at
