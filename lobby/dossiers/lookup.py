@@ -44,3 +44,10 @@ def dossier_of_ticket(t: Ticket) -> Dossier | None:
     return db.session.scalar(
         select(Dossier).where(Dossier.ticket_id == t.id).order_by(Dossier.id.desc()).limit(1)
     )
+
+
+def dossier_code_of_ticket(t: Ticket) -> str | None:
+    """The code of the latest dossier accepted from the ticket: one column, no joined rows."""
+    return db.session.scalar(
+        select(Dossier.code).where(Dossier.ticket_id == t.id).order_by(Dossier.id.desc()).limit(1)
+    )

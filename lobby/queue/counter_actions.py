@@ -17,7 +17,7 @@ from core.tickets import Action, Outcome, TicketStatus, next_status, parse_outco
 from lobby import events
 from lobby.audit import log as audit_log
 from lobby.context import ctx, office_ref, publish_after_commit, today
-from lobby.dossiers.lookup import dossier_of_ticket
+from lobby.dossiers.lookup import dossier_code_of_ticket
 from lobby.extensions import db
 from lobby.models import Counter, CounterTakeover, Field, Office, StaffUser, Ticket
 from lobby.queue.broadcast import publish_called, publish_counts, publish_positions, publish_updated
@@ -233,12 +233,12 @@ CONTRADICT_DOSSIER = frozenset({Outcome.GUIDED_ONLY, Outcome.SUPPLEMENT_GUIDANCE
 def _check_outcome_fits_dossier(t: Ticket, outcome: Outcome) -> None:
     if outcome not in CONTRADICT_DOSSIER:
         return
-    d = dossier_of_ticket(t)
-    if d is not None:
+    code = dossier_code_of_ticket(t)
+    if code is not None:
         raise IllegalTransition(
-            f"Số {t.number} đã được tiếp nhận hồ sơ {d.code}: hãy chọn kết quả "
+            f"Số {t.number} đã được tiếp nhận hồ sơ {code}: hãy chọn kết quả "
             "“Tiếp nhận hồ sơ” (hoặc “Trả kết quả” nếu đã trả ngay).",
-            dossier=d.code,
+            dossier=code,
             allowed=[Outcome.DOSSIER_ACCEPTED.value, Outcome.RESULT_RETURNED.value],
         )
 

@@ -305,6 +305,79 @@ def counter_order(c: Counter, o: Office, day: date, limit: int) -> list[Ticket]:
     (queueing.call_order over the oldest of each line: the rule call_next applies)."""
     params = {**candidate_params(c, o, day), "limit": limit}
     by_id = {t.id: t for flag in (True, False) for t in db.session.scalars(_LINE[flag], params)}
+    return _in_call_order(by_id, c, o, day, limit)
+
+
+_NUMBER_COLUMNS = (
+    Ticket.id,
+    Ticket.is_priority,
+    Ticket.issued_at,
+    Ticket.seq,
+    Ticket.line_at,
+    Ticket.number,
+    Ticket.target_counter_id,
+)
+_WAITING_TODAY = (
+    Ticket.office_id == bindparam("office"),
+    Ticket.service_day == bindparam("day"),
+    Ticket.status == TicketStatus.WAITING,
+)
+# A field set's own line (tickets sent to no counter), as columns only, per class.
+_FIELDS_LINE = {
+    flag: select(*_NUMBER_COLUMNS)
+    .where(
+        *_WAITING_TODAY,
+        Ticket.field_id.in_(bindparam("fields", expanding=True)),
+        Ticket.target_counter_id.is_(None),
+        Ticket.is_priority.is_(flag),
+    )
+    .order_by(*LINE_ORDER)
+    .limit(bindparam("limit"))
+    for flag in (True, False)
+}
+_SENT_TO = select(*_NUMBER_COLUMNS).where(
+    *_WAITING_TODAY, Ticket.target_counter_id.in_(bindparam("counters", expanding=True))
+)
+
+
+def counters_next_numbers(
+    counters: list[Counter], o: Office, day: date, limit: int
+) -> dict[int, list[str]]:
+    """counter_order's first `limit` numbers of each counter (by counter id), reading each line
+    once: counters serving the same fields share it (the board's next numbers, after every
+    change, read it for every open counter), and the tickets sent to one of them come in one
+    query. Plain rows, not ORM objects."""
+    lines: dict[tuple[int, ...], dict[bool, list[Any]]] = {}
+    fields_of: dict[int, tuple[int, ...]] = {}
+    for c in counters:
+        key = tuple(sorted(fid for fid, _code in counter_fields_ref(c.id)))
+        fields_of[c.id] = key
+        if key not in lines:
+            params = {"office": o.id, "day": day, "fields": list(key), "limit": limit}
+            lines[key] = {
+                flag: list(db.session.execute(_FIELDS_LINE[flag], params)) for flag in (True, False)
+            }
+    sent: dict[int, list[Any]] = {}
+    if counters:
+        params = {"office": o.id, "day": day, "counters": [c.id for c in counters]}
+        for r in db.session.execute(_SENT_TO, params):
+            sent.setdefault(r.target_counter_id, []).append(r)
+    out = {}
+    for c in counters:
+        by_id: dict[int, Any] = {}
+        for flag in (True, False):
+            rows = lines[fields_of[c.id]][flag] + [
+                r for r in sent.get(c.id, []) if bool(r.is_priority) == flag
+            ]
+            rows.sort(key=lambda r: queueing.order_key(candidate(r)))
+            by_id.update((r.id, r) for r in rows[:limit])
+        out[c.id] = [r.number for r in _in_call_order(by_id, c, o, day, limit)]
+    return out
+
+
+def _in_call_order(
+    by_id: dict[int, Any], c: Counter, o: Office, day: date, limit: int
+) -> list[Any]:
     order = queueing.call_order(
         [candidate(t) for t in by_id.values()],
         counter_policy(c, o),

@@ -31,6 +31,7 @@ from lobby.queue.line import (
     ahead_of,
     candidate_params,
     counter_order,
+    counters_next_numbers,
     current_ticket_of,
     eta_minutes,
     waiting_counts,
@@ -337,8 +338,9 @@ def next_numbers(o: Any, day: date, counters: list[Counter] | None = None) -> di
     everyone.sort(key=lambda c: (c.id in busy, c.number))
     # Each counter loses at most NEXT_SHOWN numbers to each other counter.
     depth = NEXT_SHOWN * max(len(everyone), 1)
+    numbers = counters_next_numbers(everyone, o, day, depth)
     shared = queueing.share_next(
-        [(c.number, [t.number for t in counter_order(c, o, day, depth)]) for c in everyone],
+        [(c.number, numbers[c.id]) for c in everyone],
         NEXT_SHOWN,
     )
     wanted = everyone if counters is None else counters

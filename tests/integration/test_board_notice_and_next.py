@@ -132,3 +132,40 @@ def test_the_announcement_set_on_the_admin_page_reaches_the_api_and_live_boards(
     assert "Đã gỡ thông báo trên màn hình." in _announce(admin, "   ")
     assert _board(app)["announcement"] == ""
     assert _events(board, "snapshot")[-1]["announcement"] == ""
+
+
+def test_counters_sharing_their_fields_read_one_line_and_each_gets_its_own_call_order(
+    app: Any,
+) -> None:
+    """The board reads a field set's line once for every counter serving it (line.
+    counters_next_numbers); each counter's numbers are still its own call order, with the
+    tickets sent to it alone and its own turn between priority and normal tickets."""
+    from lobby.context import office_ref, today
+    from lobby.extensions import db
+    from lobby.models import Counter
+    from lobby.queue.line import counter_order, counters_next_numbers
+
+    client = app.test_client()
+    first, second = Staff(app, "canbo1"), Staff(app, "canbo2")
+    with app.app_context():
+        one = db.session.scalar(db.select(Counter).where(Counter.number == 1))
+        two = db.session.scalar(db.select(Counter).where(Counter.number == 2))
+        two.fields = list(one.fields)  # counter 2 now serves exactly counter 1's fields
+        db.session.commit()
+    first.open_counter(1)
+    second.open_counter(2)
+    for service in ("ho_tich", "chung_thuc", "ho_tich", "hoi_dap", "ho_tich"):
+        issue(client, app, service)
+    issue(client, app, "ho_tich", priority="elderly")
+    moved = first.call_next(1).get_json()["ticket"]
+    r = first.post(f"/api/v1/tickets/{moved['id']}/transfer", {"counter": 2})
+    assert r.status_code == 200, r.get_json()
+    with app.app_context():
+        o, counters = office_ref(), list(db.session.scalars(db.select(Counter)))
+        day = today(o)
+        shared = counters_next_numbers(counters, o, day, 6)
+        for c in counters:
+            assert shared[c.id] == [t.number for t in counter_order(c, o, day, 6)]
+        by_number = {c.number: shared[c.id] for c in counters}
+    assert moved["number"] in by_number[2] and moved["number"] not in by_number[1]
+    assert len(by_number[1]) == 5 and len(by_number[2]) == 6
