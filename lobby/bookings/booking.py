@@ -192,6 +192,8 @@ def walk_in_fields(o: Any, day: Any, person: str) -> list[int]:
                 NotifyContact.phone_key == person,
                 NotifyContact.service_day == day,
                 Ticket.status != TicketStatus.CANCELLED.value,
+                # A checked-in booking's ticket keeps its number too: counted as the booking.
+                ~select(Booking.id).where(Booking.ticket_id == Ticket.id).exists(),
             )
         )
     )

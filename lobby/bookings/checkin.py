@@ -56,7 +56,11 @@ def check_in(text: Any, *, device: Device | None = None, how: str = "kiosk") -> 
     with transaction():
         b = find(text)
         _check_usable(b)
-        issued = issue_ticket(b.field.code, None, device=device, line_at=b.slot_at)
+        # The number given at booking now texts about the ticket (lobby.notify, with a gateway);
+        # the booking then forgets it (close).
+        issued = issue_ticket(
+            b.field.code, None, device=device, line_at=b.slot_at, phone=b.phone or None
+        )
         close(b, BookingStatus.CHECKED_IN)
         b.checked_in_at = b.closed_at
         b.ticket_id = issued["id"]

@@ -497,3 +497,46 @@ def test_without_a_gateway_walk_in_tickets_do_not_count_in_booking_limits(app: A
         slot = {"service": service, "day": "2026-11-30", "slot": "09:00", "phone": PHONE}
         r = client.post("/api/v1/bookings", json=slot)
         assert r.status_code == 201, r.get_json()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_booked_ticket_is_texted_at_the_number_given_at_booking(
+    db_url: str, tmp_path: Any, clock: FixedClock
+) -> None:
+    """The number given at booking follows the ticket its check-in issues (called, recalled…),
+    and that ticket counts once in the person's limits: as the booking, not again as a walk-in."""
+    from tests.conftest import MONDAY_8AM
+
+    port = _free_port()
+    app = _app(
+        db_url,
+        tmp_path,
+        clock,
+        LOBBY_NOTIFY_ADAPTERS=("gateway",),
+        LOBBY_NOTIFY_GATEWAY_URL=f"http://127.0.0.1:{port}/sms",  # down: the number is trusted
+        LOBBY_NOTIFY_GATEWAY_SECRET=SECRET,
+    )
+    clock.set(MONDAY_8AM)
+    client = app.test_client()
+
+    def book(service: str) -> Any:
+        slot = {"service": service, "day": "2026-11-30", "slot": "08:30", "phone": PHONE}
+        return client.post("/api/v1/bookings", json=slot)
+
+    made = book("ho_tich").get_json()
+    assert made["status"] == "booked"
+    checked = client.post(
+        "/api/v1/bookings/check-in", json={"code": made["code"]}, headers=kiosk_headers(app)
+    )
+    assert checked.status_code == 201, checked.get_json()
+    assert book("chung_thuc").status_code == 201  # the second of the day, not the third
+    assert book("dat_dai").get_json()["details"]["reason"] == "person"
+    officer = Staff(app, "canbo1")
+    officer.open_counter(1)
+    called = officer.post("/api/v1/counters/1/call", {"number": checked.get_json()["number"]})
+    assert called.status_code == 200, called.get_json()
+    with _listening(port):
+        app.extensions["lobby_notify"].run_pending()
+    bodies = [json.loads(raw) for _, _, raw in _Listener.got]
+    assert [(b["event"], b["phone"]) for b in bodies] == [("ticket.called", "0912345678")]
+    assert bodies[0]["text"] == f"Mời số {checked.get_json()['number']} đến quầy 1."
