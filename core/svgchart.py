@@ -79,11 +79,11 @@ def line_chart(
         )
     for s, (name, vs) in enumerate(series):
         runs: list[list[str]] = [[]]
-        for i, v in enumerate(vs):
-            if v is None:
+        for i, point in enumerate(vs):
+            if point is None:
                 runs.append([])
             else:
-                runs[-1].append(f"{_num(x(i))},{_num(y(v))}")
+                runs[-1].append(f"{_num(x(i))},{_num(y(point))}")
         for run in runs:
             if len(run) > 1:
                 body.append(f'<polyline class="line s{s}" points="{" ".join(run)}"/>')
