@@ -73,8 +73,20 @@ def openapi_document() -> dict[str, Any]:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for declared in (SELF_PATHS, *(m.PATHS for m in ROUTE_MODULES), HEALTH_PATHS):
         for path, operations in declared.items():
-            spec.path(path=path, operations=operations)
+            spec.path(path=path, operations=_with_the_guard(operations))
     return spec.to_dict()
+
+
+def _with_the_guard(operations: dict[str, Any]) -> dict[str, Any]:
+    """An operation that reads a query string may meet the hostile-input guard (lobby.forms:
+    a NUL or control character in it is answered 400 before the route runs): say so."""
+    guarded = {}
+    for method, op in operations.items():
+        queried = any(p.get("in") == "query" for p in op.get("parameters", ()))
+        if queried and "400" not in op.get("responses", {}):
+            op = {**op, "responses": {**op["responses"], **s.errors(400)}}
+        guarded[method] = op
+    return guarded
 
 
 @bp.get("/openapi.json")

@@ -209,7 +209,12 @@ class AcceptRequest(Open):
         },
     )
     # Its paper components scanned at intake (Decision 766 indicator 4.2).
-    digitised = fields.Boolean(metadata={"type": "boolean"})
+    digitised = fields.Boolean(
+        truthy={True},
+        falsy={False},
+        error_messages=says("digitised (đã số hóa thành phần hồ sơ) là true hoặc false."),
+        metadata={"type": "boolean"},
+    )
     return_place = text("return_place")
     fee_method = text("fee_method")
     resolving_office = text("resolving_office")

@@ -26,6 +26,17 @@ CASES: list[tuple[str, str, dict[str, Any], int, dict[str, Any]]] = [
     (
         "staff",
         "/api/v1/dossiers",
+        {"procedure": P, "applicant": A, "digitised": "false"},  # a string is not a flag
+        422,
+        {
+            "error": "invalid_request",
+            "message": "digitised (đã số hóa thành phần hồ sơ) là true hoặc false.",
+            "details": {"field": "digitised"},
+        },
+    ),
+    (
+        "staff",
+        "/api/v1/dossiers",
         {},
         422,
         {
