@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from core.errors import DomainError, InvalidRequest
+from core.phones import normalize_phone
 
 DEFAULT_SLOT_MINUTES = 30
 DEFAULT_DAYS_AHEAD = 6  # today or the next 6 working days
@@ -124,12 +125,12 @@ def parse_day(text: object) -> date:
 
 def normalise_phone(text: object) -> str:
     """A Vietnamese mobile number as 10 digits starting with 0 ("+84 912 345 678" →
-    "0912345678"); InvalidRequest naming `phone` otherwise."""
-    digits = re.sub(r"[\s.()-]", "", text) if isinstance(text, str) else ""
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
+    "0912345678", read by core.phones as the kiosk's and the intake's numbers are, so the same
+    person's keys match); InvalidRequest naming `phone` otherwise."""
+    try:
+        digits = normalize_phone(text) if isinstance(text, str) else ""
+    except InvalidRequest:
+        digits = ""
     if not _PHONE_RE.match(digits):
         raise InvalidRequest("Số điện thoại di động không hợp lệ.", field="phone")
     return digits

@@ -19,6 +19,7 @@ from lobby.bookings.slots import at, bookable_days, capacity, next_free, setting
 from lobby.context import ctx, iso, office_ref, public_url, token_url
 from lobby.extensions import db
 from lobby.models import Field, Ticket
+from lobby.notify.contacts import phone_key
 from lobby.notify.models import NotifyContact
 from lobby.queue.reference import field_ref
 from lobby.tx import transaction
@@ -43,7 +44,7 @@ def person_keys(phone: str | None, address: str | None) -> tuple[str, str]:
     from lobby.crypto import blind_index  # cryptography: loaded with the first booking
 
     address_key = blind_index("booking-address", address or "")
-    return (blind_index("booking-phone", phone) if phone else address_key), address_key
+    return (phone_key(phone) if phone else address_key), address_key
 
 
 def book(service: Any, day: Any, slot: Any, phone: Any, address: str | None) -> dict[str, Any]:
