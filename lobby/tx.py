@@ -49,6 +49,18 @@ def insert_for(dialect: str) -> Callable[..., Any]:
     return insert  # type: ignore[no-any-return]
 
 
+def take_next(model: Any, **keys: Any) -> int:
+    """The next number of a series kept as one row per key with its `last_seq` (a dossier's or
+    a feedback's daily code), by one atomic upsert: two requests never get the same number."""
+    stmt = (
+        insert_for(db.session.get_bind().dialect.name)(model)
+        .values(**keys, last_seq=1)
+        .on_conflict_do_update(index_elements=list(keys), set_={"last_seq": model.last_seq + 1})
+        .returning(model.last_seq)
+    )
+    return int(db.session.execute(stmt).scalar_one())
+
+
 def current_tx() -> Tx | None:
     return _current.get()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -61,7 +61,7 @@ from lobby.models import (
 from lobby.notify.contacts import consent_dossier
 from lobby.queue.counter_actions import CONTRADICT_DOSSIER
 from lobby.queue.reference import may_operate, ticket_by_id
-from lobby.tx import insert_for, transaction
+from lobby.tx import take_next, transaction
 from lobby.workcal import working_calendar
 
 RECEPTION_UNIT = "Bộ phận tiếp nhận và trả kết quả"
@@ -164,18 +164,6 @@ def _served_ticket(ticket_id: int | None, user: StaffUser) -> Ticket | None:
     return ticket
 
 
-def _take_dossier_seq(office_id: int, day: date) -> int:
-    stmt = (
-        insert_for(db.session.get_bind().dialect.name)(DossierSequence)
-        .values(office_id=office_id, day=day, last_seq=1)
-        .on_conflict_do_update(
-            index_elements=["office_id", "day"], set_={"last_seq": DossierSequence.last_seq + 1}
-        )
-        .returning(DossierSequence.last_seq)
-    )
-    return int(db.session.execute(stmt).scalar_one())
-
-
 def _add_dossier(
     o: Office,
     proc: Procedure,
@@ -191,7 +179,7 @@ def _add_dossier(
     code = intake.external_code or dossier_code(
         o.agency_code or "000.00.00.H00",
         day,
-        _take_dossier_seq(o.id, day),
+        take_next(DossierSequence, office_id=o.id, day=day),
         (o.settings or {}).get("dossier_code_format", "{agency}-{yymmdd}-{seq:04d}"),
     )
     if intake.external_code and db.session.scalar(

@@ -5,7 +5,7 @@ never logged."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from core.errors import DomainError
@@ -20,7 +20,7 @@ from lobby.feedback.rules import FeedbackRequest, body_of, due_after
 from lobby.forms import check
 from lobby.models import Ticket
 from lobby.queue.reference import ticket_by_token
-from lobby.tx import insert_for, transaction
+from lobby.tx import take_next, transaction
 
 CHANNELS = ("phone", "kiosk", "counter_tablet")
 # A counter tablet's feedback is about the visit at its counter: the ticket served there now,
@@ -31,18 +31,6 @@ TABLET_VISIT_WINDOW = timedelta(minutes=10)
 
 def feedback_url(f: Feedback) -> str:
     return public_url(f"gop-y/{f.public_token}")
-
-
-def _take_seq(office_id: int, day: date) -> int:
-    stmt = (
-        insert_for(db.session.get_bind().dialect.name)(FeedbackSequence)
-        .values(office_id=office_id, day=day, last_seq=1)
-        .on_conflict_do_update(
-            index_elements=["office_id", "day"], set_={"last_seq": FeedbackSequence.last_seq + 1}
-        )
-        .returning(FeedbackSequence.last_seq)
-    )
-    return int(db.session.execute(stmt).scalar_one())
 
 
 def visit_at_counter(counter_number: int | None) -> Ticket | None:
@@ -81,7 +69,9 @@ def submit_feedback(
         day = now.astimezone(office_tz(o)).date()
         f = Feedback(
             office_id=o.id,
-            code=feedback_code(f"{day:%y%m%d}", _take_seq(o.id, day)),
+            code=feedback_code(
+                f"{day:%y%m%d}", take_next(FeedbackSequence, office_id=o.id, day=day)
+            ),
             public_token=secrets.token_urlsafe(18),
             topic=body["topic"],
             content=body["content"],
